@@ -1,0 +1,74 @@
+# Tabib: `make run` starts the server with demo data; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install install-dev run serve migrate messages makemessages seed test test-browser lint format worker beat bench screenshots clean
+
+help:
+	@echo "make run          install, migrate, compile messages, seed demo data, start Daphne on $(HOST):$(PORT)"
+	@echo "make test         install test dependencies and run the whole pytest suite"
+	@echo "make test-browser only the Playwright browser tests of the portal"
+	@echo "make lint         ruff + makemigrations --check + OpenAPI schema validation"
+	@echo "make worker/beat  Celery worker / beat (needs REDIS_URL)"
+	@echo "make bench        benchmarks against a running server (see bench/README.md)"
+	@echo "make screenshots  portal screenshots into docs/screenshots/"
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+messages: install
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; \
+	else echo "msgfmt not found: using the committed .mo catalogs"; fi
+
+makemessages: install
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=staticfiles -v 0
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v 0
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: messages seed
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+serve: install
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: install-dev messages
+	$(PY) -m pytest --create-db $(PYTEST_ARGS)
+
+test-browser: install-dev messages
+	$(PY) -m pytest --create-db -m browser $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+worker: install
+	$(VENV)/bin/celery -A config worker -l info
+
+beat: install
+	$(VENV)/bin/celery -A config beat -l info
+
+bench: install-dev
+	@echo "see bench/README.md"
+
+clean:
+	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* staticfiles

@@ -1,0 +1,48 @@
+import factory
+
+from accounts.models import PatientProfile, Role, User
+
+DEFAULT_PASSWORD = "correct-Horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    role = Role.PATIENT
+    locale = "en"
+    email_verified = True
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def _save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save(update_fields=["password"])
+
+
+class PatientFactory(UserFactory):
+    role = Role.PATIENT
+    profile = factory.RelatedFactory("accounts.tests.factories.PatientProfileFactory", factory_related_name="user")
+
+
+class PatientProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PatientProfile
+
+    user = factory.SubFactory(UserFactory)
+    city = "Paris"
+    country = "FR"
+
+
+class DoctorUserFactory(UserFactory):
+    role = Role.DOCTOR
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN
+    is_staff = True
+    is_superuser = True

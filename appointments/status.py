@@ -1,0 +1,50 @@
+"""The appointment status machine, in one place. Every status change goes through here."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
+from core.exceptions import ConflictError
+from core.services import audit_record
+
+S = AppointmentStatus
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING_PAYMENT: frozenset({S.CONFIRMED, S.CANCELLED, S.EXPIRED}),
+    S.CONFIRMED: frozenset({S.COMPLETED, S.NO_SHOW, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.NO_SHOW: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+
+
+def can_transition(*, appointment: Appointment, to_status: str) -> bool:
+    return to_status in ALLOWED_TRANSITIONS[appointment.status]
+
+
+def appointment_transition(*, appointment: Appointment, to_status: str, by=None, source: str = "",
+                           note: str = "", extra_fields: tuple[str, ...] = ()) -> Appointment:
+    """Move `appointment` to `to_status` or raise 409 `invalid_transition`.
+
+    Precondition: the caller holds the appointment row lock (select_for_update) inside a transaction,
+    so two concurrent transitions cannot both start from the same status.
+    """
+    if not can_transition(appointment=appointment, to_status=to_status):
+        raise ConflictError(
+            _("This appointment cannot go from %(current)s to %(target)s.")
+            % {"current": appointment.get_status_display(), "target": S(to_status).label},
+            code="invalid_transition",
+        )
+    from_status = appointment.status
+    appointment.status = to_status
+    if to_status == S.CANCELLED:
+        appointment.cancelled_at = timezone.now()
+        appointment.cancelled_by = by if by is not None and getattr(by, "pk", None) else None
+    appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at", *extra_fields])
+    AppointmentStatusChange.objects.create(
+        appointment=appointment, from_status=from_status, to_status=to_status,
+        changed_by=by if by is not None and getattr(by, "pk", None) else None, source=source, note=note[:500],
+    )
+    audit_record(action=f"appointment.{to_status}", actor=by, target=appointment,
+                 data={"from": from_status, "source": source})
+    return appointment

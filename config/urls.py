@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("core.urls")),
+    path("", include("accounts.urls")),
+    path("", include("doctors.urls")),
+    path("", include("appointments.urls")),
+    path("", include("payments.urls")),
+    path("", include("notifications.urls")),
+    path("", include("chat.urls")),
+    path("", include("support.urls")),
+]
+
+urlpatterns = [
+    path("health/", include("core.health_urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("portal/", include("portal.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "core.errors.django_not_found"
+handler500 = "core.errors.django_server_error"

@@ -1,0 +1,56 @@
+"""Every error the API returns has the drf-standardized-errors shape, including Django's own 404/500."""
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
+from drf_standardized_errors.handler import exception_handler as standardized_exception_handler
+from rest_framework import exceptions as drf_exceptions
+
+from core.exceptions import ApplicationError
+
+
+class _ApplicationAPIException(drf_exceptions.APIException):
+    def __init__(self, error: ApplicationError) -> None:
+        super().__init__(detail=error.message, code=error.code)
+        self.status_code = error.status
+        self.attr = error.attr
+
+
+class ExceptionHandler(StandardizedExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, ApplicationError):
+            return _ApplicationAPIException(exc)
+        return super().convert_known_exceptions(exc)
+
+    def format_exception(self, exc):
+        data = super().format_exception(exc)
+        attr = getattr(exc, "attr", None)
+        if attr and isinstance(exc, _ApplicationAPIException):
+            data.errors[0].attr = attr
+        return data
+
+
+def exception_handler(exc, context):
+    return standardized_exception_handler(exc, context)
+
+
+def _error_body(error_type: str, code: str, detail: str) -> dict:
+    return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]}
+
+
+def django_not_found(request, exception=None):
+    if request.path.startswith("/api/") or request.path.startswith("/health/"):
+        return JsonResponse(_error_body("client_error", "not_found", _("Not found.")), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def django_server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            _error_body("server_error", "error", _("A server error occurred.")), status=500
+        )
+    from django.views.defaults import server_error
+
+    return server_error(request)

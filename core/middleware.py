@@ -1,0 +1,92 @@
+import re
+import uuid
+from contextvars import ContextVar
+
+from django.utils import translation
+
+current_request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Takes the caller's X-Request-ID (or makes one), logs with it and echoes it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = current_request_id.set(request_id)
+        request.request_id = request_id
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class LocaleMiddleware:
+    """Picks the language of a response.
+
+    API: Accept-Language, else the signed-in user's saved locale, else English (JWT users are only
+    known inside DRF, so `core.authentication` applies their locale when the header is absent).
+    Pages (portal, admin): the signed-in user's saved locale, else the language cookie, else the
+    header, so the portal's EN/FR switch wins over the browser's default.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            language = language_from_header(request) or user_locale(request)
+        else:
+            language = user_locale(request) or language_from_cookie(request) or language_from_header(request)
+        language = language or "en"
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language() or language)
+        translation.deactivate()
+        return response
+
+
+SUPPORTED_LANGUAGES = ("en", "fr")
+
+
+def language_from_header(request) -> str | None:
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for lang, _q in translation.trans_real.parse_accept_lang_header(header):
+        code = lang.split("-")[0].lower()
+        if code in SUPPORTED_LANGUAGES:
+            return code
+    return None
+
+
+def language_from_cookie(request) -> str | None:
+    from django.conf import settings
+
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return cookie if cookie in SUPPORTED_LANGUAGES else None
+
+
+def user_locale(request) -> str | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.locale in SUPPORTED_LANGUAGES:
+        return user.locale
+    return None
+
+
+class ApiTrailingSlashMiddleware:
+    """API paths are written without a trailing slash; a trailing slash is accepted too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/v1/") and len(request.path_info) > len("/api/v1/"):
+            request.path_info = request.path_info.rstrip("/")
+        return self.get_response(request)

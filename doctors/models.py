@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+
+
+class Specialty(BaseModel):
+    """Name and description are translated (EN/FR) through django-modeltranslation."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    CLINIC = "clinic", _("At the clinic")
+
+
+def default_payment_methods() -> list[str]:
+    return [PaymentMethod.CARD, PaymentMethod.CLINIC]
+
+
+def default_languages() -> list[str]:
+    return ["en"]
+
+
+class DoctorProfile(BaseModel):
+    """One per doctor user. Invisible to patients until staff verify it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile")
+    title = models.CharField(_("title"), max_length=60, blank=True, default="Dr")
+    bio = models.TextField(_("biography"), blank=True)
+    specialties = models.ManyToManyField(Specialty, related_name="doctors", blank=True, verbose_name=_("specialties"))
+    clinic_name = models.CharField(_("clinic name"), max_length=160, blank=True)
+    clinic_address = models.CharField(_("clinic address"), max_length=255, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True, db_index=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, db_index=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    fee_amount = models.PositiveIntegerField(_("fee (minor units)"), default=5000)
+    fee_currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    # JSON lists work on SQLite and PostgreSQL alike; `languages` holds ISO 639-1 codes.
+    languages = models.JSONField(_("languages spoken"), default=default_languages, blank=True)
+    years_experience = models.PositiveSmallIntegerField(_("years of experience"), default=0)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"), default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    accepts_payment_methods = models.JSONField(_("accepted payment methods"), default=default_payment_methods)
+    photo = models.ImageField(_("photo"), upload_to="doctors/", blank=True)
+    verification_status = models.CharField(
+        _("verification status"), max_length=16, choices=VerificationStatus.choices,
+        default=VerificationStatus.PENDING, db_index=True,
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    verified_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    verification_reason = models.TextField(_("decision reason"), blank=True)
+    avg_rating = models.DecimalField(_("average rating"), max_digits=3, decimal_places=2, default=0)
+    rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("doctor")
+        verbose_name_plural = _("doctors")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(slot_minutes__gte=5, slot_minutes__lte=240),
+                                   name="doctor_slot_minutes_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.user.full_name}".strip()
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
