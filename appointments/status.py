@@ -14,7 +14,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.COMPLETED: frozenset(),
     S.NO_SHOW: frozenset(),
     S.CANCELLED: frozenset(),
-    S.EXPIRED: frozenset(),
+    # A payment that succeeds after its hold ran out re-confirms the appointment; the database's
+    # no-overlap constraint refuses it if the slot was given to someone else meanwhile.
+    S.EXPIRED: frozenset({S.CONFIRMED}),
 }
 
 
