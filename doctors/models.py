@@ -77,6 +77,8 @@ class DoctorProfile(BaseModel):
     verification_reason = models.TextField(_("decision reason"), blank=True)
     avg_rating = models.DecimalField(_("average rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+    # Denormalised by the appointments app (slot engine) so search can sort and show it cheaply.
+    next_available_at = models.DateTimeField(_("next available slot"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
