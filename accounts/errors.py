@@ -1,0 +1,18 @@
+"""Error codes the accounts API answers with (the `code` of the API's error shape)."""
+
+from enum import StrEnum
+
+
+class AccountsErrorCode(StrEnum):
+    INVALID_CREDENTIALS = "invalid_credentials"
+    TOKEN_NOT_VALID = "token_not_valid"
+    EMAIL_TAKEN = "email_taken"
+    INVALID_KEY = "invalid_key"
+    INVALID_RESET_TOKEN = "invalid_reset_token"
+    WRONG_PASSWORD = "wrong_password"
+    PASSWORD_INVALID = "password_invalid"
+    NOT_A_PATIENT = "not_a_patient"
+    SOCIAL_TOKEN_INVALID = "social_token_invalid"
+    SOCIAL_EMAIL_NOT_VERIFIED = "social_email_not_verified"
+    SOCIAL_PROVIDER_UNAVAILABLE = "social_provider_unavailable"
+    SOCIAL_PROVIDER_NOT_CONFIGURED = "social_provider_not_configured"

@@ -1,0 +1,271 @@
+"""Every write of the accounts app: registration, login, passwords, email verification, erasure,
+profile edits and social sign-in. The API (and the portal) only call these."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+
+from accounts.errors import AccountsErrorCode
+from accounts.models import Locale, PatientProfile, Role, User
+from accounts.tasks import send_password_reset_email, send_verification_email
+from accounts.tokens import token_revoke_all
+from core.effects import enqueue_task
+from core.exceptions import ApplicationError, PermissionDeniedError
+from core.services import audit_record
+
+REGISTRATION_ROLES = (Role.PATIENT, Role.DOCTOR)
+PATIENT_PROFILE_FIELDS = ("date_of_birth", "phone", "gender", "address", "city", "country")
+USER_EDITABLE_FIELDS = ("first_name", "last_name", "locale", "theme", "timezone")
+
+
+def email_normalize(email: str) -> str:
+    return email.strip().lower()
+
+
+def password_validate(*, password: str, user: User | None = None, attr: str = "password") -> None:
+    """Django's password validators (length, common, numeric, similarity) as an ApplicationError."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as error:
+        code = error.error_list[0].code or AccountsErrorCode.PASSWORD_INVALID
+        raise ApplicationError(" ".join(error.messages), code=code, attr=attr) from error
+
+
+def _invalid_credentials() -> ApplicationError:
+    return ApplicationError(_("Unable to log in with the provided credentials."),
+                            code=AccountsErrorCode.INVALID_CREDENTIALS, status=401)
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, role: str, first_name: str, last_name: str,
+                  locale: str = Locale.EN, ip_address: str | None = None) -> User:
+    """Create a patient or doctor account (a doctor gets a pending DoctorProfile) and email a
+    verification key. Admins are never created here."""
+    from doctors.models import DoctorProfile
+
+    if role not in REGISTRATION_ROLES:
+        raise ApplicationError(_("This role cannot be chosen at registration."), code="invalid_role", attr="role")
+    email = email_normalize(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ApplicationError(_("An account with this email already exists."),
+                               code=AccountsErrorCode.EMAIL_TAKEN, attr="email")
+    user = User(email=email, role=role, first_name=first_name, last_name=last_name, locale=locale)
+    password_validate(password=password, user=user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ApplicationError(_("An account with this email already exists."),
+                               code=AccountsErrorCode.EMAIL_TAKEN, attr="email") from error
+    if role == Role.DOCTOR:
+        DoctorProfile.objects.create(user=user)
+    else:
+        PatientProfile.objects.create(user=user)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    audit_record(action="auth.register", actor=user, target=user, ip_address=ip_address, data={"role": role})
+    enqueue_task(send_verification_email, str(user.pk))
+    return user
+
+
+@transaction.atomic
+def user_login(*, email: str, password: str, ip_address: str | None = None) -> User:
+    """The active user with these credentials, or 401 with one generic message (no enumeration)."""
+    email = email_normalize(email)
+    # ModelBackend runs the hasher even for an unknown email, so timing does not tell either.
+    user = ModelBackend().authenticate(None, username=email, password=password)
+    if user is None:
+        known = User.objects.filter(email__iexact=email).first()
+        audit_record(action="auth.login_failed", actor=None, target=known, ip_address=ip_address,
+                     data={"email": email[:254]})
+        raise _invalid_credentials()
+    update_last_login(None, user)
+    audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": "password"})
+    return user
+
+
+@transaction.atomic
+def email_verify(*, key: str) -> User:
+    """Confirm the address behind an allauth HMAC key and mark the user's email verified."""
+    confirmation = EmailConfirmationHMAC.from_key(key)
+    if confirmation is None:
+        raise ApplicationError(_("This verification link is invalid or has expired."),
+                               code=AccountsErrorCode.INVALID_KEY, attr="key")
+    address = confirmation.email_address
+    user = address.user
+    if not user.is_active or address.email.lower() != user.email.lower() or not address.set_verified():
+        raise ApplicationError(_("This verification link is invalid or has expired."),
+                               code=AccountsErrorCode.INVALID_KEY, attr="key")
+    user.email_verified = True
+    user.save(update_fields=["email_verified", "updated_at"])
+    return user
+
+
+def email_verification_resend(*, user: User) -> None:
+    if not user.email_verified:
+        enqueue_task(send_verification_email, str(user.pk))
+
+
+def password_reset_request(*, email: str) -> None:
+    """Email a reset code if an active account has this email; silent otherwise (no enumeration)."""
+    user = User.objects.filter(email__iexact=email_normalize(email), is_active=True).first()
+    if user is not None:
+        enqueue_task(send_password_reset_email, str(user.pk))
+
+
+def _user_from_uid(uid: str) -> User | None:
+    try:
+        pk = force_str(urlsafe_base64_decode(uid))
+        return User.objects.filter(pk=pk, is_active=True).first()
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, DjangoValidationError):
+        return None
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str, ip_address: str | None = None) -> User:
+    """Set a new password from an emailed uid + token and revoke every refresh token of the user."""
+    user = _user_from_uid(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise ApplicationError(_("This password reset link is invalid or has expired."),
+                               code=AccountsErrorCode.INVALID_RESET_TOKEN, attr="token")
+    password_validate(password=new_password, user=user, attr="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    revoked = token_revoke_all(user=user)
+    audit_record(action="auth.password_reset", actor=user, target=user, ip_address=ip_address,
+                 data={"revoked_tokens": revoked})
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str, ip_address: str | None = None) -> None:
+    if not user.check_password(old_password):
+        raise ApplicationError(_("Your current password is incorrect."), code=AccountsErrorCode.WRONG_PASSWORD,
+                               attr="old_password")
+    password_validate(password=new_password, user=user, attr="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    audit_record(action="auth.password_change", actor=user, target=user, ip_address=ip_address)
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict[str, Any]) -> User:
+    """Edit the user's own settings; role and email are not editable here."""
+    changed = [name for name in USER_EDITABLE_FIELDS if name in data and getattr(user, name) != data[name]]
+    for name in changed:
+        setattr(user, name, data[name])
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_erase(*, user: User, ip_address: str | None = None) -> None:
+    """GDPR erasure: deactivate, anonymise personal fields, unlink social logins, revoke tokens.
+
+    The row stays (appointments, payments and audit rows point at it) but says nothing about the person.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.email = f"erased-{user.pk.hex}@erased.invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.email_verified = False
+    user.is_active = False
+    if user.avatar:
+        user.avatar.delete(save=False)
+    user.avatar = ""
+    user.set_unusable_password()
+    user.save(update_fields=["email", "first_name", "last_name", "email_verified", "is_active", "avatar",
+                             "password", "updated_at"])
+    PatientProfile.objects.filter(user=user).update(
+        date_of_birth=None, phone="", gender="", address="", city="", country=""
+    )
+    EmailAddress.objects.filter(user=user).delete()
+    SocialAccount.objects.filter(user=user).delete()
+    revoked = token_revoke_all(user=user)
+    audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address,
+                 data={"revoked_tokens": revoked})
+
+
+def _require_patient(user: User) -> None:
+    if user.role != Role.PATIENT:
+        raise PermissionDeniedError(_("Only patients have a patient profile."), code=AccountsErrorCode.NOT_A_PATIENT)
+
+
+def patient_profile_get_or_create(*, user: User) -> PatientProfile:
+    _require_patient(user)
+    profile, _created = PatientProfile.objects.get_or_create(user=user)
+    return profile
+
+
+@transaction.atomic
+def patient_profile_update(*, user: User, data: dict[str, Any]) -> PatientProfile:
+    profile = patient_profile_get_or_create(user=user)
+    changed = [name for name in PATIENT_PROFILE_FIELDS if name in data and getattr(profile, name) != data[name]]
+    for name in changed:
+        setattr(profile, name, data[name])
+    if changed:
+        profile.save(update_fields=[*changed, "updated_at"])
+    return profile
+
+
+@dataclass(frozen=True)
+class SocialIdentity:
+    """Who a provider says the caller is, after we verified the provider's token."""
+
+    provider: str
+    uid: str
+    email: str
+    email_verified: bool
+    first_name: str = ""
+    last_name: str = ""
+    extra_data: dict[str, Any] = field(default_factory=dict)
+
+
+@transaction.atomic
+def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None) -> User:
+    """The user behind a verified social identity: the linked account, else the account with the
+    same verified email (linked now), else a new patient account."""
+    linked = (SocialAccount.objects.select_related("user")
+              .filter(provider=identity.provider, uid=identity.uid).first())
+    if linked is not None:
+        user = linked.user
+        if not user.is_active:
+            raise _invalid_credentials()
+    else:
+        if not identity.email or not identity.email_verified:
+            raise ApplicationError(_("Your account with this provider has no verified email address."),
+                                   code=AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED, status=401)
+        email = email_normalize(identity.email)
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, role=Role.PATIENT,
+                                            first_name=identity.first_name[:150],
+                                            last_name=identity.last_name[:150], email_verified=True)
+            PatientProfile.objects.create(user=user)
+        elif not user.is_active:
+            raise _invalid_credentials()
+        SocialAccount.objects.create(user=user, provider=identity.provider, uid=identity.uid,
+                                     extra_data=identity.extra_data)
+        if not user.email_verified:
+            user.email_verified = True
+            user.save(update_fields=["email_verified", "updated_at"])
+        address, _created = EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"primary": True, "verified": True}
+        )
+        address.set_verified()
+    update_last_login(None, user)
+    audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address,
+                 data={"method": identity.provider})
+    return user

@@ -1,0 +1,61 @@
+"""Brute-force throttles for login and password-forgot (cache-backed: Redis when configured).
+
+Keyed on the account (normalised email) with the client IP, plus on the account alone. Never on a
+bare IP: a whole clinic may share one address, and one member's typos must not lock out the rest.
+"""
+
+import hashlib
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.services import email_normalize
+
+
+class _AccountThrottle(SimpleRateThrottle):
+    """Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope], else `default_rate`."""
+
+    default_rate: str = ""
+    with_ip: bool = True
+
+    def get_rate(self) -> str | None:
+        # Read at request time, not import time, so settings overrides (tests, env) apply.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
+
+    def get_cache_key(self, request, view) -> str | None:
+        data = request.data
+        email = data.get("email") if isinstance(data, dict) else None
+        if not isinstance(email, str) or not email.strip() or len(email) > 254:
+            return None  # the request fails validation anyway; nothing to count against
+        ident = email_normalize(email)
+        if self.with_ip:
+            ident = f"{ident}|{self.get_ident(request)}"
+        digest = hashlib.sha256(ident.encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class LoginAccountIpThrottle(_AccountThrottle):
+    scope = "login"
+    default_rate = "10/min"
+
+
+class LoginAccountThrottle(_AccountThrottle):
+    scope = "login_account"
+    default_rate = "30/hour"
+    with_ip = False
+
+
+class PasswordForgotAccountIpThrottle(_AccountThrottle):
+    scope = "password_forgot"
+    default_rate = "5/hour"
+
+
+class PasswordForgotAccountThrottle(_AccountThrottle):
+    scope = "password_forgot_account"
+    default_rate = "10/hour"
+    with_ip = False
+
+
+class RegisterAccountIpThrottle(_AccountThrottle):
+    scope = "register"
+    default_rate = "20/hour"

@@ -1,0 +1,192 @@
+"""Accounts API: thin views that parse with a serializer, call one service, serialize the result."""
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import oauth, serializers, services, throttles, tokens
+
+NO_BODY = OpenApiResponse(description="No content.")
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def auth_result(request, user) -> dict:
+    """`{user, access, refresh}`: what register, login and social login all answer."""
+    return {"user": serializers.UserSerializer(user, context={"request": request}).data,
+            **tokens.token_pair_issue(user=user)}
+
+
+class PublicAuthView(APIView):
+    """Anyone may call these; a stale Authorization header must not turn them into a 401."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+
+class RegisterView(PublicAuthView):
+    throttle_classes = [throttles.RegisterAccountIpThrottle]
+
+    @extend_schema(summary="Create a patient or doctor account", request=serializers.RegisterSerializer,
+                   responses={201: serializers.AuthResultSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = services.user_register(
+            email=data["email"], password=data["password"], role=data["role"], first_name=data["first_name"],
+            last_name=data["last_name"], locale=data.get("locale") or request.LANGUAGE_CODE,
+            ip_address=client_ip(request),
+        )
+        return Response(auth_result(request, user), status=status.HTTP_201_CREATED)
+
+
+class LoginView(PublicAuthView):
+    throttle_classes = [throttles.LoginAccountIpThrottle, throttles.LoginAccountThrottle]
+
+    @extend_schema(summary="Log in with email and password", request=serializers.LoginSerializer,
+                   responses={200: serializers.AuthResultSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_login(**serializer.validated_data, ip_address=client_ip(request))
+        return Response(auth_result(request, user))
+
+
+class RefreshView(PublicAuthView):
+    @extend_schema(summary="Rotate a refresh token (the old one dies)", request=serializers.RefreshSerializer,
+                   responses={200: serializers.TokenPairSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(tokens.token_pair_rotate(refresh=serializer.validated_data["refresh"]))
+
+
+class LogoutView(PublicAuthView):
+    @extend_schema(summary="Revoke a refresh token", request=serializers.RefreshSerializer,
+                   responses={204: NO_BODY}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens.token_revoke(refresh=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenVerifyView(PublicAuthView):
+    @extend_schema(summary="Check an access token", request=serializers.AccessTokenSerializer,
+                   responses={200: serializers.UserResultSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.AccessTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = tokens.access_token_user(token=serializer.validated_data["token"])
+        return Response({"user": serializers.UserSerializer(user, context={"request": request}).data})
+
+
+class EmailVerifyView(PublicAuthView):
+    @extend_schema(summary="Confirm an email address with the emailed key", request=serializers.EmailVerifySerializer,
+                   responses={200: serializers.UserResultSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.EmailVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.email_verify(key=serializer.validated_data["key"])
+        return Response({"user": serializers.UserSerializer(user, context={"request": request}).data})
+
+
+class PasswordForgotView(PublicAuthView):
+    throttle_classes = [throttles.PasswordForgotAccountIpThrottle, throttles.PasswordForgotAccountThrottle]
+
+    @extend_schema(summary="Email a password reset code (202 whether or not the account exists)",
+                   request=serializers.PasswordForgotSerializer,
+                   responses={202: OpenApiResponse(description="Accepted.")}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.PasswordForgotSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetView(PublicAuthView):
+    @extend_schema(summary="Set a new password with the emailed uid and token",
+                   request=serializers.PasswordResetSerializer, responses={204: NO_BODY}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_confirm(**serializer.validated_data, ip_address=client_ip(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Change my password", request=serializers.PasswordChangeSerializer,
+                   responses={204: NO_BODY}, tags=["auth"])
+    def post(self, request):
+        serializer = serializers.PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_change(user=request.user, **serializer.validated_data, ip_address=client_ip(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OAuthLoginView(PublicAuthView):
+    @extend_schema(
+        summary="Log in with Google (id_token) or Facebook (access_token)",
+        parameters=[OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     enum=sorted(oauth.PROVIDERS))],
+        request=serializers.OAuthLoginSerializer, responses={200: serializers.AuthResultSerializer}, tags=["auth"],
+    )
+    def post(self, request, provider: str):
+        if provider not in oauth.PROVIDERS:
+            raise Http404
+        field_name, verify = oauth.PROVIDERS[provider]
+        serializer_class = (serializers.GoogleLoginSerializer if provider == "google"
+                            else serializers.FacebookLoginSerializer)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        identity = verify(**{field_name: serializer.validated_data[field_name]})
+        user = services.user_social_login(identity=identity, ip_address=client_ip(request))
+        return Response(auth_result(request, user))
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="My account", responses={200: serializers.UserSerializer}, tags=["users"])
+    def get(self, request):
+        return Response(serializers.UserSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(summary="Update my name, language, theme or time zone", request=serializers.UserUpdateSerializer,
+                   responses={200: serializers.UserSerializer}, tags=["users"])
+    def patch(self, request):
+        serializer = serializers.UserUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, data=serializer.validated_data)
+        return Response(serializers.UserSerializer(user, context={"request": request}).data)
+
+    @extend_schema(summary="Erase my account (deactivate and anonymise)", responses={204: NO_BODY}, tags=["users"])
+    def delete(self, request):
+        services.user_erase(user=request.user, ip_address=client_ip(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PatientProfileView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="My patient profile", responses={200: serializers.PatientProfileSerializer},
+                   tags=["patients"])
+    def get(self, request):
+        profile = services.patient_profile_get_or_create(user=request.user)
+        return Response(serializers.PatientProfileSerializer(profile).data)
+
+    @extend_schema(summary="Update my patient profile", request=serializers.PatientProfileSerializer,
+                   responses={200: serializers.PatientProfileSerializer}, tags=["patients"])
+    def patch(self, request):
+        serializer = serializers.PatientProfileSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = services.patient_profile_update(user=request.user, data=serializer.validated_data)
+        return Response(serializers.PatientProfileSerializer(profile).data)
