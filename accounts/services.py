@@ -79,9 +79,11 @@ def user_register(*, email: str, password: str, role: str, first_name: str, last
     return user
 
 
-@transaction.atomic
 def user_login(*, email: str, password: str, ip_address: str | None = None) -> User:
-    """The active user with these credentials, or 401 with one generic message (no enumeration)."""
+    """The active user with these credentials, or 401 with one generic message (no enumeration).
+
+    Not atomic on purpose: the failed-login audit row must survive the 401.
+    """
     email = email_normalize(email)
     # ModelBackend runs the hasher even for an unknown email, so timing does not tell either.
     user = ModelBackend().authenticate(None, username=email, password=password)
@@ -90,8 +92,10 @@ def user_login(*, email: str, password: str, ip_address: str | None = None) -> U
         audit_record(action="auth.login_failed", actor=None, target=known, ip_address=ip_address,
                      data={"email": email[:254]})
         raise _invalid_credentials()
-    update_last_login(None, user)
-    audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": "password"})
+    with transaction.atomic():
+        update_last_login(None, user)
+        audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address,
+                     data={"method": "password"})
     return user
 
 
