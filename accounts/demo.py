@@ -1,5 +1,7 @@
 """Demo accounts: one admin and a few patients (every password is `demo-pass-2026`)."""
 
+from allauth.account.models import EmailAddress
+
 from accounts.models import PatientProfile, Role, User
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -21,6 +23,7 @@ def demo_user(*, email: str, first_name: str, last_name: str, role: str, locale:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True, "verified": True})
     return user
 
 

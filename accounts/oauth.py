@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.errors import AccountsErrorCode
+from accounts.selectors import social_app_credentials
 from accounts.services import SocialIdentity
 from core.exceptions import ApplicationError
 
@@ -44,8 +45,16 @@ def _google_jwks_client(url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=HTTP_TIMEOUT_SECONDS)
 
 
+def _credentials(provider: str, client_id: str, secret: str = "") -> tuple[str, str]:
+    """Settings first, else an allauth SocialApp configured by staff in the admin."""
+    if client_id:
+        return client_id, secret
+    return social_app_credentials(provider=provider)
+
+
 def google_identity_verify(*, id_token: str) -> SocialIdentity:
-    if not settings.GOOGLE_CLIENT_ID:
+    client_id, _secret = _credentials("google", settings.GOOGLE_CLIENT_ID)
+    if not client_id:
         raise _not_configured()
     if len(id_token) > MAX_TOKEN_LENGTH:
         raise _invalid_token()
@@ -57,7 +66,7 @@ def google_identity_verify(*, id_token: str) -> SocialIdentity:
         raise _invalid_token() from error
     try:
         claims = jwt.decode(
-            id_token, signing_key.key, algorithms=["RS256"], audience=settings.GOOGLE_CLIENT_ID,
+            id_token, signing_key.key, algorithms=["RS256"], audience=client_id,
             issuer=GOOGLE_ISSUERS, leeway=30, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.InvalidTokenError as error:
@@ -89,7 +98,7 @@ def _graph_get(path: str, params: dict[str, str]) -> dict:
 
 
 def facebook_identity_verify(*, access_token: str) -> SocialIdentity:
-    app_id, app_secret = settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET
+    app_id, app_secret = _credentials("facebook", settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET)
     if not app_id or not app_secret:
         raise _not_configured()
     if len(access_token) > MAX_TOKEN_LENGTH:

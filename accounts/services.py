@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AccountsErrorCode
 from accounts.models import Locale, PatientProfile, Role, User
+from accounts.selectors import social_account_find, user_find_by_email
 from accounts.tasks import send_password_reset_email, send_verification_email
 from accounts.tokens import token_revoke_all
 from core.effects import enqueue_task
@@ -57,7 +58,7 @@ def user_register(*, email: str, password: str, role: str, first_name: str, last
     if role not in REGISTRATION_ROLES:
         raise ApplicationError(_("This role cannot be chosen at registration."), code="invalid_role", attr="role")
     email = email_normalize(email)
-    if User.objects.filter(email__iexact=email).exists():
+    if user_find_by_email(email=email) is not None:
         raise ApplicationError(_("An account with this email already exists."),
                                code=AccountsErrorCode.EMAIL_TAKEN, attr="email")
     user = User(email=email, role=role, first_name=first_name, last_name=last_name, locale=locale)
@@ -88,7 +89,7 @@ def user_login(*, email: str, password: str, ip_address: str | None = None) -> U
     # ModelBackend runs the hasher even for an unknown email, so timing does not tell either.
     user = ModelBackend().authenticate(None, username=email, password=password)
     if user is None:
-        known = User.objects.filter(email__iexact=email).first()
+        known = user_find_by_email(email=email)
         audit_record(action="auth.login_failed", actor=None, target=known, ip_address=ip_address,
                      data={"email": email[:254]})
         raise _invalid_credentials()
@@ -123,7 +124,7 @@ def email_verification_resend(*, user: User) -> None:
 
 def password_reset_request(*, email: str) -> None:
     """Email a reset code if an active account has this email; silent otherwise (no enumeration)."""
-    user = User.objects.filter(email__iexact=email_normalize(email), is_active=True).first()
+    user = user_find_by_email(email=email_normalize(email), active_only=True)
     if user is not None:
         enqueue_task(send_password_reset_email, str(user.pk))
 
@@ -241,8 +242,7 @@ class SocialIdentity:
 def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None) -> User:
     """The user behind a verified social identity: the linked account, else the account with the
     same verified email (linked now), else a new patient account."""
-    linked = (SocialAccount.objects.select_related("user")
-              .filter(provider=identity.provider, uid=identity.uid).first())
+    linked = social_account_find(provider=identity.provider, uid=identity.uid)
     if linked is not None:
         user = linked.user
         if not user.is_active:
@@ -252,7 +252,7 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
             raise ApplicationError(_("Your account with this provider has no verified email address."),
                                    code=AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED, status=401)
         email = email_normalize(identity.email)
-        user = User.objects.filter(email__iexact=email).first()
+        user = user_find_by_email(email=email)
         if user is None:
             user = User.objects.create_user(email=email, password=None, role=Role.PATIENT,
                                             first_name=identity.first_name[:150],

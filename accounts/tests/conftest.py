@@ -20,7 +20,7 @@ class StandInServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 parsed = urlparse(self.path)
                 query = {key: values[0] for key, values in parse_qs(parsed.query).items()}
                 server.requests.append((parsed.path, query))

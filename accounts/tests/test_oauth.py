@@ -101,8 +101,8 @@ def test_google_token_with_an_unverified_email_is_not_linked(api_client, google)
         pytest.param(lambda g: g.sign(iss="https://evil.example.com"), id="wrong-issuer"),
         pytest.param(lambda g: g.sign(kid="unknown-kid"), id="unknown-key"),
         pytest.param(lambda g: g.sign(exp=None), id="no-expiry"),
-        pytest.param(lambda g: jwt.encode({"sub": "x", "aud": CLIENT_ID}, "a-shared-secret-of-at-least-32-bytes!", algorithm="HS256",
-                                          headers={"kid": "test-kid"}), id="hs256-with-our-kid"),
+        pytest.param(lambda g: jwt.encode({"sub": "x", "aud": CLIENT_ID}, "a-shared-secret-of-at-least-32-bytes!",
+                                          algorithm="HS256", headers={"kid": "test-kid"}), id="hs256-with-our-kid"),
         pytest.param(lambda g: "not-a-jwt", id="garbage"),
     ],
 )
