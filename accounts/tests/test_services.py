@@ -104,3 +104,19 @@ def test_oauth_credentials_can_come_from_an_allauth_social_app(settings):
     with pytest.raises(ApplicationError) as facebook_not_configured:
         facebook_identity_verify(access_token="abc")
     assert facebook_not_configured.value.code == "social_provider_not_configured"
+
+
+def test_demo_seed_is_idempotent_and_its_logins_work(api_client):
+    import io
+
+    from accounts import demo
+    from accounts.models import User
+
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+
+    assert User.objects.filter(email__endswith="@demo.tabib.local").count() == 1 + len(demo.PATIENTS)
+    response = api_client.post("/api/v1/auth/login", {"email": "alice@demo.tabib.local",
+                                                      "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["user"]["email_verified"] is True
