@@ -1,7 +1,9 @@
 """Every error the API returns has the drf-standardized-errors shape, including Django's own 404/500."""
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
 from drf_standardized_errors.handler import exception_handler as standardized_exception_handler
 from rest_framework import exceptions as drf_exceptions
@@ -16,10 +18,21 @@ class _ApplicationAPIException(drf_exceptions.APIException):
         self.attr = error.attr
 
 
+class RequestTooLarge(drf_exceptions.APIException):
+    status_code = 413
+    default_detail = _lazy("The request body is too large.")
+    default_code = "request_too_large"
+
+
 class ExceptionHandler(StandardizedExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, ApplicationError):
             return _ApplicationAPIException(exc)
+        # Django raises these while DRF reads the body; untreated they would be 500s.
+        if isinstance(exc, RequestDataTooBig):
+            return RequestTooLarge()
+        if isinstance(exc, SuspiciousOperation):
+            return drf_exceptions.ParseError()
         return super().convert_known_exceptions(exc)
 
     def format_exception(self, exc):

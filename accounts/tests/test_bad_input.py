@@ -122,3 +122,24 @@ def test_wrong_method_is_405(auth_client, method, path):
     response = getattr(auth_client(PatientFactory()), method)(path, {}, format="json")
 
     assert_error_shape(response, 405)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_over_the_upload_limit_is_413(api_client, settings, content_type):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = ('{"email": "a@b.co", "password": "%s"}' if content_type == "application/json"
+            else "email=a%%40b.co&password=%s") % ("x" * 20_000)
+
+    response = api_client.post("/api/v1/auth/login", body, content_type=content_type)
+
+    assert_error_shape(response, 413)
+    assert response.json()["errors"][0]["code"] == "request_too_large"
+
+
+def test_too_many_form_fields_is_400(api_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"f{i}=x" for i in range(50))
+
+    response = api_client.post("/api/v1/auth/login", body, content_type="application/x-www-form-urlencoded")
+
+    assert_error_shape(response, 400)
