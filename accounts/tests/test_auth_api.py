@@ -335,3 +335,12 @@ def test_patient_profile_is_for_patients_only(auth_client):
 
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "not_a_patient"
+
+
+def test_me_is_read_in_a_fixed_number_of_queries(auth_client, django_assert_max_num_queries):
+    client = auth_client(UserFactory())
+
+    with django_assert_max_num_queries(2):
+        response = client.get("/api/v1/users/me")
+
+    assert response.status_code == 200

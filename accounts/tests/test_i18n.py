@@ -56,3 +56,21 @@ def test_password_reset_email_uses_the_recipient_locale_not_the_request(api_clie
     assert message.subject == "Réinitialisez votre mot de passe Tabib"
     assert "Choisir un nouveau mot de passe" in message.alternatives[0][0]
     assert "Bonjour" in message.body
+
+
+def test_project_catalog_translates_core_errors(api_client):
+    response = api_client.get("/api/v1/no-such-thing", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["detail"] == "Introuvable."
+
+
+def test_throttled_message_follows_the_language(api_client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1/min"}}
+    body = {"email": "x@example.com", "password": "wrong-password-1"}
+    api_client.post("/api/v1/auth/login", body)
+
+    response = api_client.post("/api/v1/auth/login", body, HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 429
+    assert "Requête ralentie" in response.json()["errors"][0]["detail"]
