@@ -78,7 +78,7 @@ def receipt_pdf_render(*, payment: Payment) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0)
     pdf.setTitle(f"{title} {data.number}")
-    width, height = A4
+    _width, height = A4
     y = height - 30 * mm
     pdf.setFont("Helvetica-Bold", 20)
     pdf.drawString(25 * mm, y, title)
