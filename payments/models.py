@@ -59,7 +59,6 @@ class Payment(BaseModel):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=models.Q(amount_refunded__lte=models.F("amount")), name="payment_refund_within_amount"
             ),

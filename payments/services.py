@@ -139,6 +139,9 @@ def payment_intent_create(*, patient, appointment_id) -> tuple[Payment, str, boo
     if appointment.status != AppointmentStatus.PENDING_PAYMENT or appointment.payment_method != PaymentMethod.CARD:
         raise ConflictError(_("This appointment is not awaiting a card payment."),
                             code=PaymentErrorCode.APPOINTMENT_NOT_PAYABLE)
+    if appointment.doctor.fee_amount <= 0:
+        raise ConflictError(_("This appointment is not awaiting a card payment."),
+                            code=PaymentErrorCode.APPOINTMENT_NOT_PAYABLE)
     if appointment.hold_until is not None and appointment.hold_until <= timezone.now():
         raise ConflictError(_("The hold on this time slot has expired. Please book again."),
                             code=PaymentErrorCode.HOLD_EXPIRED)

@@ -163,3 +163,17 @@ def test_staff_may_mark_paid():
     appointment = ClinicAppointmentFactory()
     payment = payment_mark_clinic_paid(appointment=appointment, by=AdminFactory())
     assert payment.status == "succeeded"
+
+
+def test_payment_notifications_follow_each_recipients_language(auth_client):
+    from notifications.models import Notification
+
+    # given a French patient and an English doctor
+    payment = _paid_clinic_payment(patient=PatientFactory(locale="fr"))
+    # then each got the payment notification in their own language
+    patient_note = Notification.objects.get(user=payment.appointment.patient, template_key="payment_succeeded")
+    doctor_note = Notification.objects.get(user=payment.appointment.doctor.user, template_key="payment_succeeded")
+    assert patient_note.title == "Paiement confirmé"
+    assert "50,00 EUR" in patient_note.body and payment.receipt_number in patient_note.body
+    assert doctor_note.title.startswith("Payment received from")
+    assert "50.00 EUR" in doctor_note.body
