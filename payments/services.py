@@ -111,12 +111,15 @@ def _mark_succeeded(*, payment: Payment) -> None:
 
 
 def _lock_appointment_and_payment(*, payment_id) -> tuple[Appointment, Payment] | tuple[None, None]:
-    """Lock in the one order every payment path uses (appointment, then payment) so two paths never deadlock."""
+    """Lock in the one order every payment path uses (appointment, then payment) so two paths never deadlock.
+
+    `of=("self",)`: only our rows are locked, never the joined doctor/user rows that booking locks.
+    """
     appointment_id = Payment.objects.filter(pk=payment_id).values_list("appointment_id", flat=True).first()
     if appointment_id is None:
         return None, None
     appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
-    payment = Payment.objects.select_for_update().select_related(
+    payment = Payment.objects.select_for_update(of=("self",)).select_related(
         "appointment__doctor__user", "appointment__patient").get(pk=payment_id)
     payment.appointment = appointment
     return appointment, payment
@@ -132,7 +135,7 @@ def payment_intent_create(*, patient, appointment_id) -> tuple[Payment, str, boo
     returned, and the Stripe call carries a per-appointment idempotency key, so a retry after a
     lost response never creates a second intent.
     """
-    appointment = (Appointment.objects.select_for_update().select_related("doctor")
+    appointment = (Appointment.objects.select_for_update(of=("self",)).select_related("doctor")
                    .filter(pk=appointment_id, patient=patient).first())
     if appointment is None:
         raise NotFoundError(_("Appointment not found."), code="not_found")
@@ -394,7 +397,7 @@ def payment_refund_for_cancellation(*, appointment: Appointment, by) -> Payment 
 def payment_mark_clinic_paid(*, appointment: Appointment, by) -> Payment:
     """The doctor of `appointment` (or staff) records payment at the desk; issues the receipt.
     Marking an already paid appointment returns its payment unchanged."""
-    appointment = Appointment.objects.select_for_update().select_related("doctor__user", "patient").get(
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("doctor__user", "patient").get(
         pk=appointment.pk)
     is_staff = bool(getattr(by, "is_staff", False))
     if not is_staff and appointment.doctor.user_id != by.pk:
@@ -439,7 +442,7 @@ def payment_receipt_email_send(*, payment_id) -> bool:
     from payments.receipts import receipt_pdf_render
 
     with transaction.atomic():
-        payment = (Payment.objects.select_for_update().select_related("appointment__doctor__user",
+        payment = (Payment.objects.select_for_update(of=("self",)).select_related("appointment__doctor__user",
                                                                       "appointment__patient")
                    .filter(pk=payment_id).first())
         if payment is None or payment.receipt_emailed_at is not None or not payment.receipt_number:
