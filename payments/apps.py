@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from payments import stripe_client, webhooks
+
+        stripe_client.configure()
+        webhooks.connect()

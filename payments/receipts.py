@@ -1,0 +1,96 @@
+"""PDF receipts (reportlab), in the patient's language, dates in the clinic's time zone."""
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+from payments.models import Payment
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    number: str
+    patient_name: str
+    doctor_name: str
+    clinic_name: str
+    clinic_address: str
+    paid_at: datetime | None
+    appointment_start: datetime
+    timezone: str
+    amount: int
+    amount_refunded: int
+    currency: str
+    method: str
+
+
+def receipt_data(*, payment: Payment) -> ReceiptData:
+    """What a receipt says; the payment detail API returns the same facts."""
+    appointment = payment.appointment
+    doctor = appointment.doctor
+    return ReceiptData(
+        number=payment.receipt_number or "", patient_name=appointment.patient.full_name, doctor_name=str(doctor),
+        clinic_name=doctor.clinic_name, clinic_address=", ".join(
+            part for part in (doctor.clinic_address, doctor.city) if part),
+        paid_at=payment.paid_at, appointment_start=appointment.start, timezone=doctor.timezone,
+        amount=payment.amount, amount_refunded=payment.amount_refunded, currency=payment.currency,
+        method=payment.method,
+    )
+
+
+def money_display(amount: int, currency: str) -> str:
+    """`50.00 EUR` in English, `50,00 EUR` in French (active language)."""
+    return f"{formats.number_format(amount / 100, decimal_pos=2, force_grouping=True)} {currency}"
+
+
+def _local(value: datetime, zone: str) -> str:
+    return formats.date_format(timezone.localtime(value, ZoneInfo(zone)), "DATETIME_FORMAT")
+
+
+def receipt_pdf_render(*, payment: Payment) -> bytes:
+    """The receipt PDF, rendered in the patient's saved locale."""
+    data = receipt_data(payment=payment)
+    with translation.override(payment.appointment.patient.locale):
+        method_label = {"card": _("Card"), "clinic": _("At the clinic")}.get(data.method, data.method)
+        rows = [
+            (_("Receipt number"), data.number),
+            (_("Date"), _local(data.paid_at, data.timezone) if data.paid_at else ""),
+            (_("Patient"), data.patient_name),
+            (_("Doctor"), data.doctor_name),
+            (_("Clinic"), data.clinic_name),
+            (_("Address"), data.clinic_address),
+            (_("Appointment"), _local(data.appointment_start, data.timezone)),
+            (_("Time zone"), data.timezone),
+            (_("Payment method"), method_label),
+            (_("Amount paid"), money_display(data.amount, data.currency)),
+        ]
+        if data.amount_refunded:
+            rows.append((_("Amount refunded"), money_display(data.amount_refunded, data.currency)))
+        title = _("Payment receipt")
+        footer = _("Thank you for using Tabib.")
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0)
+    pdf.setTitle(f"{title} {data.number}")
+    _width, height = A4
+    y = height - 30 * mm
+    pdf.setFont("Helvetica-Bold", 20)
+    pdf.drawString(25 * mm, y, title)
+    y -= 15 * mm
+    for label, value in rows:
+        pdf.setFont("Helvetica-Bold", 11)
+        pdf.drawString(25 * mm, y, f"{label}:")
+        pdf.setFont("Helvetica", 11)
+        pdf.drawString(75 * mm, y, str(value))
+        y -= 8 * mm
+    pdf.setFont("Helvetica-Oblique", 10)
+    pdf.drawString(25 * mm, y - 10 * mm, footer)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

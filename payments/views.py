@@ -1,0 +1,88 @@
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appointments.models import Appointment
+from core.exceptions import ConflictError
+from core.pagination import PageNumberPagination
+from payments import selectors, services
+from payments.models import PaymentStatus
+from payments.receipts import receipt_pdf_render
+from payments.serializers import (
+    PaymentDetailOutputSerializer,
+    PaymentIntentCreateInputSerializer,
+    PaymentIntentOutputSerializer,
+    PaymentListOutputSerializer,
+)
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Retries are safe without it too: one intent per appointment, the same one is returned.",
+)
+
+
+class PaymentIntentCreateApi(APIView):
+    @extend_schema(
+        summary="Create (or get) the card payment intent of my pending appointment",
+        request=PaymentIntentCreateInputSerializer, parameters=[IDEMPOTENCY_HEADER],
+        responses={201: PaymentIntentOutputSerializer, 200: PaymentIntentOutputSerializer},
+        tags=["payments"],
+    )
+    def post(self, request):
+        serializer = PaymentIntentCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment, client_secret, created = services.payment_intent_create(
+            patient=request.user, appointment_id=serializer.validated_data["appointment_id"])
+        data = {"payment_id": payment.pk, "client_secret": client_secret, "amount": payment.amount,
+                "currency": payment.currency, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+                "status": payment.status}
+        return Response(PaymentIntentOutputSerializer(data).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class PaymentListApi(APIView):
+    @extend_schema(summary="My payments (as patient or doctor)", request=None,
+                   responses=PaymentListOutputSerializer(many=True), tags=["payments"])
+    def get(self, request):
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.payment_list_for_user(user=request.user), request, view=self)
+        return paginator.get_paginated_response(PaymentListOutputSerializer(page, many=True).data)
+
+
+class PaymentDetailApi(APIView):
+    @extend_schema(summary="One of my payments, with its receipt data", request=None,
+                   responses=PaymentDetailOutputSerializer, tags=["payments"])
+    def get(self, request, pk):
+        payment = selectors.payment_get_for_user(user=request.user, payment_id=pk)
+        return Response(PaymentDetailOutputSerializer(payment).data)
+
+
+class PaymentReceiptApi(APIView):
+    @extend_schema(
+        summary="PDF receipt of a paid payment, in the patient's language", request=None,
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The receipt PDF")},
+        tags=["payments"],
+    )
+    def get(self, request, pk):
+        payment = selectors.payment_get_for_user(user=request.user, payment_id=pk)
+        if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+            raise ConflictError(_("A receipt is only available for a paid payment."),
+                                code=services.PaymentErrorCode.RECEIPT_UNAVAILABLE)
+        response = HttpResponse(receipt_pdf_render(payment=payment), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="receipt-{payment.receipt_number}.pdf"'
+        return response
+
+
+class AppointmentMarkPaidApi(APIView):
+    @extend_schema(summary="Record that a pay-at-clinic appointment was paid at the desk (doctor)", request=None,
+                   responses=PaymentDetailOutputSerializer, tags=["payments"])
+    def post(self, request, pk):
+        appointment = get_object_or_404(Appointment, pk=pk)
+        payment = services.payment_mark_clinic_paid(appointment=appointment, by=request.user)
+        return Response(PaymentDetailOutputSerializer(payment).data)
