@@ -163,42 +163,67 @@ class _PageBuilder:
         return SyncPage(cursor=cursor.encode(), has_more=has_more, changes=changes, deleted=deleted)
 
 
-def sync_safe_horizon() -> int | None:
-    """Smallest transaction id that may still commit change-log rows; None = no bound (SQLite).
+@dataclass(frozen=True)
+class Horizon:
+    """Rows with txid < `below` are final (None: no bound, SQLite). `own_txid` is the reader's own
+    transaction when it has written (its rows are visible to it, and it may still add more)."""
 
-    Only transactions of this database count (others cannot write our table), so a long
-    transaction elsewhere on the cluster does not stall sync. Must run in its own statement BEFORE
-    the rows are read: under READ COMMITTED the next statement's snapshot then sees every
-    transaction below the horizon committed."""
+    below: int | None
+    own_txid: int | None = None
+
+
+def _widen_xid(xid32: int, reference: int) -> int:
+    """The 64-bit transaction id (epoch included) of a 32-bit xid close to `reference`."""
+    xid = (reference & ~0xFFFFFFFF) | xid32
+    if xid > reference + 2**31:
+        xid -= 2**32
+    elif xid < reference - 2**31:
+        xid += 2**32
+    return xid
+
+
+def sync_safe_horizon() -> Horizon:
+    """The smallest transaction id that may still commit change-log rows.
+
+    The bound is the smallest id among the transactions of this database still running (read
+    from pg_stat_activity; other databases cannot write our table, so a long transaction elsewhere
+    on the cluster does not stall sync), or, when none runs, the snapshot's xmax (every committed
+    id is below it, and it was taken before the scan, so a transaction that gets an id during the
+    scan gets a larger one). Must run in its own statement BEFORE the rows are read: under READ
+    COMMITTED the next statement's snapshot sees every transaction below the horizon committed."""
     if connection.vendor != "postgresql":
-        return None
+        return Horizon(below=None)
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
             # pg_stat_activity is cached per transaction; a stale copy could miss a newer writer.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             """
-            SELECT LEAST(
-                pg_snapshot_xmax(s)::text::bigint,
-                (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x
-                 WHERE x::text::bigint %% 4294967296 IN (
-                     SELECT backend_xid::text::bigint FROM pg_stat_activity
-                     WHERE datname = current_database() AND pid <> pg_backend_pid()
-                       AND backend_xid IS NOT NULL)))
-            FROM pg_current_snapshot() AS s
+            SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+                   pg_current_xact_id_if_assigned()::text::bigint,
+                   ARRAY(SELECT backend_xid::text::bigint FROM pg_stat_activity
+                         WHERE datname = current_database() AND pid <> pg_backend_pid()
+                           AND backend_xid IS NOT NULL)
             """
         )
-        return int(cursor.fetchone()[0])
+        xmax, own, running = cursor.fetchone()
+    upper = max(xmax, own + 1) if own is not None else xmax
+    below = min([upper, *(_widen_xid(xid, xmax) for xid in running)])
+    if own is not None and own < below:
+        # Our own later writes reuse our txid: never move the cursor past it while we run.
+        return Horizon(below=own + 1, own_txid=own)
+    return Horizon(below=below, own_txid=own)
 
 
 def _start_position() -> Position:
     """Where the change log resumes after a full snapshot taken from now on: every row whose
-    effect the snapshot will already show."""
+    effect the snapshot will already show (a row both in the snapshot and after this position is
+    sent twice, which an upsert tolerates; the reverse would lose it)."""
     horizon = sync_safe_horizon()
-    if horizon is None:
+    if horizon.below is None or horizon.own_txid is not None and horizon.below == horizon.own_txid + 1:
         last_id = SyncChange.objects.aggregate(last=Max("id"))["last"] or 0
-        return Position(0, last_id)
-    return Position(horizon - 1, MAX_POSITION)
+        return Position(horizon.own_txid or 0, last_id)
+    return Position(horizon.below - 1, MAX_POSITION)
 
 
 def _fill_from_snapshot(*, builder: _PageBuilder, user, cursor: SyncCursor, room: int) -> tuple[int, SyncCursor]:
@@ -223,7 +248,7 @@ def _fill_from_snapshot(*, builder: _PageBuilder, user, cursor: SyncCursor, room
 
 def _fill_from_log(*, builder: _PageBuilder, user, cursor: SyncCursor, room: int) -> tuple[bool, SyncCursor]:
     """Deliver change-log rows after the cursor and below the safe horizon. Returns (has_more, cursor)."""
-    horizon = sync_safe_horizon()
+    horizon = sync_safe_horizon().below
     position = cursor.position
     rows = SyncChange.objects.filter(user=user).filter(
         Q(txid__gt=position.txid) | Q(txid=position.txid, id__gt=position.id)
