@@ -10,6 +10,8 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
+        from core import schema  # noqa: F401  (registers the OpenAPI auth extension)
+
         autodiscover_sync_modules()
 
 

@@ -220,7 +220,7 @@ def _start_position() -> Position:
     effect the snapshot will already show (a row both in the snapshot and after this position is
     sent twice, which an upsert tolerates; the reverse would lose it)."""
     horizon = sync_safe_horizon()
-    if horizon.below is None or horizon.own_txid is not None and horizon.below == horizon.own_txid + 1:
+    if horizon.below is None or (horizon.own_txid is not None and horizon.below == horizon.own_txid + 1):
         last_id = SyncChange.objects.aggregate(last=Max("id"))["last"] or 0
         return Position(horizon.own_txid or 0, last_id)
     return Position(horizon.below - 1, MAX_POSITION)

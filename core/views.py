@@ -124,7 +124,9 @@ class SyncView(APIView):
             {
                 "cursor": serializers.CharField(),
                 "has_more": serializers.BooleanField(),
-                "changes": serializers.DictField(help_text="Per resource: a list of objects (`profile`: object or null)."),
+                "changes": serializers.DictField(
+                    help_text="Per resource: a list of objects (`profile`: one object or null)."
+                ),
                 "deleted": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                                  help_text="Per resource: ids of deleted / no longer visible objects."),
             },

@@ -75,7 +75,8 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         open_first = Case(When(status=SupportStatus.OPEN, then=Value(0)), default=Value(1),
                           output_field=IntegerField())
-        return super().get_queryset(request).annotate(open_first=open_first).order_by("open_first", "created_at")
+        # Not super(): it orders by get_ordering() before the annotation exists.
+        return self.model._default_manager.annotate(open_first=open_first).order_by("open_first", "created_at")
 
     def get_ordering(self, request):
         return ("open_first", "created_at")

@@ -6,6 +6,7 @@ from support.models import FaqEntry, Policy, SupportCategory, SupportRequest
 class FaqEntrySerializer(serializers.ModelSerializer):
     """Question and answer in the active language (modeltranslation picks the field)."""
 
+    category = serializers.CharField(read_only=True, help_text="account, appointments, payments, privacy, other")
     category_label = serializers.CharField(source="get_category_display", read_only=True)
 
     class Meta:
