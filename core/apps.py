@@ -1,5 +1,4 @@
 from importlib import import_module
-from pathlib import Path
 
 from django.apps import AppConfig, apps
 from django.conf import settings
@@ -18,10 +17,9 @@ class CoreConfig(AppConfig):
 def autodiscover_sync_modules() -> None:
     """Import `<app>.sync` of every project app so each registers its sync resources.
 
-    Only our own apps: third-party packages may ship an unrelated `sync` module (dj-stripe does)."""
-    base_dir = Path(settings.BASE_DIR).resolve()
+    Only our own apps (LOCAL_APPS): third-party packages may ship an unrelated `sync` module
+    (dj-stripe does)."""
+    local_apps = set(settings.LOCAL_APPS)
     for app_config in apps.get_app_configs():
-        if base_dir not in Path(app_config.path).resolve().parents:
-            continue
-        if module_has_submodule(app_config.module, "sync"):
+        if app_config.name in local_apps and module_has_submodule(app_config.module, "sync"):
             import_module(f"{app_config.name}.sync")

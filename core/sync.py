@@ -64,7 +64,9 @@ def register(name: str, *, serialize: Callable[[Any], dict[str, Any]], visible: 
 
 
 def registered() -> list[SyncResource]:
-    return list(_registry.values())
+    """By name: a snapshot cursor resumes "after resource X", so every process (whatever order
+    its apps were imported in) must walk the resources in the same order."""
+    return [_registry[name] for name in sorted(_registry)]
 
 
 def sync_record(*, users: Iterable[Any], resource: str, object_id: Any, op: str = SyncOp.UPSERT) -> None:

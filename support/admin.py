@@ -84,6 +84,10 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Requests are closed, not deleted: a deletion would bypass the services (and the sync log).
+        return False
+
     def get_urls(self):
         custom = [
             path("<uuid:pk>/reply/", self.admin_site.admin_view(self.reply_view), name="support_supportrequest_reply"),
