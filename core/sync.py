@@ -22,18 +22,25 @@ import binascii
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Model, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, ConflictError
 from core.models import SyncChange, SyncOp
 
 MAX_POSITION = 2**63 - 1
 DEFAULT_PAGE_LIMIT = 200
 MAX_PAGE_LIMIT = 1000
+# A cursor older than this is refused (409 `sync_cursor_expired`: take a full snapshot again), so
+# change-log rows older than it plus a margin for slow transactions can be pruned.
+SYNC_RETENTION = timedelta(days=getattr(settings, "SYNC_RETENTION_DAYS", 60))
+PRUNE_MARGIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,11 @@ class SyncCursor:
     position: Position
     # While a full snapshot is being paged: the resource being walked and the last pk sent.
     snapshot: tuple[str, str] | None = None
+    # When the client last caught up (unix seconds); only used to expire cursors, never to order.
+    issued_at: int = field(default_factory=lambda: int(timezone.now().timestamp()))
 
     def encode(self) -> str:
-        payload: dict[str, Any] = {"v": 1, "p": [self.position.txid, self.position.id]}
+        payload: dict[str, Any] = {"v": 1, "p": [self.position.txid, self.position.id], "t": self.issued_at}
         if self.snapshot is not None:
             payload["s"] = list(self.snapshot)
         raw = json.dumps(payload, separators=(",", ":")).encode()
@@ -112,7 +121,8 @@ class SyncCursor:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             payload = json.loads(raw)
             txid, row_id = payload["p"]
-            if payload.get("v") != 1 or not all(isinstance(n, int) and n >= 0 for n in (txid, row_id)):
+            issued_at = payload["t"]
+            if payload.get("v") != 1 or not all(isinstance(n, int) and n >= 0 for n in (txid, row_id, issued_at)):
                 raise ValueError
             snapshot = payload.get("s")
             if snapshot is not None:
@@ -122,7 +132,10 @@ class SyncCursor:
                 snapshot = (name, last_pk)
         except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
             raise ApplicationError(_("This sync cursor is not valid."), code="invalid_cursor", attr="since") from None
-        return cls(position=Position(txid, row_id), snapshot=snapshot)
+        if issued_at < (timezone.now() - SYNC_RETENTION).timestamp():
+            raise ConflictError(_("This sync cursor has expired: download everything again."),
+                                code="sync_cursor_expired", attr="since")
+        return cls(position=Position(txid, row_id), snapshot=snapshot, issued_at=issued_at)
 
 
 @dataclass
@@ -243,9 +256,10 @@ def _fill_from_snapshot(*, builder: _PageBuilder, user, cursor: SyncCursor, room
             builder.upsert(resource, obj)
         if len(objects) > take:
             resume_after = str(objects[take - 1].pk) if take else ""
-            return room, SyncCursor(position=cursor.position, snapshot=(resource.name, resume_after))
+            return room, SyncCursor(position=cursor.position, snapshot=(resource.name, resume_after),
+                                    issued_at=cursor.issued_at)
         sent += len(objects)
-    return sent, SyncCursor(position=cursor.position)
+    return sent, SyncCursor(position=cursor.position, issued_at=cursor.issued_at)
 
 
 def _fill_from_log(*, builder: _PageBuilder, user, cursor: SyncCursor, room: int) -> tuple[bool, SyncCursor]:
@@ -261,7 +275,8 @@ def _fill_from_log(*, builder: _PageBuilder, user, cursor: SyncCursor, room: int
     has_more = len(batch) > room
     batch = batch[:room]
     if not batch:
-        return False, cursor
+        # Caught up as of now: the cursor is fresh again even though its position did not move.
+        return False, SyncCursor(position=cursor.position)
 
     latest: dict[tuple[str, str], int] = {}
     for index, (_txid, _id, resource_name, object_id) in enumerate(batch):
@@ -312,3 +327,10 @@ def sync_page(*, user, since: str | None, limit: int = DEFAULT_PAGE_LIMIT) -> Sy
     cursor.snapshot = None
     has_more, cursor = _fill_from_log(builder=builder, user=user, cursor=cursor, room=room)
     return builder.page(cursor, has_more=has_more)
+
+
+def sync_prune(*, now=None) -> int:
+    """Delete change-log rows no unexpired cursor can still need. Returns how many."""
+    cutoff = (now or timezone.now()) - SYNC_RETENTION - PRUNE_MARGIN
+    deleted, _by_model = SyncChange.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,12 +1,14 @@
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory, PatientFactory
 from appointments.models import AppointmentStatus
 from core.models import SyncChange, SyncOp
-from core.sync import SyncCursor, sync_record
+from core.sync import PRUNE_MARGIN, SYNC_RETENTION, Position, SyncCursor, sync_prune, sync_record
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification
 from support.services import support_request_create, support_request_reply
@@ -316,3 +318,26 @@ def test_a_transaction_in_flight_holds_back_later_commits_until_it_ends(auth_cli
 
     assert held_back["changes"]["notifications"] == []
     assert [n["id"] for n in after["changes"]["notifications"]] == [str(fast_note.id)]
+
+
+def test_an_expired_cursor_asks_for_a_new_snapshot(auth_client, patient):
+    old = SyncCursor(position=Position(0, 0),
+                     issued_at=int((timezone.now() - SYNC_RETENTION - timedelta(hours=1)).timestamp()))
+
+    response = auth_client(patient).get(SYNC_URL, {"since": old.encode()})
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "sync_cursor_expired"
+
+
+def test_pruning_keeps_what_an_unexpired_cursor_needs(patient):
+    NotificationFactory(user=patient)
+    stale = NotificationFactory(user=patient)
+    SyncChange.objects.filter(object_id=str(stale.id)).update(
+        created_at=timezone.now() - SYNC_RETENTION - PRUNE_MARGIN - timedelta(minutes=1)
+    )
+
+    pruned = sync_prune()
+
+    assert pruned == 1
+    assert SyncChange.objects.filter(user=patient, resource="notifications").count() == 1
