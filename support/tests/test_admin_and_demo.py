@@ -51,3 +51,13 @@ def test_demo_seed_is_idempotent_and_bilingual():
     published = Policy.objects.filter(is_published=True)
     assert sorted(published.values_list("slug", flat=True)) == ["privacy", "terms"]
     assert all(policy.title_fr and policy.body_en for policy in published)
+
+
+@pytest.mark.parametrize("model", ["faqentry", "policy", "policyacceptance", "supportrequest"])
+def test_admin_changelists_render(staff_client, model):
+    FaqEntryFactory()
+    PolicyFactory()
+
+    response = staff_client.get(reverse(f"admin:support_{model}_changelist"))
+
+    assert response.status_code == 200
