@@ -33,3 +33,43 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class SyncOp(models.TextChoices):
+    UPSERT = "upsert", "upsert"
+    DELETE = "delete", "delete"
+
+
+class CurrentTransactionId(models.Func):
+    """The 64-bit id of the writing transaction on PostgreSQL; 0 elsewhere.
+
+    SQLite serialises writers, so there the row id alone is commit order."""
+
+    output_field = models.BigIntegerField()
+    template = "0"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+
+class SyncChange(models.Model):
+    """One row per (user, object) change that the user's offline copy must catch up with.
+
+    Written by `core.sync.sync_record` inside the transaction of the change, read by
+    `core.sync.sync_page`. Rows are read in (txid, id) order and only once every transaction that
+    could still commit a lower key has finished, so a slow transaction is never skipped."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False)
+    resource = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64)
+    op = models.CharField(max_length=8, choices=SyncOp.choices)
+    txid = models.BigIntegerField(db_default=CurrentTransactionId())
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["txid", "id"]
+        indexes = [models.Index(fields=["user", "txid", "id"], name="sync_change_user_pos")]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.resource}:{self.object_id}"

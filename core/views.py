@@ -8,6 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.sync import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, sync_page
+
 
 def health_live(request):
     return JsonResponse({"status": "ok"})
@@ -98,3 +100,41 @@ class MetaVersionView(APIView):
                 "build_time": settings.BUILD_TIME,
             }
         )
+
+
+class SyncQuerySerializer(serializers.Serializer):
+    since = serializers.CharField(required=False, allow_blank=True, max_length=512, default="",
+                                  help_text="Cursor of the previous sync; omit for a full snapshot.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_LIMIT,
+                                     default=DEFAULT_PAGE_LIMIT, help_text="Changed objects per page.")
+
+
+class SyncView(APIView):
+    @extend_schema(
+        summary="Offline sync",
+        description=(
+            "Everything of the signed-in user that changed after `since` (no `since`: a full snapshot), "
+            "plus tombstones in `deleted` for what was deleted or is no longer visible. Keep calling with "
+            "the returned `cursor` while `has_more` is true; the cursor is opaque and never skips a change "
+            "committed by a slow concurrent transaction."
+        ),
+        parameters=[SyncQuerySerializer],
+        responses=inline_serializer(
+            "SyncPage",
+            {
+                "cursor": serializers.CharField(),
+                "has_more": serializers.BooleanField(),
+                "changes": serializers.DictField(
+                    help_text="Per resource: a list of objects (`profile`: one object or null)."
+                ),
+                "deleted": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                                 help_text="Per resource: ids of deleted / no longer visible objects."),
+            },
+        ),
+    )
+    def get(self, request):
+        params = SyncQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = sync_page(user=request.user, since=params.validated_data["since"] or None,
+                         limit=params.validated_data["limit"])
+        return Response(page.as_dict())

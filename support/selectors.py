@@ -1,0 +1,57 @@
+import unicodedata
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from core.exceptions import NotFoundError
+from support.models import FaqEntry, Policy, PolicyAcceptance, PolicySlug, SupportRequest
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: 'Rendez-vous annulé' and 'ANNULE' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def faq_list(*, query: str = "") -> list[FaqEntry]:
+    """Published FAQ entries in display order; with `query`, those whose question or answer in the
+    active language (modeltranslation falls back to English) contains every word of it, ignoring
+    case and accents. The FAQ is a few dozen rows, so matching in Python gives the same folding on
+    PostgreSQL and SQLite without an unaccent index."""
+    entries = list(FaqEntry.objects.filter(is_published=True))
+    words = _fold(query).split()
+    if not words:
+        return entries
+    return [entry for entry in entries
+            if all(word in _fold(f"{entry.question}\n{entry.answer}") for word in words)]
+
+
+def support_request_list(*, user) -> QuerySet[SupportRequest]:
+    return SupportRequest.objects.filter(requester=user).order_by("-created_at")
+
+
+def policy_get_published(*, slug: str) -> Policy:
+    policy = Policy.objects.filter(slug=slug, is_published=True).first() if slug in PolicySlug.values else None
+    if policy is None:
+        raise NotFoundError(_("No such policy."), code="not_found")
+    return policy
+
+
+def policy_acceptance_state(*, user) -> dict[str, dict[str, Any]]:
+    """For each policy: its current version and whether `user` accepted that version, e.g.
+    `{"privacy": {"version": 3, "accepted": True, "accepted_at": ...}, "terms": {...}}`.
+    With no published version there is nothing to accept: version None, accepted True."""
+    current = {policy.slug: policy for policy in Policy.objects.filter(is_published=True)}
+    accepted = dict(
+        PolicyAcceptance.objects.filter(user=user, policy__in=current.values()).values_list("policy_id", "accepted_at")
+    )
+    state: dict[str, dict[str, Any]] = {}
+    for slug in PolicySlug.values:
+        policy = current.get(slug)
+        if policy is None:
+            state[slug] = {"version": None, "accepted": True, "accepted_at": None}
+        else:
+            accepted_at = accepted.get(policy.pk)
+            state[slug] = {"version": policy.version, "accepted": accepted_at is not None, "accepted_at": accepted_at}
+    return state

@@ -1,0 +1,71 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.tests.factories import PatientFactory
+from appointments.models import Appointment, AppointmentPaymentMethod, AppointmentStatus
+from doctors.tests.factories import DoctorProfileFactory
+from notifications.models import Notification, NotificationType
+from support.models import FaqCategory, FaqEntry, Policy, PolicySlug, SupportCategory, SupportRequest
+
+
+class FaqEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FaqEntry
+
+    category = FaqCategory.APPOINTMENTS
+    question_en = factory.Sequence(lambda n: f"Question {n}?")
+    answer_en = "An answer."
+    question_fr = factory.Sequence(lambda n: f"Question n° {n} ?")
+    answer_fr = "Une réponse."
+    is_published = True
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Policy
+
+    slug = PolicySlug.PRIVACY
+    version = factory.Sequence(lambda n: n + 1)
+    title_en = "Privacy policy"
+    body_en = "We keep your data safe."
+    title_fr = "Politique de confidentialité"
+    body_fr = "Nous protégeons vos données."
+    is_published = True
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A confirmed clinic-paid appointment three days from now."""
+
+    class Meta:
+        model = Appointment
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    patient = factory.SubFactory(PatientFactory)
+    start = factory.Sequence(lambda n: timezone.now().replace(microsecond=0) + timedelta(days=3, hours=n))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
+    status = AppointmentStatus.CONFIRMED
+    payment_method = AppointmentPaymentMethod.CLINIC
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(PatientFactory)
+    type = NotificationType.SYSTEM
+    template_key = "test"
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    body = "Body"
+
+
+class SupportRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportRequest
+
+    requester = factory.SubFactory(PatientFactory)
+    subject = factory.Sequence(lambda n: f"Problem {n}")
+    message = "Something is wrong."
+    category = SupportCategory.OTHER
