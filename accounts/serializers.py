@@ -8,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Gender, Locale, PatientProfile, Role, Theme, User
+from support.selectors import policy_acceptance_state
+from support.serializers import PolicyAcceptanceStateSerializer
 
 EMAIL_MAX = 254
 NAME_MAX = 150
@@ -32,6 +34,21 @@ class UserSerializer(serializers.ModelSerializer):
             return None
         request = self.context.get("request")
         return request.build_absolute_uri(user.avatar.url) if request else user.avatar.url
+
+
+class MeSerializer(UserSerializer):
+    """`/users/me`: the user object plus which current policy versions they accepted, so the app can
+    ask again after a policy changes."""
+
+    policies = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "policies"]
+        read_only_fields = fields
+
+    @extend_schema_field(PolicyAcceptanceStateSerializer)
+    def get_policies(self, user: User) -> dict:
+        return PolicyAcceptanceStateSerializer(policy_acceptance_state(user=user)).data
 
 
 class UserUpdateSerializer(serializers.Serializer):

@@ -156,17 +156,17 @@ class OAuthLoginView(PublicAuthView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="My account", responses={200: serializers.UserSerializer}, tags=["users"])
+    @extend_schema(summary="My account", responses={200: serializers.MeSerializer}, tags=["users"])
     def get(self, request):
-        return Response(serializers.UserSerializer(request.user, context={"request": request}).data)
+        return Response(serializers.MeSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(summary="Update my name, language, theme or time zone", request=serializers.UserUpdateSerializer,
-                   responses={200: serializers.UserSerializer}, tags=["users"])
+                   responses={200: serializers.MeSerializer}, tags=["users"])
     def patch(self, request):
         serializer = serializers.UserUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, data=serializer.validated_data)
-        return Response(serializers.UserSerializer(user, context={"request": request}).data)
+        return Response(serializers.MeSerializer(user, context={"request": request}).data)
 
     @extend_schema(summary="Erase my account (deactivate and anonymise)", responses={204: NO_BODY}, tags=["users"])
     def delete(self, request):

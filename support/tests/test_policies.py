@@ -95,3 +95,15 @@ def test_acceptance_state_without_published_policies_asks_nothing():
 
     assert state == {"privacy": {"version": None, "accepted": True, "accepted_at": None},
                      "terms": {"version": None, "accepted": True, "accepted_at": None}}
+
+
+def test_users_me_tells_whether_the_current_policies_were_accepted(auth_client, privacy_v1):
+    patient = PatientFactory()
+    client = auth_client(patient)
+
+    before = client.get("/api/v1/users/me").json()["policies"]
+    client.post("/api/v1/policies/privacy/accept")
+    after = client.get("/api/v1/users/me").json()["policies"]
+
+    assert before["privacy"]["accepted"] is False
+    assert after["privacy"] == {**after["privacy"], "version": 1, "accepted": True}
