@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from notifications.models import DevicePlatform, Notification, NotificationType
@@ -39,6 +40,16 @@ class DeviceInputSerializer(serializers.Serializer):
     os_version = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     model = serializers.CharField(required=False, allow_blank=True, max_length=128, default="")
     locale = serializers.CharField(required=False, allow_blank=True, max_length=8, default="")
+
+    def validate(self, attrs):
+        from notifications.push import web_subscription_parse
+
+        token = attrs.get("push_token")
+        if token and attrs["platform"] == DevicePlatform.WEB and web_subscription_parse(token) is None:
+            raise serializers.ValidationError(
+                {"push_token": _("A web push token must be a push subscription with an https endpoint and its keys.")},
+                code="invalid_push_token")
+        return attrs
 
 
 class DeviceCreatedSerializer(serializers.Serializer):
