@@ -114,11 +114,11 @@ def test_appointment_in_app_notifications_cannot_be_switched_off(test_templates)
 def test_nothing_leaves_when_the_transaction_rolls_back(test_templates, django_capture_on_commit_callbacks):
     patient = PatientFactory()
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            notification_send(user=patient, type=NotificationType.APPOINTMENT, template_key="test_event",
-                              context={"event_en": "x", "other": "y"})
-            raise RuntimeError("booking failed")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), \
+            transaction.atomic():
+        notification_send(user=patient, type=NotificationType.APPOINTMENT, template_key="test_event",
+                          context={"event_en": "x", "other": "y"})
+        raise RuntimeError("booking failed")
 
     assert callbacks == []
     assert mail.outbox == []
