@@ -25,6 +25,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Appointment
+        skip_postgeneration_save = True
 
     doctor = factory.SubFactory(DoctorProfileFactory)
     patient = factory.SubFactory(PatientFactory)
