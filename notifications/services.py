@@ -224,7 +224,6 @@ def notification_preferences_update(*, user, preferences: dict[str, dict[str, bo
 
 # --- Devices --------------------------------------------------------------------------------------------
 
-@transaction.atomic
 def device_register(*, user, platform: str, push_token: str | None = None, app_version: str = "",
                     os_version: str = "", model: str = "", locale: str = "") -> tuple[Device, bool]:
     """Register or refresh a device; idempotent on `push_token`. A token registered by another user
@@ -233,6 +232,19 @@ def device_register(*, user, platform: str, push_token: str | None = None, app_v
     For `web`, `push_token` is the browser's `JSON.stringify(PushSubscription)`; its endpoint is the
     identity of the device.
     """
+    fields = {"user": user, "platform": platform, "push_token": push_token, "app_version": app_version,
+              "os_version": os_version, "model": model, "locale": locale}
+    try:
+        with transaction.atomic():
+            return _device_register(**fields)
+    except IntegrityError:
+        # Two first registrations of one token raced; the other one created it, so refresh that.
+        with transaction.atomic():
+            return _device_register(**fields)
+
+
+def _device_register(*, user, platform: str, push_token: str | None, app_version: str, os_version: str,
+                     model: str, locale: str) -> tuple[Device, bool]:
     subscription = None
     token = push_token or None
     if token and platform == DevicePlatform.WEB:
