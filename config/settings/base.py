@@ -333,3 +333,23 @@ LOGGING = {
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")
 OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+
+# --- Notifications (email/push retries, push providers, reminders beat) -------------------
+NOTIFICATIONS = {
+    "DELIVERY_MAX_ATTEMPTS": env.int("NOTIFICATION_DELIVERY_MAX_ATTEMPTS", default=5),
+    "RETRY_BACKOFF_SECONDS": env.int("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=30),
+    "RETRY_BACKOFF_MAX_SECONDS": env.int("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", default=3600),
+}
+# FCM (Android/iOS) through firebase-admin: a service-account JSON file; unset = FCM pushes skipped.
+FCM_CREDENTIALS_FILE = env("FCM_CREDENTIALS_FILE", default="")
+PUSH_NOTIFICATIONS_SETTINGS = {
+    "CONFIG": "push_notifications.conf.LegacyConfig",
+    # WebPush: VAPID private key (PEM file path or base64url DER); unset = web pushes skipped.
+    "WP_PRIVATE_KEY": env("WEBPUSH_VAPID_PRIVATE_KEY", default="") or None,
+    "WP_CLAIMS": {"sub": env("WEBPUSH_VAPID_SUBJECT", default="mailto:support@tabib.local")},
+    "WP_ERROR_TIMEOUT": env.int("WEBPUSH_TIMEOUT_SECONDS", default=10),
+}
+CELERY_BEAT_SCHEDULE["notification-reminders"] = {
+    "task": "notifications.tasks.notification_reminders_send",
+    "schedule": env.float("REMINDER_BEAT_SECONDS", default=300.0),
+}

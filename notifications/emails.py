@@ -1,0 +1,27 @@
+"""Notification emails: the base layout around a notification's title and body, per locale."""
+
+from typing import Any
+
+from django.conf import settings
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+
+
+def notification_email_render(*, template_key: str, title: str, body: str, context: dict[str, Any],
+                              locale: str) -> dict[str, str]:
+    """Subject, text and HTML of a notification email in `locale`.
+
+    A template may bring a richer HTML body in `notifications/<key>/email.html` (rendered with the
+    notification's context plus `title` and `body`); otherwise the body's paragraphs are used.
+    """
+    email_context = {**context, "title": title, "body": body, "frontend_url": settings.FRONTEND_URL}
+    with translation.override(locale):
+        try:
+            content_html = get_template(f"notifications/{template_key}/email.html").render(email_context)
+        except TemplateDoesNotExist:
+            content_html = None
+        layout_context = {**email_context, "content_html": content_html, "locale": locale}
+        text = render_to_string("notifications/email/base.txt", layout_context).strip() + "\n"
+        html = render_to_string("notifications/email/base.html", layout_context)
+    return {"subject": title, "text": text, "html": html}

@@ -1,0 +1,103 @@
+"""The one module that talks to push providers, through django-push-notifications.
+
+FCM (Android and iOS) goes through firebase-admin's default app; WebPush through pywebpush with
+our VAPID key. Each send answers SENT or INVALID (the provider said the token is dead: the library
+deactivated it) or raises `PushTransientError` (worth retrying).
+"""
+
+import enum
+import json
+import logging
+from typing import Any
+
+import firebase_admin
+from django.conf import settings
+from firebase_admin import credentials, messaging
+from push_notifications.gcm import fcm_error_list
+from push_notifications.models import GCMDevice, WebPushDevice
+
+logger = logging.getLogger(__name__)
+
+
+class PushOutcome(enum.Enum):
+    SENT = "sent"
+    INVALID = "invalid"
+    SKIPPED = "skipped"
+
+
+class PushTransientError(Exception):
+    pass
+
+
+class PushConfigurationError(Exception):
+    pass
+
+
+def web_subscription_parse(push_token: str) -> dict[str, str] | None:
+    """`{"endpoint", "p256dh", "auth"}` of a browser's `JSON.stringify(PushSubscription)`, else None."""
+    try:
+        raw = json.loads(push_token)
+        endpoint, keys = raw["endpoint"], raw["keys"]
+        subscription = {"endpoint": str(endpoint), "p256dh": str(keys["p256dh"]), "auth": str(keys["auth"])}
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not subscription["endpoint"].startswith("https://") or len(subscription["p256dh"]) > 88 \
+            or len(subscription["auth"]) > 24:
+        return None
+    return subscription
+
+
+def firebase_app() -> firebase_admin.App:
+    """The default firebase-admin app, created from FCM_CREDENTIALS_FILE on first use."""
+    try:
+        return firebase_admin.get_app()
+    except ValueError:
+        pass
+    if not settings.FCM_CREDENTIALS_FILE:
+        raise PushConfigurationError("FCM is not configured (FCM_CREDENTIALS_FILE).")
+    return firebase_admin.initialize_app(credentials.Certificate(settings.FCM_CREDENTIALS_FILE))
+
+
+def _fcm_send(device: GCMDevice, *, title: str, body: str, data: dict[str, str]) -> PushOutcome:
+    firebase_app()
+    message = messaging.Message(notification=messaging.Notification(title=title, body=body), data=data)
+    response = device.send_message(message)
+    result = response.responses[0] if response and response.responses else None
+    if result is None or result.success:
+        return PushOutcome.SENT
+    if type(result.exception) in fcm_error_list:
+        # The library has deactivated the token already.
+        return PushOutcome.INVALID
+    raise PushTransientError(f"FCM: {result.exception}")
+
+
+def _webpush_send(device: WebPushDevice, *, title: str, body: str, data: dict[str, str]) -> PushOutcome:
+    from push_notifications.settings import PUSH_NOTIFICATIONS_SETTINGS
+
+    if not PUSH_NOTIFICATIONS_SETTINGS.get("WP_PRIVATE_KEY"):
+        raise PushConfigurationError("WebPush is not configured (WEBPUSH_VAPID_PRIVATE_KEY).")
+    try:
+        result = device.send_message(json.dumps({"title": title, "body": body, "data": data}))
+    except Exception as exc:  # WebPushError, connection errors, timeouts: all worth another try
+        raise PushTransientError(f"WebPush: {exc}") from exc
+    if result.get("success"):
+        return PushOutcome.SENT
+    device.refresh_from_db(fields=["active"])
+    if not device.active:  # 404/410: the library deactivated the subscription
+        return PushOutcome.INVALID
+    raise PushTransientError(f"WebPush: {result['results'][0].get('error')}")
+
+
+def push_send(*, gcm_device: GCMDevice | None, webpush_device: WebPushDevice | None, title: str, body: str,
+              data: dict[str, Any]) -> PushOutcome:
+    """Send one notification to one provider device."""
+    # FCM data values must be strings; the client reads `data` to route the tap.
+    flat = {key: value if isinstance(value, str) else json.dumps(value) for key, value in data.items()}
+    try:
+        if gcm_device is not None and gcm_device.active:
+            return _fcm_send(gcm_device, title=title, body=body, data=flat)
+        if webpush_device is not None and webpush_device.active:
+            return _webpush_send(webpush_device, title=title, body=body, data=flat)
+    except PushConfigurationError as exc:
+        logger.warning("push not configured", extra={"error": str(exc)})
+    return PushOutcome.SKIPPED
