@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "UserRoleEnum": "accounts.models.Role",
+        "RegistrationRoleEnum": [("patient", "Patient"), ("doctor", "Doctor")],
         "SupportRequestStatusEnum": "support.models.SupportStatus",
         "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
