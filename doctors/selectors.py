@@ -4,6 +4,7 @@ doctors of active accounts; anything else is a 404."""
 from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.exceptions import NotFoundError
@@ -29,7 +30,7 @@ def doctor_cards() -> QuerySet[DoctorProfile]:
 def doctor_get_public(*, id) -> DoctorProfile:
     doctor = doctor_cards().filter(pk=id).first()
     if doctor is None:
-        raise NotFoundError("Not found.", code="not_found")
+        raise NotFoundError(_("Not found."), code="not_found")
     return doctor
 
 
@@ -37,7 +38,7 @@ def doctor_get_visible(*, id) -> DoctorProfile:
     """The bare profile row of a visible doctor (no card data), for writes and sub-resources."""
     doctor = DoctorProfile.objects.filter(VISIBLE, pk=id).first()
     if doctor is None:
-        raise NotFoundError("Not found.", code="not_found")
+        raise NotFoundError(_("Not found."), code="not_found")
     return doctor
 
 
