@@ -1,18 +1,20 @@
 import hashlib
+import json
 
-from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils import translation
 from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import PageNumberPagination
 from doctors import selectors, services
-from doctors.directory_cache import directory_version
+from doctors.directory_cache import directory_page_get, directory_page_set, directory_version
 from doctors.filters import DoctorSearchFilterSet
 from doctors.permissions import IsDoctor, IsPatient
 from doctors.serializers import (
@@ -25,9 +27,6 @@ from doctors.serializers import (
     ReviewSerializer,
     SpecialtySerializer,
 )
-
-# A safety net for writes that bypass the services (raw updates): pages never live longer.
-SEARCH_PAGE_TTL_SECONDS = 60
 
 
 class SpecialtyListView(generics.ListAPIView):
@@ -53,8 +52,9 @@ def favorites_overlay(request, results: list[dict]) -> list[dict]:
 
 
 class DoctorListView(generics.ListAPIView):
-    """Search. The serialized page (without `is_favorite`) is cached under the normalised query and
-    the directory version, which every write to doctors, reviews and specialties bumps."""
+    """Search. The rendered page (with `is_favorite` false) is cached under the raw query, the
+    language and the host, tagged with the directory version that every write to doctors, reviews
+    and specialties bumps; the caller's own favorites are overlaid per request."""
 
     permission_classes = [AllowAny]
     serializer_class = DoctorCardSerializer
@@ -65,27 +65,35 @@ class DoctorListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.doctor_cards()
 
-    def page_cache_key(self, filterset: DoctorSearchFilterSet) -> str:
-        params = sorted((name, str(value)) for name, value in filterset.form.cleaned_data.items()
-                        if value not in (None, ""))
-        paging = (self.request.query_params.get("page", ""), self.request.query_params.get("page_size", ""))
-        raw = repr((params, paging, translation.get_language(), self.request.get_host(), self.request.scheme))
-        digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-        return f"doctors:search:{directory_version()}:{digest}"
+    def page_cache_key(self) -> str:
+        # Raw parameters, not cleaned ones: a hit must not pay for building the filterset. Bad
+        # input never reaches the cache (the miss path validates first).
+        request = self.request
+        raw = repr((sorted(request.query_params.lists()), translation.get_language(), request.get_host(),
+                    request.scheme))
+        return "doctors:search:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+    def render_page(self) -> bytes:
+        filterset = self.filterset_class(data=self.request.query_params, queryset=self.get_queryset(),
+                                         request=self.request)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        body = self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        return JSONRenderer().render(body)
 
     @extend_schema(summary="Search verified doctors (filters, ordering, paginated cards)")
     def get(self, request, *args, **kwargs):
-        filterset = self.filterset_class(data=request.query_params, queryset=self.get_queryset(), request=request)
-        if not filterset.is_valid():
-            raise filter_utils.translate_validation(filterset.errors)
-        key = self.page_cache_key(filterset)
-        body = cache.get(key)
-        if body is None:
-            page = self.paginate_queryset(filterset.qs)
-            serializer = self.get_serializer(page, many=True)
-            body = self.get_paginated_response(serializer.data).data
-            cache.set(key, body, SEARCH_PAGE_TTL_SECONDS)
-        return Response({**body, "results": favorites_overlay(request, body["results"])})
+        key = self.page_cache_key()
+        content = directory_page_get(key)
+        if content is None:
+            version = directory_version()
+            content = self.render_page()
+            directory_page_set(key, content, version=version)
+        if getattr(request.user, "is_patient", False):
+            body = json.loads(content)
+            return Response({**body, "results": favorites_overlay(request, body["results"])})
+        return HttpResponse(content, content_type="application/json")
 
 
 class DoctorDetailView(APIView):
