@@ -61,7 +61,7 @@ def seed(count: int) -> None:
     password = make_password(None)
     now = timezone.now()
     users, profiles, links = [], [], []
-    Through = DoctorProfile.specialties.through
+    through = DoctorProfile.specialties.through
     for i in range(count):
         email = f"bench-doctor-{i:05d}@bench.tabib.local"
         if email in existing:
@@ -71,8 +71,9 @@ def seed(count: int) -> None:
                     email_verified=True)
         city, country = rng.choice(CITIES)
         profile = DoctorProfile(
-            user=user, city=city, country=country, clinic_name=f"Cabinet {last}", fee_amount=rng.randrange(20, 150) * 100,
-            fee_currency="EUR", languages=rng.choice(LANGUAGES), years_experience=rng.randrange(1, 40),
+            user=user, city=city, country=country, clinic_name=f"Cabinet {last}",
+            fee_amount=rng.randrange(20, 150) * 100, fee_currency="EUR", languages=rng.choice(LANGUAGES),
+            years_experience=rng.randrange(1, 40),
             avg_rating=round(rng.uniform(2.5, 5.0), 2), rating_count=rng.randrange(0, 300),
             verification_status="verified" if rng.random() > 0.05 else "pending",
             search_name=search_name_normalise(f"{first} {last}"),
@@ -85,7 +86,7 @@ def seed(count: int) -> None:
     with transaction.atomic():
         User.objects.bulk_create(users, batch_size=500)
         DoctorProfile.objects.bulk_create(profiles, batch_size=500)
-        Through.objects.bulk_create([Through(doctorprofile_id=p.pk, specialty_id=s.pk) for p, s in links],
+        through.objects.bulk_create([through(doctorprofile_id=p.pk, specialty_id=s.pk) for p, s in links],
                                     batch_size=1000)
         directory_changed()
     print(f"seeded {len(profiles)} new bench doctors ({len(existing)} already there)")
@@ -116,7 +117,7 @@ def check_loopback(url: str) -> tuple[str, int]:
     return host, parts.port or 80
 
 
-def load(url: str, concurrency: int, total: int, duration: float, page_size: int) -> None:
+def load(url: str, concurrency: int, total: int, duration: float, page_size: int, cold: bool) -> None:
     host, port = check_loopback(url)
     base = urlsplit(url).path.rstrip("/") + "/api/v1/doctors"
     paths = [f"{base}?{urlencode({**q, 'page_size': page_size})}" for q in QUERIES]
@@ -135,6 +136,8 @@ def load(url: str, concurrency: int, total: int, duration: float, page_size: int
                 if next(counter, None) is None:
                     break
             path = rng.choice(paths)
+            if cold:  # a parameter the search ignores, unique per request: every request misses the cache
+                path += f"&nocache={rng.random()}"
             started = time.perf_counter()
             try:
                 conn.request("GET", path, headers={"Accept-Language": rng.choice(["en", "fr"])})
@@ -169,7 +172,8 @@ def load(url: str, concurrency: int, total: int, duration: float, page_size: int
     if not latencies:
         raise SystemExit("no request completed")
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"requests={len(latencies)} concurrency={concurrency} elapsed={elapsed:.2f}s statuses={statuses}")
+    mode = "cold (cache defeated)" if cold else "warm"
+    print(f"{mode} requests={len(latencies)} concurrency={concurrency} elapsed={elapsed:.2f}s statuses={statuses}")
     print(f"p50={cuts[49] * 1000:.2f}ms p95={cuts[94] * 1000:.2f}ms p99={cuts[98] * 1000:.2f}ms "
           f"rps={len(latencies) / elapsed:.0f}")
 
@@ -184,11 +188,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=15.0, help="upper bound on seconds")
     parser.add_argument("--page-size", type=int, default=20)
     parser.add_argument("--no-load", action="store_true", help="only seed")
+    parser.add_argument("--cold", action="store_true", help="defeat the page cache (measures the database path)")
     args = parser.parse_args()
     if args.seed:
         seed(args.doctors)
     if not args.no_load:
-        load(args.url, args.concurrency, args.requests, args.duration, args.page_size)
+        load(args.url, args.concurrency, args.requests, args.duration, args.page_size, args.cold)
 
 
 if __name__ == "__main__":
