@@ -6,6 +6,8 @@ under and served only while that version is current: one Redis round trip (MGET 
 the page) answers a hit, and a single bump retires every page at once.
 """
 
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -49,3 +51,10 @@ def directory_page_get(key: str) -> Any | None:
 def directory_page_set(key: str, page: Any, *, version: int) -> None:
     """Store a page built from data read under `version` (read the version BEFORE querying)."""
     cache.set(key, (version, page), SEARCH_PAGE_TTL_SECONDS)
+
+
+def search_page_key(*, query_lists: Iterable[tuple[str, list[str]]], language: str, host: str, scheme: str) -> str:
+    """The cache key of one search page: the raw query (sorted), the language and the absolute
+    URL base (the page's next/previous links). Shared by the view and the ASGI fast path."""
+    raw = repr((sorted(query_lists), language, host, scheme))
+    return "doctors:search:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()

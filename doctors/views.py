@@ -1,4 +1,3 @@
-import hashlib
 import json
 
 from django.http import HttpResponse
@@ -14,7 +13,7 @@ from rest_framework.views import APIView
 
 from core.pagination import PageNumberPagination
 from doctors import selectors, services
-from doctors.directory_cache import directory_page_get, directory_page_set, directory_version
+from doctors.directory_cache import directory_page_get, directory_page_set, directory_version, search_page_key
 from doctors.filters import DoctorSearchFilterSet
 from doctors.permissions import IsDoctor, IsPatient
 from doctors.serializers import (
@@ -69,9 +68,8 @@ class DoctorListView(generics.ListAPIView):
         # Raw parameters, not cleaned ones: a hit must not pay for building the filterset. Bad
         # input never reaches the cache (the miss path validates first).
         request = self.request
-        raw = repr((sorted(request.query_params.lists()), translation.get_language(), request.get_host(),
-                    request.scheme))
-        return "doctors:search:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+        return search_page_key(query_lists=request.query_params.lists(), language=translation.get_language(),
+                               host=request.get_host(), scheme=request.scheme)
 
     def render_page(self) -> bytes:
         filterset = self.filterset_class(data=self.request.query_params, queryset=self.get_queryset(),
