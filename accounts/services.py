@@ -24,6 +24,7 @@ from accounts.tokens import token_revoke_all
 from core.effects import enqueue_task
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.services import audit_record
+from doctors.services import doctor_profile_ensure, doctor_search_name_refresh
 
 REGISTRATION_ROLES = (Role.PATIENT, Role.DOCTOR)
 PATIENT_PROFILE_FIELDS = ("date_of_birth", "phone", "gender", "address", "city", "country")
@@ -53,8 +54,6 @@ def user_register(*, email: str, password: str, role: str, first_name: str, last
                   locale: str = Locale.EN, ip_address: str | None = None) -> User:
     """Create a patient or doctor account (a doctor gets a pending DoctorProfile) and email a
     verification key. Admins are never created here."""
-    from doctors.models import DoctorProfile
-
     if role not in REGISTRATION_ROLES:
         raise ApplicationError(_("This role cannot be chosen at registration."), code="invalid_role", attr="role")
     email = email_normalize(email)
@@ -71,7 +70,7 @@ def user_register(*, email: str, password: str, role: str, first_name: str, last
         raise ApplicationError(_("An account with this email already exists."),
                                code=AccountsErrorCode.EMAIL_TAKEN, attr="email") from error
     if role == Role.DOCTOR:
-        DoctorProfile.objects.create(user=user)
+        doctor_profile_ensure(user=user)
     else:
         PatientProfile.objects.create(user=user)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
@@ -172,6 +171,8 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
         setattr(user, name, data[name])
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
+    if user.is_doctor and {"first_name", "last_name"} & set(changed):
+        doctor_search_name_refresh(user=user)
     return user
 
 

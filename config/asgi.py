@@ -12,10 +12,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.websocket_auth import WebSocketAuthMiddleware  # noqa: E402
+from doctors.asgi import DirectorySearchFastPath  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": DirectorySearchFastPath(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

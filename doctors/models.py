@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
@@ -79,6 +80,9 @@ class DoctorProfile(BaseModel):
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
     # Denormalised by the appointments app (slot engine) so search can sort and show it cheaply.
     next_available_at = models.DateTimeField(_("next available slot"), null=True, blank=True, db_index=True)
+    # unidecode(lower(first + " " + last)), kept by doctors.services so `q` is accent- and
+    # case-insensitive with a plain LIKE on SQLite and PostgreSQL alike (trigram index on PostgreSQL).
+    search_name = models.CharField(_("search name"), max_length=310, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -87,6 +91,19 @@ class DoctorProfile(BaseModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(slot_minutes__gte=5, slot_minutes__lte=240),
                                    name="doctor_slot_minutes_range"),
+            models.CheckConstraint(condition=models.Q(avg_rating__gte=0, avg_rating__lte=5),
+                                   name="doctor_avg_rating_range"),
+        ]
+        # Search only ever reads verified rows: partial indexes keep them small on both databases.
+        indexes = [
+            models.Index(Upper("city"), name="doctor_city_upper_idx"),
+            models.Index(Upper("country"), name="doctor_country_upper_idx"),
+            models.Index(fields=["-avg_rating", "id"], name="doctor_verified_rating_idx",
+                         condition=models.Q(verification_status="verified")),
+            models.Index(fields=["fee_amount", "id"], name="doctor_verified_fee_idx",
+                         condition=models.Q(verification_status="verified")),
+            models.Index(fields=["next_available_at", "id"], name="doctor_verified_next_idx",
+                         condition=models.Q(verification_status="verified")),
         ]
 
     def __str__(self) -> str:
@@ -95,3 +112,51 @@ class DoctorProfile(BaseModel):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+
+class Favorite(BaseModel):
+    """A patient's bookmarked doctor; one row per pair."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites")
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="favorited_by")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("favorite")
+        verbose_name_plural = _("favorites")
+        constraints = [models.UniqueConstraint(fields=["patient", "doctor"], name="favorite_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} -> {self.doctor}"
+
+
+REVIEW_COMMENT_MAX_LENGTH = 2000
+REVIEW_REPLY_MAX_LENGTH = 2000
+
+
+class Review(BaseModel):
+    """A patient's rating of one completed appointment. Hidden reviews count nowhere."""
+
+    appointment = models.OneToOneField("appointments.Appointment", on_delete=models.PROTECT,
+                                       related_name="review", verbose_name=_("appointment"))
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="reviews",
+                               verbose_name=_("doctor"))
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews",
+                                verbose_name=_("patient"))
+    rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), max_length=REVIEW_COMMENT_MAX_LENGTH, blank=True)
+    is_hidden = models.BooleanField(_("hidden"), default=False, db_index=True)
+    doctor_reply = models.TextField(_("doctor's reply"), max_length=REVIEW_REPLY_MAX_LENGTH, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_5"),
+        ]
+        indexes = [models.Index(fields=["doctor", "is_hidden", "-created_at"], name="review_doctor_visible_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.doctor}"

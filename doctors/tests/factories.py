@@ -1,7 +1,11 @@
-import factory
+from datetime import timedelta
 
-from accounts.tests.factories import DoctorUserFactory
+import factory
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorUserFactory, PatientFactory
 from doctors.models import DoctorProfile, Specialty, VerificationStatus
+from doctors.services import doctor_search_name
 
 
 class SpecialtyFactory(factory.django.DjangoModelFactory):
@@ -19,6 +23,7 @@ class DoctorProfileFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = DoctorProfile
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(DoctorUserFactory)
     title = "Dr"
@@ -32,8 +37,23 @@ class DoctorProfileFactory(factory.django.DjangoModelFactory):
     timezone = "Europe/Paris"
     slot_minutes = 30
     verification_status = VerificationStatus.VERIFIED
+    search_name = factory.LazyAttribute(lambda o: doctor_search_name(o.user))
 
     @factory.post_generation
     def specialties(self, create, extracted, **kwargs):
         if create and extracted:
             self.specialties.set(extracted)
+
+
+class CompletedAppointmentFactory(factory.django.DjangoModelFactory):
+    """A past clinic-paid appointment already marked completed (no appointments factory here)."""
+
+    class Meta:
+        model = "appointments.Appointment"
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    patient = factory.SubFactory(PatientFactory)
+    start = factory.Sequence(lambda n: timezone.now() - timedelta(days=2, hours=n))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
+    status = "completed"
+    payment_method = "clinic"

@@ -1,0 +1,153 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
+
+from doctors.directory_cache import directory_changed
+from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
+from doctors.services import doctor_verify, review_set_hidden
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(TranslationAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name_en", "name_fr", "slug")
+    prepopulated_fields = {"slug": ("name_en",)}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        directory_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        directory_changed()
+
+
+class VerificationDecisionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (sent to the doctor)"), widget=forms.Textarea(attrs={"rows": 3}),
+                             required=False, max_length=1000)
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_required
+
+
+@admin.register(DoctorProfile)
+class DoctorProfileAdmin(admin.ModelAdmin):
+    list_display = ("doctor_name", "doctor_email", "city", "country", "specialty_list", "verification_status",
+                    "avg_rating", "rating_count", "created_at")
+    list_filter = ("verification_status", "specialties", "country")
+    search_fields = ("user__first_name", "user__last_name", "user__email", "city", "search_name")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    filter_horizontal = ("specialties",)
+    readonly_fields = ("verification_status", "verified_by", "verified_at", "verification_reason", "avg_rating",
+                       "rating_count", "next_available_at", "search_name")
+    actions = ("approve_doctors", "reject_doctors")
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # The verification queue first: pending doctors on top, oldest request first.
+        queue = Case(When(verification_status=VerificationStatus.PENDING, then=Value(0)), default=Value(1),
+                     output_field=IntegerField())
+        return (super().get_queryset(request).prefetch_related("specialties")
+                .annotate(queue=queue).order_by("queue", "created_at"))
+
+    @admin.display(description=_("name"), ordering="user__last_name")
+    def doctor_name(self, obj):
+        return f"{obj.title} {obj.user.first_name} {obj.user.last_name}".strip()
+
+    @admin.display(description=_("email"), ordering="user__email")
+    def doctor_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("specialties"))
+    def specialty_list(self, obj):
+        return ", ".join(s.name for s in obj.specialties.all())
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        directory_changed()
+
+    def _decide(self, request, queryset, *, approve: bool):
+        form = VerificationDecisionForm(request.POST if request.POST.get("confirm") else None,
+                                        reason_required=not approve)
+        if request.POST.get("confirm") and form.is_valid():
+            for doctor in queryset:
+                doctor_verify(doctor=doctor, by=request.user, approve=approve, reason=form.cleaned_data["reason"])
+            count = queryset.count()
+            message = (ngettext("%(count)d doctor approved and notified.", "%(count)d doctors approved and notified.",
+                                count) if approve else
+                       ngettext("%(count)d doctor rejected and notified.", "%(count)d doctors rejected and notified.",
+                                count))
+            self.message_user(request, message % {"count": count}, messages.SUCCESS)
+            return None
+        context = {**self.admin_site.each_context(request), "title": _("Confirm verification decision"),
+                   "doctors": queryset.select_related("user"), "form": form, "approve": approve,
+                   "action": "approve_doctors" if approve else "reject_doctors", "opts": self.model._meta}
+        return TemplateResponse(request, "admin/doctors/verify_confirm.html", context)
+
+    @admin.action(description=_("Approve selected doctors (notifies them)"))
+    def approve_doctors(self, request, queryset):
+        return self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject selected doctors (notifies them, reason required)"))
+    def reject_doctors(self, request, queryset):
+        return self._decide(request, queryset, approve=False)
+
+
+class RecentReviewFilter(admin.SimpleListFilter):
+    title = _("posted")
+    parameter_name = "posted"
+
+    def lookups(self, request, model_admin):
+        return (("7d", _("Last 7 days")), ("30d", _("Last 30 days")))
+
+    def queryset(self, request, queryset):
+        days = {"7d": 7, "30d": 30}.get(self.value())
+        if days:
+            return queryset.filter(created_at__gte=timezone.now() - timedelta(days=days))
+        return queryset
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Moderation queue: the most recent reviews first, the lowest ratings first within a day."""
+
+    list_display = ("created_at", "rating", "doctor", "patient", "short_comment", "is_hidden", "replied_at")
+    list_filter = ("is_hidden", "rating", RecentReviewFilter)
+    search_fields = ("comment", "doctor__user__last_name", "doctor__user__email", "patient__email")
+    list_select_related = ("doctor__user", "patient")
+    readonly_fields = ("appointment", "doctor", "patient", "rating", "comment", "doctor_reply", "replied_at",
+                       "is_hidden", "created_at")
+    fields = readonly_fields
+    actions = ("hide_reviews", "unhide_reviews")
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-created_at__date", "rating", "-created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("comment"))
+    def short_comment(self, obj):
+        return (obj.comment[:80] + "...") if len(obj.comment) > 80 else obj.comment
+
+    @admin.action(description=_("Hide selected reviews (removed from the public list and the rating)"))
+    def hide_reviews(self, request, queryset):
+        for review in queryset.select_related("doctor"):
+            review_set_hidden(review=review, hidden=True, by=request.user)
+        self.message_user(request, _("Reviews hidden."), messages.SUCCESS)
+
+    @admin.action(description=_("Show selected reviews again"))
+    def unhide_reviews(self, request, queryset):
+        for review in queryset.select_related("doctor"):
+            review_set_hidden(review=review, hidden=False, by=request.user)
+        self.message_user(request, _("Reviews shown again."), messages.SUCCESS)

@@ -1,0 +1,79 @@
+"""The search filters of `GET /doctors`.
+
+`DoctorSearchFilterSet` is the one place a search parameter is declared: add a filter here (a
+django-filter `Filter` with a `method`) and it is parsed, validated (400 on bad input), documented
+in the OpenAPI schema and part of the page cache key (see `views.DoctorListView`) with no other change.
+"""
+
+import uuid
+
+import django_filters
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+from doctors.models import DoctorProfile
+from doctors.services import search_name_normalise
+
+ORDERINGS = {
+    "rating": ("avg_rating", "id"),
+    "-rating": ("-avg_rating", "id"),
+    "fee": ("fee_amount", "id"),
+    "-fee": ("-fee_amount", "id"),
+    "name": ("user__last_name", "user__first_name", "id"),
+    "next_available": (F("next_available_at").asc(nulls_last=True), "id"),
+}
+DEFAULT_ORDERING = ("-avg_rating", "-rating_count", "id")
+
+
+class DoctorSearchFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("Name"))
+    specialty = django_filters.CharFilter(method="filter_specialty", max_length=80, label=_("Specialty id or slug"))
+    city = django_filters.CharFilter(method="filter_city", max_length=120, label=_("City"))
+    country = django_filters.CharFilter(method="filter_country", max_length=2, label=_("Country (ISO code)"))
+    language = django_filters.CharFilter(method="filter_language", max_length=3, label=_("Language spoken"))
+    min_rating = django_filters.NumberFilter(field_name="avg_rating", lookup_expr="gte", min_value=0, max_value=5,
+                                             label=_("Minimum rating"))
+    max_fee = django_filters.NumberFilter(field_name="fee_amount", lookup_expr="lte", min_value=0,
+                                          label=_("Maximum fee (minor units)"))
+    ordering = django_filters.ChoiceFilter(method="filter_ordering", label=_("Ordering"),
+                                           choices=[(key, key) for key in ORDERINGS])
+
+    class Meta:
+        model = DoctorProfile
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for token in search_name_normalise(value).split():
+            queryset = queryset.filter(search_name__contains=token)
+        return queryset
+
+    def filter_specialty(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        try:
+            return queryset.filter(specialties__id=uuid.UUID(value))
+        except ValueError:
+            return queryset.filter(specialties__slug=value.strip().lower())
+
+    def filter_city(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Same expression as the functional index doctor_city_upper_idx.
+        return queryset.alias(city_upper=Upper("city")).filter(city_upper=value.strip().upper())
+
+    def filter_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.alias(country_upper=Upper("country")).filter(country_upper=value.strip().upper())
+
+    def filter_language(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        code = value.strip().lower()
+        if connection.vendor == "postgresql":  # jsonb containment, served by the GIN index
+            return queryset.filter(languages__contains=[code])
+        return queryset.filter(languages__icontains=f'"{code}"')
+
+    def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*ORDERINGS[value])
+
+    @property
+    def qs(self) -> QuerySet:
+        queryset = super().qs
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by(*DEFAULT_ORDERING)
+        return queryset

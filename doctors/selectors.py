@@ -1,0 +1,70 @@
+"""Reads of the doctors directory, with visibility built in: patients only ever see verified
+doctors of active accounts; anything else is a 404."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.exceptions import NotFoundError
+from doctors.models import DoctorProfile, Favorite, Review, Specialty, VerificationStatus
+
+VISIBLE = Q(verification_status=VerificationStatus.VERIFIED, user__is_active=True)
+
+
+def specialty_list() -> QuerySet[Specialty]:
+    verified = Q(doctors__verification_status=VerificationStatus.VERIFIED, doctors__user__is_active=True)
+    return Specialty.objects.annotate(doctor_count=Count("doctors", filter=verified)).order_by("slug")
+
+
+def doctor_cards() -> QuerySet[DoctorProfile]:
+    """Visible doctors with everything a card shows, in a fixed number of queries."""
+    return (
+        DoctorProfile.objects.filter(VISIBLE)
+        .select_related("user")
+        .prefetch_related(Prefetch("specialties", queryset=Specialty.objects.order_by("slug")))
+    )
+
+
+def doctor_get_public(*, id) -> DoctorProfile:
+    doctor = doctor_cards().filter(pk=id).first()
+    if doctor is None:
+        raise NotFoundError(_("Not found."), code="not_found")
+    return doctor
+
+
+def doctor_get_visible(*, id) -> DoctorProfile:
+    """The bare profile row of a visible doctor (no card data), for writes and sub-resources."""
+    doctor = DoctorProfile.objects.filter(VISIBLE, pk=id).first()
+    if doctor is None:
+        raise NotFoundError(_("Not found."), code="not_found")
+    return doctor
+
+
+def doctor_profile_get_for_user(*, user: User) -> DoctorProfile:
+    from doctors.services import doctor_profile_ensure
+
+    profile = doctor_profile_ensure(user=user)
+    return (DoctorProfile.objects.select_related("user")
+            .prefetch_related(Prefetch("specialties", queryset=Specialty.objects.order_by("slug")))
+            .get(pk=profile.pk))
+
+
+def favorite_doctor_ids(*, user, doctor_ids: Iterable) -> set[str]:
+    """Which of `doctor_ids` the signed-in patient has bookmarked (one query; none for others)."""
+    ids = list(doctor_ids)
+    if not ids or not getattr(user, "is_authenticated", False) or not user.is_patient:
+        return set()
+    return {str(pk) for pk in Favorite.objects.filter(patient=user, doctor_id__in=ids)
+            .values_list("doctor_id", flat=True)}
+
+
+def favorite_doctors(*, patient: User) -> QuerySet[DoctorProfile]:
+    """The patient's bookmarked doctors that are still visible, most recently added first."""
+    return doctor_cards().filter(favorited_by__patient=patient).order_by("-favorited_by__created_at", "id")
+
+
+def review_list_public(*, doctor: DoctorProfile) -> QuerySet[Review]:
+    return (Review.objects.filter(doctor=doctor, is_hidden=False).select_related("patient")
+            .order_by("-created_at", "id"))

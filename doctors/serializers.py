@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from doctors.models import REVIEW_COMMENT_MAX_LENGTH, DoctorProfile, PaymentMethod, Review, Specialty
+
+
+class SpecialtySerializer(serializers.ModelSerializer):
+    doctor_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Specialty
+        fields = ["id", "slug", "name", "description", "doctor_count"]
+
+
+class SpecialtyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Specialty
+        fields = ["id", "slug", "name"]
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    currency = serializers.ChoiceField(choices=settings.TABIB["CURRENCIES"])
+
+
+class DoctorCardSerializer(serializers.ModelSerializer):
+    """The card of API.md. `is_favorite` comes from the view's context (`favorite_ids`)."""
+
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    specialties = SpecialtyRefSerializer(many=True, read_only=True)
+    fee = serializers.SerializerMethodField()
+    avg_rating = serializers.FloatField(read_only=True)
+    next_available_slot = serializers.DateTimeField(source="next_available_at", read_only=True, allow_null=True)
+    is_favorite = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DoctorProfile
+        fields = ["id", "first_name", "last_name", "title", "specialties", "city", "country", "clinic_name", "fee",
+                  "avg_rating", "rating_count", "languages", "next_available_slot", "is_favorite"]
+
+    @extend_schema_field(MoneySerializer)
+    def get_fee(self, obj: DoctorProfile) -> dict:
+        return {"amount": obj.fee_amount, "currency": obj.fee_currency}
+
+    def get_is_favorite(self, obj: DoctorProfile) -> bool:
+        return str(obj.pk) in self.context.get("favorite_ids", ())
+
+
+class DoctorDetailSerializer(DoctorCardSerializer):
+    photo_url = serializers.SerializerMethodField()
+
+    class Meta(DoctorCardSerializer.Meta):
+        fields = [*DoctorCardSerializer.Meta.fields, "bio", "years_experience", "clinic_address", "timezone",
+                  "slot_minutes", "accepts_payment_methods", "photo_url"]
+
+    def get_photo_url(self, obj: DoctorProfile) -> str | None:
+        if not obj.photo:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(obj.photo.url) if request else obj.photo.url
+
+
+class DoctorProfileOutputSerializer(DoctorDetailSerializer):
+    """The doctor's own view: the public detail plus the verification state."""
+
+    specialty_ids = serializers.PrimaryKeyRelatedField(source="specialties", many=True, read_only=True)
+
+    class Meta(DoctorDetailSerializer.Meta):
+        fields = [f for f in DoctorDetailSerializer.Meta.fields if f != "is_favorite"] + [
+            "specialty_ids", "latitude", "longitude", "verification_status", "verification_reason", "verified_at"]
+
+
+class DoctorProfileInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    bio = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    specialty_ids = serializers.ListField(child=serializers.UUIDField(), max_length=20, required=False)
+    clinic_name = serializers.CharField(max_length=160, allow_blank=True, required=False)
+    clinic_address = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    city = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", allow_blank=True, required=False)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90,
+                                        allow_null=True, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180,
+                                         allow_null=True, required=False)
+    fee = MoneySerializer(required=False)
+    languages = serializers.ListField(child=serializers.RegexField(r"^[a-z]{2,3}$"), max_length=20, required=False)
+    years_experience = serializers.IntegerField(min_value=0, max_value=80, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+    slot_minutes = serializers.IntegerField(min_value=5, max_value=240, required=False)
+    accepts_payment_methods = serializers.ListField(child=serializers.ChoiceField(choices=PaymentMethod.choices),
+                                                    min_length=1, max_length=2, required=False)
+
+    def to_service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        specialty_ids = data.pop("specialty_ids", None)
+        fee = data.pop("fee", None)
+        if fee is not None:
+            data["fee_amount"], data["fee_currency"] = fee["amount"], fee["currency"]
+        return {"data": data, "specialty_ids": specialty_ids}
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    patient_display_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["id", "rating", "comment", "patient_display_name", "created_at", "doctor_reply", "replied_at"]
+
+    def get_patient_display_name(self, obj: Review) -> str:
+        first, last = obj.patient.first_name, obj.patient.last_name
+        return f"{first} {last[:1]}.".strip() if last else (first or str(_("Patient")))
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    appointment_id = serializers.UUIDField()
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=REVIEW_COMMENT_MAX_LENGTH * 2, allow_blank=True, required=False,
+                                    default="")
+
+
+class ReviewReplySerializer(serializers.Serializer):
+    reply = serializers.CharField(max_length=REVIEW_COMMENT_MAX_LENGTH * 2)

@@ -1,0 +1,195 @@
+import json
+
+from django.http import HttpResponse
+from django.utils import translation
+from django_filters import utils as filter_utils
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.pagination import PageNumberPagination
+from doctors import selectors, services
+from doctors.directory_cache import directory_page_get, directory_page_set, directory_version, search_page_key
+from doctors.filters import DoctorSearchFilterSet
+from doctors.permissions import IsDoctor, IsPatient
+from doctors.serializers import (
+    DoctorCardSerializer,
+    DoctorDetailSerializer,
+    DoctorProfileInputSerializer,
+    DoctorProfileOutputSerializer,
+    ReviewCreateSerializer,
+    ReviewReplySerializer,
+    ReviewSerializer,
+    SpecialtySerializer,
+)
+
+
+class SpecialtyListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = SpecialtySerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.specialty_list()
+
+    @extend_schema(summary="List specialties (localized) with their number of verified doctors")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+def favorites_overlay(request, results: list[dict]) -> list[dict]:
+    """`is_favorite` is per user, so cached pages hold `false` and this sets the caller's own."""
+    favorite_ids = selectors.favorite_doctor_ids(user=request.user, doctor_ids=[card["id"] for card in results])
+    if not favorite_ids:
+        return results
+    return [{**card, "is_favorite": card["id"] in favorite_ids} for card in results]
+
+
+class DoctorListView(generics.ListAPIView):
+    """Search. The rendered page (with `is_favorite` false) is cached under the raw query, the
+    language and the host, tagged with the directory version that every write to doctors, reviews
+    and specialties bumps; the caller's own favorites are overlaid per request."""
+
+    permission_classes = [AllowAny]
+    serializer_class = DoctorCardSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DoctorSearchFilterSet
+    pagination_class = PageNumberPagination
+
+    def get_queryset(self):
+        return selectors.doctor_cards()
+
+    def page_cache_key(self) -> str:
+        # Raw parameters, not cleaned ones: a hit must not pay for building the filterset. Bad
+        # input never reaches the cache (the miss path validates first).
+        request = self.request
+        return search_page_key(query_lists=request.query_params.lists(), language=translation.get_language(),
+                               host=request.get_host(), scheme=request.scheme)
+
+    def render_page(self) -> bytes:
+        filterset = self.filterset_class(data=self.request.query_params, queryset=self.get_queryset(),
+                                         request=self.request)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        body = self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        return JSONRenderer().render(body)
+
+    @extend_schema(summary="Search verified doctors (filters, ordering, paginated cards)")
+    def get(self, request, *args, **kwargs):
+        key = self.page_cache_key()
+        content = directory_page_get(key)
+        if content is None:
+            version = directory_version()
+            content = self.render_page()
+            directory_page_set(key, content, version=version)
+        if getattr(request.user, "is_patient", False):
+            body = json.loads(content)
+            return Response({**body, "results": favorites_overlay(request, body["results"])})
+        return HttpResponse(content, content_type="application/json")
+
+
+class DoctorDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="A verified doctor's public profile", responses=DoctorDetailSerializer)
+    def get(self, request, pk):
+        doctor = selectors.doctor_get_public(id=pk)
+        favorite_ids = selectors.favorite_doctor_ids(user=request.user, doctor_ids=[doctor.pk])
+        context = {"request": request, "favorite_ids": favorite_ids}
+        return Response(DoctorDetailSerializer(doctor, context=context).data)
+
+
+class DoctorMeProfileView(APIView):
+    permission_classes = [IsAuthenticated, IsDoctor]
+
+    @extend_schema(summary="My doctor profile", responses=DoctorProfileOutputSerializer)
+    def get(self, request):
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        return Response(DoctorProfileOutputSerializer(profile, context={"request": request}).data)
+
+    @extend_schema(summary="Update my doctor profile (verification status is kept)",
+                   request=DoctorProfileInputSerializer, responses=DoctorProfileOutputSerializer)
+    def patch(self, request):
+        serializer = DoctorProfileInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        services.doctor_profile_update(profile=profile, **serializer.to_service_kwargs())
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        return Response(DoctorProfileOutputSerializer(profile, context={"request": request}).data)
+
+
+class DoctorFavoriteView(APIView):
+    permission_classes = [IsAuthenticated, IsPatient]
+
+    @extend_schema(summary="Add a doctor to my favorites (idempotent)", request=None,
+                   responses={204: OpenApiResponse(description="Added")})
+    def post(self, request, pk):
+        services.favorite_add(patient=request.user, doctor=selectors.doctor_get_visible(id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Remove a doctor from my favorites (idempotent)", request=None,
+                   responses={204: OpenApiResponse(description="Removed")})
+    def delete(self, request, pk):
+        services.favorite_remove(patient=request.user, doctor=selectors.doctor_get_visible(id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PatientFavoriteListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated, IsPatient]
+    serializer_class = DoctorCardSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.favorite_doctors(patient=self.request.user)
+
+    @extend_schema(summary="My favorite doctors (paginated cards)")
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        data = DoctorCardSerializer(page, many=True, context={"request": request,
+                                                              "favorite_ids": {str(d.pk) for d in page}}).data
+        return self.get_paginated_response(data)
+
+
+class DoctorReviewListView(generics.ListAPIView):
+    serializer_class = ReviewSerializer
+    filter_backends: list = []
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsAuthenticated(), IsPatient()]
+        return [AllowAny()]
+
+    def get_queryset(self):
+        return selectors.review_list_public(doctor=selectors.doctor_get_visible(id=self.kwargs["pk"]))
+
+    @extend_schema(summary="Visible reviews of a doctor, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Review my completed appointment with this doctor",
+                   request=ReviewCreateSerializer, responses={201: ReviewSerializer})
+    def post(self, request, pk):
+        serializer = ReviewCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.review_create(patient=request.user, doctor=selectors.doctor_get_visible(id=pk),
+                                        **serializer.validated_data)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class DoctorReviewReplyView(APIView):
+    permission_classes = [IsAuthenticated, IsDoctor]
+
+    @extend_schema(summary="Reply publicly to a review of me (once)", request=ReviewReplySerializer,
+                   responses=ReviewSerializer)
+    def post(self, request, pk):
+        serializer = ReviewReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        review = services.review_reply(doctor=profile, review_id=pk, reply=serializer.validated_data["reply"])
+        return Response(ReviewSerializer(review).data)
