@@ -20,6 +20,7 @@ from push_notifications.models import GCMDevice, WebPushDevice
 
 from core.effects import broadcast, enqueue_task, user_group
 from core.exceptions import ApplicationError
+from core.models import SyncOp
 from notifications.emails import notification_email_render
 from notifications.events import notification_event
 from notifications.models import (
@@ -36,6 +37,7 @@ from notifications.models import (
 )
 from notifications.preferences import DEFAULT_PREFERENCES, LOCKED_ON
 from notifications.push import PushOutcome, PushTransientError, push_send, web_subscription_parse
+from notifications.sync import notifications_sync_record
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ def notification_send(*, user, type: str, template_key: str, context: dict[str, 
     )
     if notification.in_app:
         broadcast([user_group(user.pk)], notification_event(notification))
+        notifications_sync_record(user_id=user.pk, notification_ids=[notification.pk])
 
     from notifications import tasks  # tasks import this module
 
@@ -186,16 +189,23 @@ def notification_mark_read(*, notification: Notification) -> Notification:
         notification.is_read = True
         notification.read_at = timezone.now()
         notification.save(update_fields=["is_read", "read_at", "updated_at"])
+        notifications_sync_record(user_id=notification.user_id, notification_ids=[notification.pk])
     return notification
 
 
+@transaction.atomic
 def notification_mark_all_read(*, user) -> int:
     now = timezone.now()
-    return Notification.objects.filter(user=user, in_app=True, is_read=False).update(
-        is_read=True, read_at=now, updated_at=now)
+    unread = Notification.objects.select_for_update().filter(user=user, in_app=True, is_read=False)
+    unread_ids = list(unread.values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=unread_ids).update(is_read=True, read_at=now, updated_at=now)
+    notifications_sync_record(user_id=user.pk, notification_ids=unread_ids)
+    return len(unread_ids)
 
 
+@transaction.atomic
 def notification_delete(*, notification: Notification) -> None:
+    notifications_sync_record(user_id=notification.user_id, notification_ids=[notification.pk], op=SyncOp.DELETE)
     notification.delete()
 
 

@@ -11,6 +11,7 @@ from core.models import SyncChange, SyncOp
 from core.sync import PRUNE_MARGIN, SYNC_RETENTION, Position, SyncCursor, sync_prune, sync_record
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification
+from notifications.services import notification_delete
 from support.services import support_request_create, support_request_reply
 from support.tests.factories import AppointmentFactory, NotificationFactory
 
@@ -96,7 +97,7 @@ def test_offline_client_catches_up_with_exactly_the_changes_and_tombstones(auth_
     cancelled.status = AppointmentStatus.CANCELLED
     cancelled.save(update_fields=["status", "updated_at"])
     deleted_note_id = str(deleted_note.id)
-    deleted_note.delete()
+    notification_delete(notification=deleted_note)
     support_request_reply(request=request, by=AdminFactory(), reply="Tomorrow.")  # also notifies
     patient.first_name = "Renamed"
     patient.save(update_fields=["first_name", "updated_at"])
@@ -131,7 +132,7 @@ def test_an_object_created_and_deleted_offline_arrives_as_a_tombstone_only(auth_
     cursor = sync(client)["cursor"]
     note = NotificationFactory(user=patient)
     note_id = str(note.id)
-    note.delete()
+    notification_delete(notification=note)
 
     page = sync(client, cursor)
 

@@ -7,6 +7,7 @@ from accounts.tests.factories import PatientFactory
 from appointments.models import Appointment, AppointmentPaymentMethod, AppointmentStatus
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification, NotificationType
+from notifications.services import notification_send
 from support.models import FaqCategory, FaqEntry, Policy, PolicySlug, SupportCategory, SupportRequest
 
 
@@ -54,11 +55,15 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Notification
 
+    """Created through `notification_send`, the one way notifications come to exist."""
+
     user = factory.SubFactory(PatientFactory)
     type = NotificationType.SYSTEM
     template_key = "test"
-    title = factory.Sequence(lambda n: f"Notification {n}")
-    body = "Body"
+
+    @classmethod
+    def _create(cls, model_class, *, user, type, template_key, **kwargs):
+        return notification_send(user=user, type=type, template_key=template_key, **kwargs)
 
 
 class SupportRequestFactory(factory.django.DjangoModelFactory):
