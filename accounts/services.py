@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import AccountsErrorCode
 from accounts.models import Locale, PatientProfile, Role, User
 from accounts.selectors import social_account_find, user_find_by_email
+from accounts.sync import profile_sync_record
 from accounts.tasks import send_password_reset_email, send_verification_email
 from accounts.tokens import token_revoke_all
 from core.effects import enqueue_task
@@ -113,6 +114,7 @@ def email_verify(*, key: str) -> User:
                                code=AccountsErrorCode.INVALID_KEY, attr="key")
     user.email_verified = True
     user.save(update_fields=["email_verified", "updated_at"])
+    profile_sync_record(user=user)
     return user
 
 
@@ -171,6 +173,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
         setattr(user, name, data[name])
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
+        profile_sync_record(user=user)
     if user.is_doctor and {"first_name", "last_name"} & set(changed):
         doctor_search_name_refresh(user=user)
     return user
@@ -194,6 +197,7 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     user.set_unusable_password()
     user.save(update_fields=["email", "first_name", "last_name", "email_verified", "is_active", "avatar",
                              "password", "updated_at"])
+    profile_sync_record(user=user)
     PatientProfile.objects.filter(user=user).update(
         date_of_birth=None, phone="", gender="", address="", city="", country=""
     )

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.services import user_update
 from accounts.tests.factories import AdminFactory, PatientFactory
 from appointments.models import AppointmentStatus
 from core.models import SyncChange, SyncOp
@@ -99,8 +100,7 @@ def test_offline_client_catches_up_with_exactly_the_changes_and_tombstones(auth_
     deleted_note_id = str(deleted_note.id)
     notification_delete(notification=deleted_note)
     support_request_reply(request=request, by=AdminFactory(), reply="Tomorrow.")  # also notifies
-    patient.first_name = "Renamed"
-    patient.save(update_fields=["first_name", "updated_at"])
+    user_update(user=patient, data={"first_name": "Renamed"})
     stranger = PatientFactory()
     AppointmentFactory(patient=stranger, doctor=doctor)
     NotificationFactory(user=stranger)
