@@ -144,6 +144,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["appointments-expire-lapsed-holds"] = {
+    "task": "appointments.tasks.appointments_expire_lapsed_holds", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["appointments-refresh-next-available"] = {
+    "task": "appointments.tasks.doctors_refresh_next_available", "schedule": 300.0,
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
