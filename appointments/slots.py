@@ -75,15 +75,24 @@ def _wall_clock_exists(local: datetime, zone: ZoneInfo) -> bool:
 
 def _rule_slots(*, day: date, rules: Iterable[tuple[time, time]], zone: ZoneInfo, slot: timedelta) -> list[Interval]:
     """Slots of one local day, in UTC. Wall-clock stepping (fold=0) offers each local time once."""
+    midnight = datetime.combine(day, time.min)
+    offset = midnight.replace(tzinfo=zone).utcoffset()
+    # Most days have one UTC offset from midnight to midnight: plain arithmetic. A DST day takes the
+    # slow path, which converts each wall-clock time and drops those in the spring-forward gap.
+    uniform = offset == (midnight + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
     slots: list[Interval] = []
     for start_time, end_time in rules:
         cursor = datetime.combine(day, start_time)
         limit = datetime.combine(day, end_time)
         while cursor + slot <= limit:
-            local = cursor.replace(tzinfo=zone)
-            if _wall_clock_exists(local, zone):
-                start = local.astimezone(UTC)
+            if uniform:
+                start = (cursor - offset).replace(tzinfo=UTC)
                 slots.append((start, start + slot))
+            else:
+                local = cursor.replace(tzinfo=zone)
+                if _wall_clock_exists(local, zone):
+                    start = local.astimezone(UTC)
+                    slots.append((start, start + slot))
             cursor += slot
     slots.sort()
     return slots

@@ -51,10 +51,8 @@ class DoctorAvailabilityView(APIView):
     @extend_schema(summary="Free slots of a doctor, per local day (max 31 days)", parameters=DATE_RANGE,
                    responses=AvailabilitySerializer)
     def get(self, request, pk):
-        doctor = selectors.bookable_doctor_get(doctor_id=pk)
-        date_from, date_to = selectors.availability_window(
-            doctor=doctor, date_from=_date_param(request, "from"), date_to=_date_param(request, "to"))
-        body = availability_json(doctor=doctor, date_from=date_from, date_to=date_to)
+        body = availability_json(doctor_id=pk, date_from=_date_param(request, "from"),
+                                 date_to=_date_param(request, "to"))
         return HttpResponse(body, content_type="application/json")
 
 
