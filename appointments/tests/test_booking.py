@@ -214,3 +214,17 @@ def test_booking_errors_are_application_errors(doctor, patient):
     with pytest.raises(ApplicationError):
         appointment_book(patient=patient, doctor=doctor, start=timezone.now() - timedelta(hours=1),
                          payment_method="clinic")
+
+
+def test_notifications_are_written_in_each_recipients_language_and_zone(doctor, free_slot_after):
+    patient = PatientFactory(locale="fr", timezone="America/Montreal")
+    start = free_slot_after(doctor, timedelta(days=2))
+
+    appointment_book(patient=patient, doctor=doctor, start=start, payment_method="clinic")
+
+    patient_note = Notification.objects.get(user=patient)
+    doctor_note = Notification.objects.get(user=doctor.user)
+    assert patient_note.title == "Rendez-vous réservé"
+    assert "heure du cabinet (Europe/Paris)" in patient_note.body
+    assert "America/Montreal" in patient_note.body
+    assert doctor_note.title == "Appointment booked"
