@@ -2,11 +2,11 @@
 cancel, complete, no-show, calendar feeds, hold tidying and `next_available_at`."""
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,6 +161,31 @@ def _conflict_from(error: IntegrityError) -> ConflictError:
     return _patient_overlap() if PATIENT_CONSTRAINT in name else _slot_taken()
 
 
+DEADLOCK_RETRIES = 3
+
+
+def _write_or_conflict(write: Callable[[], Appointment]) -> Appointment:
+    """Run one insert/update that the no-overlap constraints guard, in a savepoint.
+
+    A constraint violation is a 409. Two transactions inserting overlapping rows at the same moment
+    can also deadlock while each checks the other's uncommitted row (exclusion constraints, unlike
+    unique indexes, have no special wait order); PostgreSQL aborts one of them. That statement is
+    retried: it then waits for the survivor and gets a clean answer.
+    """
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            with transaction.atomic():
+                return write()
+        except IntegrityError as error:
+            raise _conflict_from(error) from error
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "40P01":
+                raise
+            if attempt == DEADLOCK_RETRIES - 1:
+                raise _slot_taken() from error
+    raise AssertionError("unreachable")
+
+
 def _expire_lapsed_holds(*, doctor, patient, start: datetime, end: datetime, now: datetime) -> None:
     """Flip the lapsed holds overlapping [start, end) of this doctor or patient to `expired` so that
     the database's exclusion constraints (which cannot read the clock) stop counting them."""
@@ -221,16 +246,11 @@ def _book(*, patient, doctor, start: datetime, reason: str, payment_method: str)
     with transaction.atomic():
         _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
         _check_free(doctor=doctor, patient=patient, start=start, end=end, now=now)
-        try:
-            with transaction.atomic():
-                appointment = Appointment.objects.create(
-                    doctor=doctor, patient=patient, start=start, end=end, reason=reason,
-                    payment_method=payment_method,
-                    status=S.PENDING_PAYMENT if is_card else S.CONFIRMED,
-                    hold_until=now + booking_policy().hold if is_card else None,
-                )
-        except IntegrityError as error:
-            raise _conflict_from(error) from error
+        appointment = _write_or_conflict(lambda: Appointment.objects.create(
+            doctor=doctor, patient=patient, start=start, end=end, reason=reason, payment_method=payment_method,
+            status=S.PENDING_PAYMENT if is_card else S.CONFIRMED,
+            hold_until=now + booking_policy().hold if is_card else None,
+        ))
         AppointmentStatusChange.objects.create(appointment=appointment, from_status="",
                                                to_status=appointment.status, changed_by=patient, source="booking")
         audit_record(action=f"appointment.{appointment.status}", actor=patient, target=appointment,
@@ -277,13 +297,18 @@ def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> 
         _expire_lapsed_holds(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now)
         _check_free(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now,
                     exclude_id=appointment.pk)
-        previous_start = appointment.start
+        previous_start, previous_end = appointment.start, appointment.end
         appointment.start, appointment.end = start, end
+
+        def move() -> Appointment:
+            appointment.save(update_fields=["start", "end", "updated_at"])
+            return appointment
+
         try:
-            with transaction.atomic():
-                appointment.save(update_fields=["start", "end", "updated_at"])
-        except IntegrityError as error:
-            raise _conflict_from(error) from error
+            _write_or_conflict(move)
+        except ConflictError:
+            appointment.start, appointment.end = previous_start, previous_end
+            raise
         audit_record(action="appointment.rescheduled", actor=by, target=appointment,
                      data={"from": previous_start.isoformat(), "to": start.isoformat()})
         _notify_participants(appointment=appointment, template_key="appointment_rescheduled",
