@@ -126,3 +126,18 @@ class AppointmentStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class CalendarFeed(BaseModel):
+    """The secret token of a user's ICS subscription URL; rotating it revokes the old URL."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -73,3 +73,27 @@ class SyncChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.op} {self.resource}:{self.object_id}"
+
+
+class IdempotencyRecord(BaseModel):
+    """The first answer to a request sent with an `Idempotency-Key` header, replayed on retries.
+
+    Generic: `scope` names the operation (`appointments.book`, `payments.intent`, ...), `fingerprint`
+    is a hash of the request body, so the same key with a different body can be refused.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_user_scope_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

@@ -6,13 +6,17 @@ in the OpenAPI schema and part of the page cache key (see `views.DoctorListView`
 """
 
 import uuid
+from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments.slots import doctor_ids_with_free_slot
 from doctors.models import DoctorProfile
 from doctors.services import search_name_normalise
 
@@ -25,6 +29,29 @@ ORDERINGS = {
     "next_available": (F("next_available_at").asc(nulls_last=True), "id"),
 }
 DEFAULT_ORDERING = ("-avg_rating", "-rating_count", "id")
+MAX_AVAILABILITY_WINDOW_DAYS = 31
+
+
+class DoctorSearchForm(forms.Form):
+    """Validates the availability window: from <= to, at most `MAX_AVAILABILITY_WINDOW_DAYS` days."""
+
+    available_window: tuple | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("available_from"), cleaned.get("available_to")
+        if date_from is None and date_to is None:
+            return cleaned
+        date_from = date_from or timezone.localdate()
+        date_to = date_to or date_from + timedelta(days=MAX_AVAILABILITY_WINDOW_DAYS - 1)
+        if date_to < date_from:
+            raise forms.ValidationError({"available_to": _("Must be on or after available_from.")})
+        if (date_to - date_from).days >= MAX_AVAILABILITY_WINDOW_DAYS:
+            raise forms.ValidationError(
+                {"available_to": _("The availability window is at most %(days)s days.")
+                 % {"days": MAX_AVAILABILITY_WINDOW_DAYS}})
+        self.available_window = (date_from, date_to)
+        return cleaned
 
 
 class DoctorSearchFilterSet(django_filters.FilterSet):
@@ -39,10 +66,29 @@ class DoctorSearchFilterSet(django_filters.FilterSet):
                                           label=_("Maximum fee (minor units)"))
     ordering = django_filters.ChoiceFilter(method="filter_ordering", label=_("Ordering"),
                                            choices=[(key, key) for key in ORDERINGS])
+    # Applied together in `filter_queryset`: one window, checked by the slot engine.
+    available_from = django_filters.DateFilter(method="filter_available_window",
+                                               label=_("Has a free slot on or after this date"))
+    available_to = django_filters.DateFilter(method="filter_available_window",
+                                             label=_("Has a free slot on or before this date"))
 
     class Meta:
         model = DoctorProfile
         fields: list[str] = []
+        form = DoctorSearchForm
+
+    def filter_available_window(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        window = self.form.available_window
+        if window is None:
+            return queryset
+        date_from, date_to = window
+        doctor_ids = list(queryset.order_by().values_list("pk", flat=True))
+        available = doctor_ids_with_free_slot(doctor_ids=doctor_ids, date_from=date_from, date_to=date_to)
+        return queryset.filter(pk__in=available)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for token in search_name_normalise(value).split():

@@ -104,6 +104,13 @@ if IS_POSTGRES:
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under Daphne every request's sync code runs in its own thread with its own connection, so a
+    # burst of requests can exhaust max_connections; a bounded per-process pool makes them queue.
+    if env.int("DB_POOL_MAX_SIZE", default=0):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": env.int("DB_POOL_MAX_SIZE"), "timeout": env.int("DB_POOL_TIMEOUT", default=30),
+        }
 else:
     # IMMEDIATE takes the write lock at BEGIN, so two bookings serialise instead of
     # failing with "database is locked" half-way through a re-check.
@@ -144,6 +151,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["appointments-expire-lapsed-holds"] = {
+    "task": "appointments.tasks.appointments_expire_lapsed_holds", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["appointments-refresh-next-available"] = {
+    "task": "appointments.tasks.doctors_refresh_next_available", "schedule": 300.0,
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

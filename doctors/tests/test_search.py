@@ -215,3 +215,33 @@ def test_detail_has_the_extra_fields(api_client):
     assert {"years_experience", "clinic_address", "timezone", "slot_minutes", "accepts_payment_methods",
             "photo_url"} <= body.keys()
     assert body["timezone"] == "Europe/Paris"
+
+
+def test_available_window_keeps_only_doctors_with_a_free_slot_in_it(api_client):
+    from appointments.tests.factories import TimeOffFactory, open_every_day
+
+    open_doctor, closed_doctor, away_doctor = doctor(last="Open"), doctor(last="Closed"), doctor(last="Away")
+    open_every_day(open_doctor)
+    open_every_day(away_doctor)
+    window_start = timezone.localdate() + timedelta(days=10)
+    window_end = window_start + timedelta(days=2)
+    TimeOffFactory(doctor=away_doctor, start=timezone.now() + timedelta(days=8),
+                   end=timezone.now() + timedelta(days=14))
+
+    found = ids(api_client.get("/api/v1/doctors", {"available_from": window_start.isoformat(),
+                                                   "available_to": window_end.isoformat()}))
+
+    assert found == [str(open_doctor.id)]
+    assert str(closed_doctor.id) not in found
+
+
+@pytest.mark.parametrize("params", [
+    {"available_from": "2030-01-10", "available_to": "2030-01-01"},
+    {"available_from": "2030-01-01", "available_to": "2030-03-01"},
+    {"available_from": "not-a-date"},
+])
+def test_bad_available_window_is_a_400(api_client, params):
+    response = api_client.get("/api/v1/doctors", params)
+
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"

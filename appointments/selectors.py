@@ -1,0 +1,150 @@
+"""Reads of scheduling data, with the permission check built in (someone else's object -> 404)."""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.errors import AppointmentErrorCode as Code
+from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, CalendarFeed, TimeOff
+from appointments.slots import local_today
+from appointments.zones import zone_or_none
+from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+
+S = AppointmentStatus
+
+
+class AppointmentScope:
+    UPCOMING = "upcoming"
+    PAST = "past"
+    CANCELLED = "cancelled"
+    ALL = (UPCOMING, PAST, CANCELLED)
+
+
+def bookable_doctor_get(*, doctor_id):
+    """A verified doctor with an active account, or 404: unverified doctors are invisible."""
+    from doctors.models import DoctorProfile, VerificationStatus
+
+    doctor = (DoctorProfile.objects.select_related("user")
+              .filter(pk=doctor_id, verification_status=VerificationStatus.VERIFIED, user__is_active=True).first())
+    if doctor is None:
+        raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+    return doctor
+
+
+def doctor_profile_of(*, user):
+    """The signed-in doctor's own profile (403 for other roles, 404 if they have none yet)."""
+    from doctors.models import DoctorProfile
+
+    if not user.is_doctor:
+        raise PermissionDeniedError(_("Only doctors can do this."), code=Code.DOCTORS_ONLY)
+    doctor = DoctorProfile.objects.select_related("user").filter(user=user).first()
+    if doctor is None:
+        raise NotFoundError(_("Create your doctor profile first."), code=Code.NOT_FOUND)
+    return doctor
+
+
+def availability_rules_of(*, doctor) -> QuerySet[AvailabilityRule]:
+    return AvailabilityRule.objects.filter(doctor=doctor).order_by("weekday", "start_time")
+
+
+def time_off_of(*, doctor) -> QuerySet[TimeOff]:
+    return TimeOff.objects.filter(doctor=doctor).order_by("start")
+
+
+def _appointments_of(user) -> QuerySet[Appointment]:
+    return (Appointment.objects.filter(Q(patient=user) | Q(doctor__user=user))
+            .select_related("doctor__user", "patient", "payment")
+            .prefetch_related("doctor__specialties"))
+
+
+def appointment_get_for_user(*, user, appointment_id) -> Appointment:
+    """One appointment the user takes part in (as patient or doctor), else 404."""
+    appointment = _appointments_of(user).filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+    return appointment
+
+
+def appointment_list_for_user(*, user, scope: str, now: datetime | None = None) -> QuerySet[Appointment]:
+    """upcoming: active and not over, soonest first; past: completed, no-show or over, latest first;
+    cancelled: cancelled or expired (a lapsed hold counts as expired), latest first."""
+    now = now or timezone.now()
+    live_hold = Q(status=S.PENDING_PAYMENT) & (Q(hold_until__isnull=True) | Q(hold_until__gt=now))
+    lapsed_hold = Q(status=S.PENDING_PAYMENT, hold_until__lte=now)
+    queryset = _appointments_of(user)
+    if scope == AppointmentScope.UPCOMING:
+        return queryset.filter(Q(status=S.CONFIRMED) | live_hold, end__gt=now).order_by("start", "id")
+    if scope == AppointmentScope.PAST:
+        return queryset.filter(
+            Q(status__in=[S.COMPLETED, S.NO_SHOW]) | Q(status=S.CONFIRMED, end__lte=now) | (live_hold & Q(end__lte=now))
+        ).order_by("-start", "-id")
+    return queryset.filter(Q(status__in=[S.CANCELLED, S.EXPIRED]) | lapsed_hold).order_by("-start", "-id")
+
+
+def appointment_calendar_for_user(*, user, date_from: date, date_to: date, zone: ZoneInfo
+                                  ) -> list[tuple[date, list[Appointment]]]:
+    """The user's non-cancelled appointments from `date_from` to `date_to` (days in `zone`), per day."""
+    now = timezone.now()
+    window_start = datetime.combine(date_from, time.min, tzinfo=zone)
+    window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+    live_hold = Q(status=S.PENDING_PAYMENT) & (Q(hold_until__isnull=True) | Q(hold_until__gt=now))
+    appointments = (_appointments_of(user)
+                    .filter(Q(status__in=[S.CONFIRMED, S.COMPLETED, S.NO_SHOW]) | live_hold,
+                            start__gte=window_start, start__lt=window_end)
+                    .order_by("start", "id"))
+    by_day: dict[date, list[Appointment]] = defaultdict(list)
+    for appointment in appointments:
+        by_day[appointment.start.astimezone(zone).date()].append(appointment)
+    return [(day, by_day[day]) for day in sorted(by_day)]
+
+
+def calendar_feed_appointments(*, token: str) -> tuple[object, QuerySet[Appointment]]:
+    """The owner of a feed token and their appointments (from 90 days ago); unknown token -> 404."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if feed is None:
+        raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+    since = timezone.now() - timedelta(days=90)
+    appointments = (_appointments_of(feed.user)
+                    .filter(start__gte=since)
+                    .exclude(status=S.EXPIRED)
+                    .order_by("start", "id"))
+    return feed.user, appointments
+
+
+MAX_AVAILABILITY_DAYS = 31
+MAX_CALENDAR_DAYS = 92
+
+
+def availability_window(*, doctor, date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    """The days an availability call covers: defaults to a week from the doctor's today; at most 31."""
+    date_from = date_from or local_today(doctor=doctor)
+    date_to = date_to or date_from + timedelta(days=6)
+    _check_range(date_from, date_to, MAX_AVAILABILITY_DAYS)
+    return date_from, date_to
+
+
+def _check_range(date_from: date, date_to: date, max_days: int) -> None:
+    if date_to < date_from:
+        raise ApplicationError(_("`to` must not be before `from`."), code=Code.INVALID_RANGE, attr="to")
+    if (date_to - date_from).days + 1 > max_days:
+        raise ApplicationError(_("At most %(days)d days per request.") % {"days": max_days},
+                               code=Code.RANGE_TOO_LONG, attr="to")
+
+
+def calendar_zone(*, user, tz: str | None) -> ZoneInfo:
+    """`?tz=` when given (400 if unknown), else the user's saved zone."""
+    if tz:
+        zone = zone_or_none(tz)
+        if zone is None:
+            raise ApplicationError(_("Unknown time zone."), code=Code.INVALID_TIMEZONE, attr="tz")
+        return zone
+    return zone_or_none(user.timezone) or ZoneInfo("UTC")
+
+
+def calendar_window(*, date_from: date, date_to: date) -> tuple[date, date]:
+    _check_range(date_from, date_to, MAX_CALENDAR_DAYS)
+    return date_from, date_to

@@ -1,0 +1,97 @@
+"""Shapes only: input validation and output of the scheduling endpoints."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from appointments.models import Appointment, AppointmentPaymentMethod, AvailabilityRule, TimeOff
+from appointments.selectors import AppointmentScope
+from doctors.serializers import DoctorCardSerializer
+from payments.serializers import PaymentSummarySerializer
+
+
+class AvailabilityRuleSerializer(serializers.ModelSerializer):
+    start_time = serializers.TimeField(format="%H:%M")
+    end_time = serializers.TimeField(format="%H:%M")
+
+    class Meta:
+        model = AvailabilityRule
+        fields = ["weekday", "start_time", "end_time"]
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimeOff
+        fields = ["id", "start", "end", "reason"]
+        read_only_fields = ["id"]
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class AvailabilityDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    slots = SlotSerializer(many=True)
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    doctor_id = serializers.UUIDField()
+    timezone = serializers.CharField()
+    days = AvailabilityDaySerializer(many=True)
+
+
+class PatientBriefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    doctor = DoctorCardSerializer()
+    patient = PatientBriefSerializer()
+    timezone = serializers.CharField(source="doctor.timezone")
+    payment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "doctor", "patient", "start", "end", "timezone", "status", "payment_method", "hold_until",
+                  "reason", "cancellation_reason", "payment", "created_at", "updated_at"]
+
+    @extend_schema_field(PaymentSummarySerializer(allow_null=True))
+    def get_payment(self, appointment) -> dict | None:
+        payment = getattr(appointment, "payment", None)
+        return PaymentSummarySerializer(payment).data if payment is not None else None
+
+
+class AppointmentBookSerializer(serializers.Serializer):
+    doctor_id = serializers.UUIDField()
+    start = serializers.DateTimeField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    payment_method = serializers.ChoiceField(choices=AppointmentPaymentMethod.choices)
+
+
+class AppointmentRescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+
+
+class AppointmentCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class AppointmentListQuerySerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=AppointmentScope.ALL, default=AppointmentScope.UPCOMING)
+
+
+class CalendarDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    appointments = AppointmentSerializer(many=True)
+
+
+class CalendarSerializer(serializers.Serializer):
+    timezone = serializers.CharField()
+    days = CalendarDaySerializer(many=True)
+
+
+class FeedUrlSerializer(serializers.Serializer):
+    url = serializers.URLField()

@@ -1,0 +1,453 @@
+"""Every write and business rule of scheduling: availability, time off, booking, reschedule,
+cancel, complete, no-show, calendar feeds, hold tidying and `next_available_at`."""
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.availability_cache import schedule_version_bump
+from appointments.errors import AppointmentErrorCode as Code
+from appointments.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentPaymentMethod,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    AvailabilityRule,
+    CalendarFeed,
+    TimeOff,
+)
+from appointments.slots import (
+    active_appointments_q,
+    booking_policy,
+    doctor_zone,
+    next_free_slot,
+    schedule_slots,
+)
+from appointments.status import appointment_transition
+from appointments.zones import when_text
+from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.idempotency import idempotent_call
+from core.services import audit_record
+from doctors.directory_cache import directory_changed
+from notifications.services import notification_send
+from payments.services import payment_refund_for_cancellation
+
+S = AppointmentStatus
+DOCTOR_CONSTRAINT = "appointment_no_doctor_overlap"
+PATIENT_CONSTRAINT = "appointment_no_patient_overlap"
+
+
+# --- schedule changes ---------------------------------------------------------------------------
+
+def doctor_refresh_next_available(*, doctor) -> datetime | None:
+    """Store the doctor's first free slot in `DoctorProfile.next_available_at` (search sorts on it)."""
+    from doctors.models import DoctorProfile
+
+    next_at = next_free_slot(doctor=doctor)
+    if doctor.next_available_at != next_at:
+        DoctorProfile.objects.filter(pk=doctor.pk).update(next_available_at=next_at)
+        doctor.next_available_at = next_at
+        directory_changed()
+    return next_at
+
+
+def doctors_refresh_next_available() -> int:
+    """Refresh `next_available_at` of every verified doctor (time passes: slots run out by themselves)."""
+    from doctors.models import DoctorProfile, VerificationStatus
+
+    count = 0
+    for doctor in DoctorProfile.objects.filter(verification_status=VerificationStatus.VERIFIED).iterator():
+        doctor_refresh_next_available(doctor=doctor)
+        count += 1
+    return count
+
+
+def _schedule_changed(*, doctor) -> None:
+    """After commit: drop cached availability and search pages (a window filter may have lost its
+    last slot), and recompute `next_available_at`."""
+    schedule_version_bump(doctor_id=doctor.pk)
+    directory_changed()
+    transaction.on_commit(lambda: doctor_refresh_next_available(doctor=doctor))
+
+
+# --- availability rules and time off --------------------------------------------------------------
+
+def availability_rules_replace(*, doctor, rules: Iterable[dict]) -> list[AvailabilityRule]:
+    """Replace the doctor's weekly rules. Each rule: weekday (0=Mon), start_time, end_time (wall clock
+    in the doctor's zone). A rule ending before it starts, or two overlapping rules -> 400."""
+    parsed: list[tuple[int, time, time]] = sorted(
+        (int(rule["weekday"]), rule["start_time"], rule["end_time"]) for rule in rules
+    )
+    for index, (weekday, start_time, end_time) in enumerate(parsed):
+        if not 0 <= weekday <= 6:
+            raise ApplicationError(_("Weekday must be between 0 (Monday) and 6 (Sunday)."),
+                                   code=Code.INVALID_RANGE, attr="weekday")
+        if start_time >= end_time:
+            raise ApplicationError(_("A rule must end after it starts."), code=Code.INVALID_RANGE)
+        if index and parsed[index - 1][0] == weekday and parsed[index - 1][2] > start_time:
+            raise ApplicationError(_("Two availability rules overlap on the same day."),
+                                   code=Code.OVERLAPPING_RULES)
+    with transaction.atomic():
+        AvailabilityRule.objects.filter(doctor=doctor).delete()
+        created = AvailabilityRule.objects.bulk_create(
+            AvailabilityRule(doctor=doctor, weekday=weekday, start_time=start_time, end_time=end_time)
+            for weekday, start_time, end_time in parsed
+        )
+        audit_record(action="availability.replaced", actor=doctor.user, target=doctor, data={"rules": len(parsed)})
+        _schedule_changed(doctor=doctor)
+    return created
+
+
+def time_off_create(*, doctor, start: datetime, end: datetime, reason: str = "") -> TimeOff:
+    if start >= end:
+        raise ApplicationError(_("Time off must end after it starts."), code=Code.INVALID_RANGE)
+    with transaction.atomic():
+        time_off = TimeOff.objects.create(doctor=doctor, start=start, end=end, reason=reason[:255])
+        _schedule_changed(doctor=doctor)
+    return time_off
+
+
+def time_off_delete(*, doctor, time_off_id) -> None:
+    with transaction.atomic():
+        deleted, _details = TimeOff.objects.filter(doctor=doctor, pk=time_off_id).delete()
+        if not deleted:
+            raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+        _schedule_changed(doctor=doctor)
+
+
+# --- booking checks -------------------------------------------------------------------------------
+
+def _check_policy(*, doctor, start: datetime, now: datetime) -> None:
+    policy = booking_policy()
+    if start <= now:
+        raise ApplicationError(_("That time is in the past."), code=Code.IN_PAST, attr="start")
+    if start < now + policy.min_notice:
+        raise ApplicationError(
+            _("Appointments must be booked at least %(minutes)d minutes ahead.")
+            % {"minutes": policy.min_notice.total_seconds() // 60},
+            code=Code.INSIDE_MIN_NOTICE, attr="start",
+        )
+    if start > now + policy.horizon:
+        raise ApplicationError(
+            _("Appointments can be booked at most %(days)d days ahead.") % {"days": policy.horizon.days},
+            code=Code.BEYOND_HORIZON, attr="start",
+        )
+
+
+def _schedule_slot(*, doctor, start: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """The doctor's slot starting at `start` (ignoring appointments), or 400 `slot_unavailable`."""
+    day = start.astimezone(doctor_zone(doctor)).date()
+    for _day, slots in schedule_slots(doctor=doctor, date_from=day, date_to=day, now=now):
+        for slot_start, slot_end in slots:
+            if slot_start == start:
+                return slot_start, slot_end
+    raise ApplicationError(_("That time is not one of the doctor's free slots."), code=Code.SLOT_UNAVAILABLE,
+                           attr="start")
+
+
+def _slot_taken() -> ConflictError:
+    return ConflictError(_("That time is no longer available."), code=Code.SLOT_UNAVAILABLE)
+
+
+def _patient_overlap() -> ConflictError:
+    return ConflictError(_("You already have an appointment at that time."), code=Code.PATIENT_OVERLAP)
+
+
+def _conflict_from(error: IntegrityError) -> ConflictError:
+    diag = getattr(error.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None) or str(error)
+    return _patient_overlap() if PATIENT_CONSTRAINT in name else _slot_taken()
+
+
+DEADLOCK_RETRIES = 3
+
+
+def _write_or_conflict(write: Callable[[], Appointment]) -> Appointment:
+    """Run one insert/update that the no-overlap constraints guard, in a savepoint.
+
+    A constraint violation is a 409. Two transactions inserting overlapping rows at the same moment
+    can also deadlock while each checks the other's uncommitted row (exclusion constraints, unlike
+    unique indexes, have no special wait order); PostgreSQL aborts one of them. That statement is
+    retried: it then waits for the survivor and gets a clean answer.
+    """
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            with transaction.atomic():
+                return write()
+        except IntegrityError as error:
+            raise _conflict_from(error) from error
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "40P01":
+                raise
+            if attempt == DEADLOCK_RETRIES - 1:
+                raise _slot_taken() from error
+    raise AssertionError("unreachable")
+
+
+def _expire_lapsed_holds(*, doctor, patient, start: datetime, end: datetime, now: datetime) -> None:
+    """Flip the lapsed holds overlapping [start, end) of this doctor or patient to `expired` so that
+    the database's exclusion constraints (which cannot read the clock) stop counting them."""
+    lapsed = Appointment.objects.select_for_update().filter(
+        Q(doctor=doctor) | Q(patient=patient),
+        status=S.PENDING_PAYMENT, hold_until__lte=now, start__lt=end, end__gt=start,
+    )
+    for appointment in lapsed:
+        appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="booking",
+                               note="hold ran out")
+
+
+def _check_free(*, doctor, patient, start: datetime, end: datetime, now: datetime, exclude_id=None) -> None:
+    """Re-check inside the transaction (the only guard on SQLite, a friendly early answer on PostgreSQL)."""
+    overlapping = Appointment.objects.filter(active_appointments_q(now=now), start__lt=end, end__gt=start)
+    if exclude_id is not None:
+        overlapping = overlapping.exclude(pk=exclude_id)
+    if overlapping.filter(doctor=doctor).exists():
+        raise _slot_taken()
+    if overlapping.filter(patient=patient).exists():
+        raise _patient_overlap()
+
+
+# --- booking ----------------------------------------------------------------------------------------
+
+def appointment_book(*, patient, doctor, start: datetime, reason: str = "", payment_method: str,
+                     idempotency_key: str | None = None) -> Appointment:
+    """Book `start` (one of the doctor's free slots) for `patient`.
+
+    `card` -> `pending_payment` holding the slot until `hold_until`; `clinic` -> `confirmed`.
+    400 for a time that is not a slot, in the past, inside the notice or beyond the horizon, or an
+    unaccepted payment method; 409 `slot_unavailable` when taken meanwhile (the database decides on
+    PostgreSQL), 409 `patient_overlap` when the patient already has an appointment then.
+    With `idempotency_key`, a repeated call returns the first appointment instead of booking twice.
+    """
+    if not idempotency_key:
+        return _book(patient=patient, doctor=doctor, start=start, reason=reason, payment_method=payment_method)
+    result = idempotent_call(
+        user=patient, scope="appointments.book", key=idempotency_key,
+        payload={"doctor_id": str(doctor.pk), "start": start.isoformat(), "reason": reason,
+                 "payment_method": payment_method},
+        handler=lambda: (201, {"id": str(_book(patient=patient, doctor=doctor, start=start, reason=reason,
+                                                payment_method=payment_method).pk)}),
+    )
+    return Appointment.objects.select_related("doctor__user", "patient").get(pk=result.body["id"])
+
+
+def _book(*, patient, doctor, start: datetime, reason: str, payment_method: str) -> Appointment:
+    if not patient.is_patient:
+        raise PermissionDeniedError(_("Only patients can book appointments."), code=Code.PATIENTS_ONLY)
+    now = timezone.now()
+    _check_policy(doctor=doctor, start=start, now=now)
+    if payment_method not in (doctor.accepts_payment_methods or []):
+        raise ApplicationError(_("This doctor does not accept that payment method."),
+                               code=Code.PAYMENT_METHOD_NOT_ACCEPTED, attr="payment_method")
+    start, end = _schedule_slot(doctor=doctor, start=start, now=now)
+    is_card = payment_method == AppointmentPaymentMethod.CARD
+    with transaction.atomic():
+        _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
+        _check_free(doctor=doctor, patient=patient, start=start, end=end, now=now)
+        appointment = _write_or_conflict(lambda: Appointment.objects.create(
+            doctor=doctor, patient=patient, start=start, end=end, reason=reason, payment_method=payment_method,
+            status=S.PENDING_PAYMENT if is_card else S.CONFIRMED,
+            hold_until=now + booking_policy().hold if is_card else None,
+        ))
+        AppointmentStatusChange.objects.create(appointment=appointment, from_status="",
+                                               to_status=appointment.status, changed_by=patient, source="booking")
+        audit_record(action=f"appointment.{appointment.status}", actor=patient, target=appointment,
+                     data={"from": "", "source": "booking"})
+        _notify_participants(appointment=appointment, template_key="appointment_booked")
+        _schedule_changed(doctor=doctor)
+    return appointment
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().select_related("doctor__user", "patient").get(pk=appointment.pk)
+
+
+def _is_active(appointment: Appointment, now: datetime) -> bool:
+    if appointment.status == S.CONFIRMED:
+        return True
+    return appointment.status == S.PENDING_PAYMENT and (
+        appointment.hold_until is None or appointment.hold_until > now
+    )
+
+
+def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> Appointment:
+    """Move the patient's active appointment to another free slot of the same doctor, atomically.
+
+    One row changes its times in one statement: the new slot is taken (the constraints check it)
+    before the old one is released, and a refusal leaves everything as it was. Refused (409
+    `cutoff_passed`) within the cancellation cut-off before the current start.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        appointment = _lock(appointment)
+        if by.pk != appointment.patient_id:
+            raise PermissionDeniedError(_("Only the patient can reschedule an appointment."),
+                                        code=Code.PATIENTS_ONLY)
+        if not _is_active(appointment, now):
+            raise ConflictError(_("Only an upcoming active appointment can be rescheduled."), code=Code.NOT_ACTIVE)
+        if now > appointment.start - booking_policy().cancellation_cutoff:
+            raise ConflictError(_("It is too late to reschedule this appointment."), code=Code.CUTOFF_PASSED)
+        doctor = appointment.doctor
+        _check_policy(doctor=doctor, start=start, now=now)
+        start, end = _schedule_slot(doctor=doctor, start=start, now=now)
+        if start == appointment.start:
+            return appointment
+        _expire_lapsed_holds(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now)
+        _check_free(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now,
+                    exclude_id=appointment.pk)
+        previous_start, previous_end = appointment.start, appointment.end
+        appointment.start, appointment.end = start, end
+
+        def move() -> Appointment:
+            appointment.save(update_fields=["start", "end", "updated_at"])
+            return appointment
+
+        try:
+            _write_or_conflict(move)
+        except ConflictError:
+            appointment.start, appointment.end = previous_start, previous_end
+            raise
+        audit_record(action="appointment.rescheduled", actor=by, target=appointment,
+                     data={"from": previous_start.isoformat(), "to": start.isoformat()})
+        _notify_participants(appointment=appointment, template_key="appointment_rescheduled",
+                             previous_start=previous_start)
+        _schedule_changed(doctor=doctor)
+    return appointment
+
+
+# --- cancel, complete, no-show ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppointmentCancellation:
+    appointment: Appointment
+    # The payments app refunds a paid card appointment in full when this is True.
+    full_refund_due: bool
+
+
+def appointment_full_refund_due(*, appointment: Appointment, by, at: datetime) -> bool:
+    """A full refund is due when the doctor cancels, or the patient cancels before the cut-off."""
+    if by.pk == appointment.doctor.user_id:
+        return True
+    return by.pk == appointment.patient_id and at <= appointment.start - booking_policy().cancellation_cutoff
+
+
+def _participant(appointment: Appointment, user) -> None:
+    if user.pk not in (appointment.patient_id, appointment.doctor.user_id):
+        raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+
+
+def appointment_cancel(*, appointment: Appointment, by, reason: str = "", source: str = "api"
+                       ) -> AppointmentCancellation:
+    """Cancel by either participant before the start (409 `already_started` after it)."""
+    now = timezone.now()
+    with transaction.atomic():
+        appointment = _lock(appointment)
+        _participant(appointment, by)
+        if appointment.status in ACTIVE_STATUSES and now >= appointment.start:
+            raise ConflictError(_("This appointment has already started."), code=Code.ALREADY_STARTED)
+        full_refund_due = appointment_full_refund_due(appointment=appointment, by=by, at=now)
+        appointment.cancellation_reason = (reason or "")[:500]
+        appointment_transition(appointment=appointment, to_status=S.CANCELLED, by=by, source=source,
+                               note=reason or "", extra_fields=("cancellation_reason",))
+        if full_refund_due:
+            # Inside the transaction: if Stripe refuses the refund, the cancellation rolls back too.
+            payment_refund_for_cancellation(appointment=appointment, by=by)
+        _notify_participants(appointment=appointment, template_key="appointment_cancelled", cancelled_by=by)
+        _schedule_changed(doctor=appointment.doctor)
+    return AppointmentCancellation(appointment=appointment, full_refund_due=full_refund_due)
+
+
+def _doctor_closes(*, appointment: Appointment, by, to_status: str, template_key: str) -> Appointment:
+    now = timezone.now()
+    with transaction.atomic():
+        appointment = _lock(appointment)
+        _participant(appointment, by)
+        if by.pk != appointment.doctor.user_id:
+            raise PermissionDeniedError(_("Only the doctor can do this."), code=Code.DOCTORS_ONLY)
+        if now < appointment.start:
+            raise ConflictError(_("This appointment has not started yet."), code=Code.NOT_STARTED)
+        appointment_transition(appointment=appointment, to_status=to_status, by=by, source="api")
+        _notify_participants(appointment=appointment, template_key=template_key)
+    return appointment
+
+
+def appointment_complete(*, appointment: Appointment, by) -> Appointment:
+    """The doctor marks a confirmed appointment completed, once it has started (409 before)."""
+    return _doctor_closes(appointment=appointment, by=by, to_status=S.COMPLETED,
+                          template_key="appointment_completed")
+
+
+def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
+    """The doctor marks that the patient did not come, once the appointment has started (409 before)."""
+    return _doctor_closes(appointment=appointment, by=by, to_status=S.NO_SHOW, template_key="appointment_no_show")
+
+
+def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
+    """Tidy: move every `pending_payment` whose hold ran out to `expired`. Safe to run any time, twice.
+
+    Correctness never depends on it: slot queries and booking already treat a lapsed hold as free.
+    """
+    now = now or timezone.now()
+    count = 0
+    with transaction.atomic():
+        lapsed = (Appointment.objects.select_for_update(skip_locked=True)
+                  .select_related("doctor").filter(status=S.PENDING_PAYMENT, hold_until__lte=now))
+        for appointment in lapsed:
+            appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="task:expire_holds",
+                                   note="hold ran out")
+            schedule_version_bump(doctor_id=appointment.doctor_id)
+            count += 1
+    return count
+
+
+# --- calendar feed ------------------------------------------------------------------------------------
+
+def calendar_feed_get_or_create(*, user) -> CalendarFeed:
+    feed, _created = CalendarFeed.objects.get_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
+    return feed
+
+
+def calendar_feed_rotate(*, user) -> CalendarFeed:
+    """A new secret feed URL; the old one stops working at once."""
+    with transaction.atomic():
+        feed = calendar_feed_get_or_create(user=user)
+        feed.token = secrets.token_urlsafe(32)
+        feed.save(update_fields=["token", "updated_at"])
+        audit_record(action="calendar_feed.rotated", actor=user, target=feed)
+    return feed
+
+
+# --- notifications --------------------------------------------------------------------------------------
+
+def _notify_participants(*, appointment: Appointment, template_key: str, previous_start: datetime | None = None,
+                         cancelled_by=None) -> None:
+    """Tell both participants, each in their locale, with the clinic's zone and their own."""
+    doctor = appointment.doctor
+    doctor_user = doctor.user
+    patient = appointment.patient
+    for recipient in (patient, doctor_user):
+        when = when_text(moment=appointment.start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
+        previous = (when_text(moment=previous_start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
+                    if previous_start else None)
+        context = {
+            "recipient_is_doctor": recipient.pk == doctor_user.pk,
+            "doctor_name": str(doctor),
+            "patient_name": patient.full_name,
+            "when": when,
+            "previous": previous,
+            "clinic_name": doctor.clinic_name,
+            "reason": appointment.cancellation_reason,
+            "cancelled_by_doctor": cancelled_by is not None and cancelled_by.pk == doctor_user.pk,
+        }
+        notification_send(
+            user=recipient, type="appointment", template_key=template_key, context=context,
+            data={"appointment_id": str(appointment.pk), "status": appointment.status,
+                  "start": appointment.start.isoformat()},
+        )
