@@ -37,7 +37,8 @@ def test_signed_success_confirms_appointment_and_issues_receipt(pending_payment,
     assert pending_payment.stripe_payment_intent is not None
     assert pending_payment.appointment.status == "confirmed"
     assert Notification.objects.filter(template_key="payment_succeeded").count() == 2
-    assert len(mailoutbox) == 1 and mailoutbox[0].attachments[0][2] == "application/pdf"
+    receipts = [mail for mail in mailoutbox if mail.attachments]
+    assert len(receipts) == 1 and receipts[0].attachments[0][2] == "application/pdf"
 
 
 def test_same_event_twice_is_applied_once(pending_payment, post_webhook, django_capture_on_commit_callbacks):
