@@ -16,6 +16,7 @@ from unidecode import unidecode
 from accounts.models import User
 from appointments.models import Appointment, AppointmentStatus
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
+from core.models import SyncOp
 from core.services import audit_record
 from doctors.directory_cache import directory_changed
 from doctors.errors import DoctorErrorCode
@@ -28,6 +29,7 @@ from doctors.models import (
     Specialty,
     VerificationStatus,
 )
+from doctors.sync import favorite_sync_record
 from notifications.services import notification_send
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -142,13 +144,19 @@ def doctor_verify(*, doctor: DoctorProfile, by: User | None, approve: bool, reas
     return doctor
 
 
+@transaction.atomic
 def favorite_add(*, patient: User, doctor: DoctorProfile) -> None:
     """Idempotent: adding a favorite twice leaves one row."""
-    Favorite.objects.get_or_create(patient=patient, doctor=doctor)
+    _favorite, created = Favorite.objects.get_or_create(patient=patient, doctor=doctor)
+    if created:
+        favorite_sync_record(patient=patient, doctor=doctor)
 
 
+@transaction.atomic
 def favorite_remove(*, patient: User, doctor: DoctorProfile) -> None:
-    Favorite.objects.filter(patient=patient, doctor=doctor).delete()
+    deleted, _rows = Favorite.objects.filter(patient=patient, doctor=doctor).delete()
+    if deleted:
+        favorite_sync_record(patient=patient, doctor=doctor, op=SyncOp.DELETE)
 
 
 def review_text_clean(text: str, *, max_length: int) -> str:

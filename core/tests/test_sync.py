@@ -342,3 +342,18 @@ def test_pruning_keeps_what_an_unexpired_cursor_needs(patient):
 
     assert pruned == 1
     assert SyncChange.objects.filter(user=patient, resource="notifications").count() == 1
+
+
+def test_favorites_sync_as_doctor_cards_and_removed_ones_as_tombstones(auth_client, patient, doctor):
+    kept, removed = doctor, DoctorProfileFactory()
+    client = auth_client(patient)
+    client.post(f"/api/v1/doctors/{removed.id}/favorite")
+    cursor = sync(client)["cursor"]
+
+    client.post(f"/api/v1/doctors/{kept.id}/favorite")
+    client.delete(f"/api/v1/doctors/{removed.id}/favorite")
+    page = sync(client, cursor)
+
+    assert [card["id"] for card in page["changes"]["favorites"]] == [str(kept.id)]
+    assert page["changes"]["favorites"][0]["is_favorite"] is True
+    assert page["deleted"]["favorites"] == [str(removed.id)]
