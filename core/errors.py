@@ -26,7 +26,7 @@ class ExceptionHandler(StandardizedExceptionHandler):
         data = super().format_exception(exc)
         attr = getattr(exc, "attr", None)
         if attr and isinstance(exc, _ApplicationAPIException):
-            data.errors[0].attr = attr
+            data["errors"][0]["attr"] = attr  # format_exception returns a dict (0.16)
         return data
 
 
