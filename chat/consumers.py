@@ -24,23 +24,28 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     _presence_task = None
 
     async def connect(self):
-        # Accept before closing so the client sees our close code; a close before the handshake
-        # only reaches it as an HTTP 403 without any reason.
-        await self.accept()
         user = self.scope.get("user")
         if self.scope.get("auth_failed") or user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         self.user = user
         thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
         self.thread = await database_sync_to_async(self._load_thread)(thread_id)
         if self.thread is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
         self.group = events.thread_group(self.thread.pk)
+        # Join before accepting: once the client sees the handshake, nothing sent to the thread is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await database_sync_to_async(presence_join)(thread_id=self.thread.pk, user_id=self.user.pk)
         self._presence_task = asyncio.ensure_future(self._keep_presence())
+        await self.accept()
+
+    async def _refuse(self, code: int) -> None:
+        # Accept then close so the client sees our close code; a close before the handshake only
+        # reaches it as an HTTP 403 without any reason.
+        await self.accept()
+        await self.close(code=code)
 
     def _load_thread(self, thread_id):
         try:
