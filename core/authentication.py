@@ -1,4 +1,5 @@
 from django.utils import translation
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
 from core.middleware import SUPPORTED_LANGUAGES, language_from_header
@@ -15,3 +16,9 @@ class JWTAuthentication(SimpleJWTAuthentication):
                 translation.activate(locale)
                 request.LANGUAGE_CODE = locale
         return result
+
+
+class JWTAuthenticationScheme(SimpleJWTScheme):
+    """Documents our JWTAuthentication as the bearer scheme in the OpenAPI schema."""
+
+    target_class = "core.authentication.JWTAuthentication"
