@@ -46,10 +46,6 @@ def thread_get_for_user(*, user, thread_id: Any) -> Thread:
     return thread
 
 
-def thread_is_archived_for(*, thread: Thread, user) -> bool:
-    return ThreadState.objects.filter(thread=thread, user=user, archived=True).exists()
-
-
 def _fold(text: str) -> str:
     """Case- and accent-insensitive form for matching ("Éte" finds "ete")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

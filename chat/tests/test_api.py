@@ -257,3 +257,14 @@ def test_unknown_patient_cannot_be_named(auth_client):
     doctor = DoctorProfileFactory()
     response = auth_client(doctor.user).post("/api/v1/chat/threads", {"patient_id": str(PatientFactory().pk)})
     assert response.status_code == 404
+
+
+def test_messages_list_query_count_does_not_grow_with_messages(auth_client, thread, django_assert_max_num_queries):
+    for index in range(15):
+        MessageFactory(thread=thread, body=f"m{index}")
+    client = auth_client(thread.patient)
+
+    with django_assert_max_num_queries(3):
+        response = client.get(f"/api/v1/chat/threads/{thread.pk}/messages")
+
+    assert len(response.json()["results"]) == 15
