@@ -40,7 +40,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
     raise RuntimeError(f"daphne did not listen on {port}")
 
 
-def test_database_url() -> str:
+def database_url_of_test_db() -> str:
     db = settings.DATABASES["default"]
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -49,13 +49,13 @@ def test_database_url() -> str:
 @pytest.fixture
 def two_daphnes(transactional_db):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "DATABASE_URL": test_database_url(), "REDIS_URL": settings.REDIS_URL}
-    daphne = str(Path(sys.executable).with_name("daphne"))
+           "DATABASE_URL": database_url_of_test_db(), "REDIS_URL": settings.REDIS_URL}
+    daphne = [sys.executable, "-m", "daphne"]
     ports, processes = [free_port(), free_port()], []
     try:
         for port in ports:
             processes.append(subprocess.Popen(
-                [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                [*daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
                 cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             ))
         for port, process in zip(ports, processes, strict=True):
