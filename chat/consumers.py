@@ -1,6 +1,7 @@
 """The chat socket `/ws/chat/{thread_id}?token=`: frames of chat/events.py, writes through chat.services."""
 
 import asyncio
+import functools
 import json
 import logging
 
@@ -13,6 +14,10 @@ from chat.presence import PRESENCE_TTL, presence_join, presence_leave, presence_
 from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+# Frames of one socket are handled one at a time, but different sockets need not queue behind a
+# single DB thread: each worker thread has its own connection, so sends of many threads overlap.
+in_worker = functools.partial(database_sync_to_async, thread_sensitive=False)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -37,7 +42,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.group = events.thread_group(self.thread.pk)
         # Join before accepting: once the client sees the handshake, nothing sent to the thread is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await database_sync_to_async(presence_join)(thread_id=self.thread.pk, user_id=self.user.pk)
+        await in_worker(presence_join)(thread_id=self.thread.pk, user_id=self.user.pk)
         self._presence_task = asyncio.ensure_future(self._keep_presence())
         await self.accept()
 
@@ -59,12 +64,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self._presence_task is not None:
             self._presence_task.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await database_sync_to_async(presence_leave)(thread_id=self.thread.pk, user_id=self.user.pk)
+        await in_worker(presence_leave)(thread_id=self.thread.pk, user_id=self.user.pk)
 
     async def _keep_presence(self):
         while True:
             await asyncio.sleep(PRESENCE_TTL / 3)
-            await database_sync_to_async(presence_touch)(thread_id=self.thread.pk, user_id=self.user.pk)
+            await in_worker(presence_touch)(thread_id=self.thread.pk, user_id=self.user.pk)
 
     # --- client -> server --------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
@@ -97,7 +102,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(events.error_frame("invalid_frame", _("body must be text.")))
             return
         # The broadcast to the thread happens inside, after commit, before we ack.
-        message, _created = await database_sync_to_async(services.message_send)(
+        message, _created = await in_worker(services.message_send)(
             thread=self.thread, sender=self.user, body=body, client_id=None if client_id is None else str(client_id)
         )
         await self.send_json(events.ack_frame(message))
@@ -108,7 +113,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(events.error_frame("invalid_frame", _("up_to must be a message id.")))
             return
         try:
-            await database_sync_to_async(services.message_mark_read)(thread=self.thread, reader=self.user,
+            await in_worker(services.message_mark_read)(thread=self.thread, reader=self.user,
                                                                      up_to=up_to)
         except Exception as error:
             if isinstance(error, ApplicationError):

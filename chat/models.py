@@ -77,7 +77,8 @@ class ThreadState(BaseModel):
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="states")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_thread_states")
-    archived = models.BooleanField(_("archived"), default=False)
+    # Archived until the thread's next activity: a new message brings it back without a write here.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     last_read_at = models.DateTimeField(_("last read at"), null=True, blank=True)
 
     class Meta:

@@ -19,7 +19,11 @@ def _key(thread_id: Any, user_id: Any) -> str:
 def presence_join(*, thread_id: Any, user_id: Any) -> int:
     key = _key(thread_id, user_id)
     cache.add(key, 0, PRESENCE_TTL)
-    count = cache.incr(key)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired (or the cache was flushed) between the two calls
+        cache.set(key, 1, PRESENCE_TTL)
+        return 1
     cache.touch(key, PRESENCE_TTL)
     return count
 

@@ -3,7 +3,7 @@
 import unicodedata
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -33,9 +33,13 @@ def _threads_for(user) -> QuerySet[Thread]:
 
 def thread_list_for_user(*, user, archived: bool = False) -> QuerySet[Thread]:
     """The user's threads, most recent activity first, each with `unread_count` and `last_message`."""
-    archived_ids = ThreadState.objects.filter(user=user, archived=True).values("thread_id")
+    archived_since_last_activity = Exists(ThreadState.objects.filter(
+        thread=OuterRef("pk"), user=user, archived_at__isnull=False, archived_at__gte=OuterRef("updated_at")
+    ))
     threads = _threads_for(user)
-    threads = threads.filter(pk__in=archived_ids) if archived else threads.exclude(pk__in=archived_ids)
+    threads = threads.filter(archived_since_last_activity) if archived else threads.exclude(
+        archived_since_last_activity
+    )
     return threads.order_by("-updated_at", "-id")
 
 

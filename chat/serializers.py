@@ -85,7 +85,10 @@ class ArchiveInputSerializer(serializers.Serializer):
 
 
 class ArchiveOutputSerializer(serializers.Serializer):
-    archived = serializers.BooleanField()
+    archived = serializers.SerializerMethodField()
+
+    def get_archived(self, state) -> bool:
+        return state.archived_at is not None
 
 
 class UnreadCountOutputSerializer(serializers.Serializer):

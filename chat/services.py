@@ -124,7 +124,6 @@ def _notify_if_offline(*, message: Message, thread: Thread, sender: User, recipi
     )
 
 
-@transaction.atomic
 def message_send(*, thread: Thread, sender: User, body: str = "", client_id: str | None = None,
                  attachment: UploadedFile | None = None, attachment_content_type: str = "") -> tuple[Message, bool]:
     """Store a message, then (after commit) broadcast it to the thread and notify an offline recipient.
@@ -141,9 +140,6 @@ def message_send(*, thread: Thread, sender: User, body: str = "", client_id: str
                 _("client_id must be 1 to %(max)d characters.") % {"max": MAX_CLIENT_ID_LENGTH},
                 code=ChatErrorCode.INVALID_CLIENT_ID, attr="client_id",
             )
-        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
-        if existing is not None:
-            return _replay(existing, thread)
     if not body and attachment is None:
         raise ApplicationError(_("A message needs some text or a file."), code=ChatErrorCode.EMPTY_MESSAGE,
                                attr="body")
@@ -152,32 +148,35 @@ def message_send(*, thread: Thread, sender: User, body: str = "", client_id: str
             _("A message is at most %(max)d characters.") % {"max": MAX_BODY_LENGTH},
             code=ChatErrorCode.BODY_TOO_LONG, attr="body",
         )
-
-    fields: dict[str, Any] = {"thread": thread, "sender": sender, "body": body, "client_id": client_id}
-    if attachment is not None:
-        name = get_valid_filename(os.path.basename(attachment.name or "file"))[-255:] or "file"
-        fields.update(attachment=attachment, attachment_content_type=attachment_content_type,
-                      attachment_size=attachment.size, attachment_name=name)
+    # No look-up first: the unique (sender, client_id) constraint detects a retry, which keeps the
+    # common path at INSERT + UPDATE + COMMIT (this is the hot path of the socket).
     try:
-        with transaction.atomic():
-            message = Message.objects.create(**fields)
+        return _message_store(thread=thread, sender=sender, body=body, client_id=client_id,
+                              attachment=attachment, attachment_content_type=attachment_content_type), True
     except IntegrityError:
-        # The same client_id raced in from another socket or process: the first one wins.
         existing = Message.objects.filter(sender=sender, client_id=client_id).first() if client_id else None
         if existing is None:
             raise
         return _replay(existing, thread)
 
+
+@transaction.atomic
+def _message_store(*, thread: Thread, sender: User, body: str, client_id: str | None,
+                   attachment: UploadedFile | None, attachment_content_type: str) -> Message:
+    fields: dict[str, Any] = {"thread": thread, "sender": sender, "body": body, "client_id": client_id}
+    if attachment is not None:
+        name = get_valid_filename(os.path.basename(attachment.name or "file"))[-255:] or "file"
+        fields.update(attachment=attachment, attachment_content_type=attachment_content_type,
+                      attachment_size=attachment.size, attachment_name=name)
+    message = Message.objects.create(**fields)
     # Conditional, so a slower concurrent send never moves last_message backwards.
     Thread.objects.filter(pk=thread.pk).filter(
         Q(last_message_at__isnull=True) | Q(last_message_at__lte=message.created_at)
     ).update(last_message=message, last_message_at=message.created_at, updated_at=message.created_at)
-    ThreadState.objects.filter(thread=thread, archived=True).update(archived=False, updated_at=timezone.now())
-
     recipient = _other_participant(thread, sender)
     _notify_if_offline(message=message, thread=thread, sender=sender, recipient=recipient)
     broadcast([thread_group(thread.pk)], message_event(message))
-    return message, True
+    return message
 
 
 def attachment_check(*, file: UploadedFile) -> str:
@@ -238,8 +237,9 @@ def message_mark_read(*, thread: Thread, reader: User, up_to: Any) -> tuple[int,
 def thread_archive(*, thread: Thread, user: User, archived: bool) -> ThreadState:
     """Hide (or show again) a thread in the user's own list; a new message brings it back."""
     _check_participant(thread, user)
-    state, _created = ThreadState.objects.update_or_create(thread=thread, user=user,
-                                                           defaults={"archived": archived})
+    state, _created = ThreadState.objects.update_or_create(
+        thread=thread, user=user, defaults={"archived_at": timezone.now() if archived else None}
+    )
     return state
 
 
