@@ -15,3 +15,4 @@ class JWTAuthentication(SimpleJWTAuthentication):
                 translation.activate(locale)
                 request.LANGUAGE_CODE = locale
         return result
+

@@ -1,0 +1,154 @@
+"""Chat REST endpoints (API.md "Chat"): thin, every rule is in services/selectors."""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat import selectors, services
+from chat.serializers import (
+    ArchiveInputSerializer,
+    ArchiveOutputSerializer,
+    AttachmentInputSerializer,
+    MarkReadInputSerializer,
+    MarkReadOutputSerializer,
+    MessageOutputSerializer,
+    MessageSendInputSerializer,
+    ThreadCreateInputSerializer,
+    ThreadDetailOutputSerializer,
+    ThreadOutputSerializer,
+    UnreadCountOutputSerializer,
+)
+from core.pagination import NewestFirstCursorPagination, PageNumberPagination
+
+TAGS = ["chat"]
+
+
+def _created_status(created: bool) -> int:
+    return status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+class ThreadListCreateView(APIView):
+    @extend_schema(
+        tags=TAGS, summary="My chat threads, most recent activity first",
+        parameters=[OpenApiParameter("archived", OpenApiTypes.BOOL, description="Only archived threads.")],
+        responses={200: ThreadOutputSerializer(many=True)},
+    )
+    def get(self, request):
+        archived = request.query_params.get("archived", "").lower() in ("1", "true", "yes")
+        threads = selectors.thread_list_for_user(user=request.user, archived=archived)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(threads, request, view=self)
+        return paginator.get_paginated_response(ThreadOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Open the thread with a doctor (patient) or a patient (doctor), or get it",
+        request=ThreadCreateInputSerializer,
+        responses={201: ThreadOutputSerializer, 200: ThreadOutputSerializer},
+    )
+    def post(self, request):
+        data = ThreadCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread, created = services.thread_get_or_create(user=request.user, **data.validated_data)
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread.pk)
+        return Response(ThreadOutputSerializer(thread).data, status=_created_status(created))
+
+
+class ThreadDetailView(APIView):
+    @extend_schema(tags=TAGS, summary="A thread with its latest 20 messages",
+                   responses={200: ThreadDetailOutputSerializer})
+    def get(self, request, thread_id):
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
+        thread.last_messages = selectors.message_latest_for_thread(thread=thread)
+        return Response(ThreadDetailOutputSerializer(thread).data)
+
+
+class MessageListCreateView(APIView):
+    @extend_schema(
+        tags=TAGS, summary="Messages of a thread, newest first (cursor-paginated), optionally searched",
+        parameters=[
+            OpenApiParameter("cursor", OpenApiTypes.STR),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+            OpenApiParameter("q", OpenApiTypes.STR, description="Text to find in this thread's messages."),
+        ],
+        responses={200: MessageOutputSerializer(many=True)},
+    )
+    def get(self, request, thread_id):
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
+        messages = selectors.message_list_for_thread(thread=thread, q=request.query_params.get("q"))
+        paginator = NewestFirstCursorPagination()
+        page = paginator.paginate_queryset(messages, request, view=self)
+        return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Send a message (REST fallback of the socket; idempotent on client_id)",
+        request=MessageSendInputSerializer,
+        responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
+    )
+    def post(self, request, thread_id):
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
+        data = MessageSendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, created = services.message_send(thread=thread, sender=request.user, **data.validated_data)
+        return Response(MessageOutputSerializer(message).data, status=_created_status(created))
+
+
+class AttachmentUploadView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAGS, summary="Send a PNG, JPEG or PDF (by content, at most 10 MB) with an optional caption",
+        request={"multipart/form-data": AttachmentInputSerializer},
+        responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
+    )
+    def post(self, request, thread_id):
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
+        data = AttachmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, created = services.message_send_attachment(thread=thread, sender=request.user,
+                                                            **data.validated_data)
+        return Response(MessageOutputSerializer(message).data, status=_created_status(created))
+
+
+class AttachmentDownloadView(APIView):
+    @extend_schema(tags=TAGS, summary="Download a message's attachment (participants only)",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, thread_id, message_id):
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
+        message = selectors.message_get_with_attachment(thread=thread, message_id=message_id)
+        response = FileResponse(message.attachment.open("rb"), as_attachment=True,
+                                filename=message.attachment_name, content_type=message.attachment_content_type)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ThreadReadView(APIView):
+    @extend_schema(tags=TAGS, summary="Mark the other side's messages read up to a message",
+                   request=MarkReadInputSerializer, responses={200: MarkReadOutputSerializer})
+    def post(self, request, thread_id):
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
+        data = MarkReadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        marked, read_at = services.message_mark_read(thread=thread, reader=request.user, **data.validated_data)
+        return Response(MarkReadOutputSerializer({"marked": marked, "read_at": read_at}).data)
+
+
+class ThreadArchiveView(APIView):
+    @extend_schema(tags=TAGS, summary="Archive (or unarchive) a thread in my own list",
+                   request=ArchiveInputSerializer, responses={200: ArchiveOutputSerializer})
+    def post(self, request, thread_id):
+        thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
+        data = ArchiveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        state = services.thread_archive(thread=thread, user=request.user, **data.validated_data)
+        return Response(ArchiveOutputSerializer(state).data)
+
+
+class UnreadCountView(APIView):
+    @extend_schema(tags=TAGS, summary="How many messages I have not read, over all my threads",
+                   responses={200: UnreadCountOutputSerializer})
+    def get(self, request):
+        return Response({"count": selectors.unread_count_for_user(user=request.user)})
