@@ -20,6 +20,7 @@ from appointments.models import Appointment, AppointmentStatus
 from chat.events import message_event, read_event, read_frame, thread_group
 from chat.models import Message, Thread, ThreadState
 from chat.presence import presence_is_online
+from chat.sync import chat_sync_record
 from core.effects import broadcast
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.fields import field_cipher
@@ -80,7 +81,11 @@ def thread_get_or_create(*, user: User, doctor_id: Any = None, patient_id: Any =
             code=ChatErrorCode.THREAD_NOT_ALLOWED, attr=attr,
         )
     # get_or_create re-reads after an IntegrityError, so two racing requests end on the same row.
-    return Thread.objects.get_or_create(patient=patient, doctor=doctor)
+    with transaction.atomic():
+        thread, created = Thread.objects.get_or_create(patient=patient, doctor=doctor)
+        if created:
+            chat_sync_record(thread=thread)
+    return thread, created
 
 
 def _check_participant(thread: Thread, user: User) -> None:
@@ -173,6 +178,7 @@ def _message_store(*, thread: Thread, sender: User, body: str, client_id: str | 
     Thread.objects.filter(pk=thread.pk).filter(
         Q(last_message_at__isnull=True) | Q(last_message_at__lte=message.created_at)
     ).update(last_message=message, last_message_at=message.created_at, updated_at=message.created_at)
+    chat_sync_record(thread=thread, message_ids=[message.pk])
     recipient = _other_participant(thread, sender)
     _notify_if_offline(message=message, thread=thread, sender=sender, recipient=recipient)
     broadcast([thread_group(thread.pk)], message_event(message))
@@ -222,11 +228,12 @@ def message_mark_read(*, thread: Thread, reader: User, up_to: Any) -> tuple[int,
     if target is None:
         raise NotFoundError(_("Message not found."), code=ChatErrorCode.MESSAGE_NOT_FOUND, attr="up_to")
     read_at = timezone.now()
-    changed = (
+    unread_ids = list(
         Message.objects.filter(thread=thread, read_at__isnull=True, created_at__lte=target.created_at)
-        .exclude(sender=reader)
-        .update(read_at=read_at, updated_at=read_at)
+        .exclude(sender=reader).values_list("pk", flat=True)
     )
+    changed = Message.objects.filter(pk__in=unread_ids).update(read_at=read_at, updated_at=read_at)
+    chat_sync_record(thread=thread, message_ids=unread_ids)
     ThreadState.objects.update_or_create(thread=thread, user=reader, defaults={"last_read_at": read_at})
     if changed:
         broadcast([thread_group(thread.pk)],

@@ -80,13 +80,20 @@ def sync_record(*, users: Iterable[Any], resource: str, object_id: Any, op: str 
     """Log that `object_id` of `resource` changed (or was deleted / stopped being visible) for each
     of `users` (User instances or ids). Call it inside the transaction that makes the change, so
     the log row commits or rolls back with it."""
+    sync_record_many(users=users, resource=resource, object_ids=[object_id], op=op)
+
+
+def sync_record_many(*, users: Iterable[Any], resource: str, object_ids: Iterable[Any],
+                     op: str = SyncOp.UPSERT) -> None:
+    """`sync_record` for several objects of one resource, in one insert."""
     if resource not in _registry:
         raise ValueError(f"unknown sync resource {resource!r}")
     if op not in SyncOp.values:
         raise ValueError(f"unknown sync op {op!r}")
     user_ids = {getattr(user, "pk", user) for user in users if user is not None}
     SyncChange.objects.bulk_create(
-        [SyncChange(user_id=user_id, resource=resource, object_id=str(object_id), op=op) for user_id in user_ids]
+        [SyncChange(user_id=user_id, resource=resource, object_id=str(object_id), op=op)
+         for object_id in object_ids for user_id in user_ids]
     )
 
 
