@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
 from core.models import BaseModel
+from doctors.models import PaymentMethod
 
 
 class Weekday(models.IntegerChoices):
@@ -71,18 +72,13 @@ class AppointmentStatus(models.TextChoices):
 ACTIVE_STATUSES = (AppointmentStatus.PENDING_PAYMENT, AppointmentStatus.CONFIRMED)
 
 
-class AppointmentPaymentMethod(models.TextChoices):
-    CARD = "card", _("Card")
-    CLINIC = "clinic", _("At the clinic")
-
-
 class Appointment(BaseModel):
     doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices, db_index=True)
-    payment_method = models.CharField(_("payment method"), max_length=10, choices=AppointmentPaymentMethod.choices)
+    payment_method = models.CharField(_("payment method"), max_length=10, choices=PaymentMethod.choices)
     hold_until = models.DateTimeField(_("hold until"), null=True, blank=True)
     reason = EncryptedTextField(_("reason"), blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)

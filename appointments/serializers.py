@@ -3,8 +3,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from appointments.models import Appointment, AppointmentPaymentMethod, AvailabilityRule, TimeOff
+from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
+from doctors.models import PaymentMethod
 from doctors.serializers import DoctorCardSerializer
 from payments.serializers import PaymentSummarySerializer
 
@@ -68,7 +69,7 @@ class AppointmentBookSerializer(serializers.Serializer):
     doctor_id = serializers.UUIDField()
     start = serializers.DateTimeField()
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    payment_method = serializers.ChoiceField(choices=AppointmentPaymentMethod.choices)
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
 
 
 class AppointmentRescheduleSerializer(serializers.Serializer):

@@ -16,7 +16,6 @@ from appointments.errors import AppointmentErrorCode as Code
 from appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
-    AppointmentPaymentMethod,
     AppointmentStatus,
     AppointmentStatusChange,
     AvailabilityRule,
@@ -36,6 +35,7 @@ from core.exceptions import ApplicationError, ConflictError, NotFoundError, Perm
 from core.idempotency import idempotent_call
 from core.services import audit_record
 from doctors.directory_cache import directory_changed
+from doctors.models import PaymentMethod
 from notifications.services import notification_send
 from payments.services import payment_refund_for_cancellation
 
@@ -247,7 +247,7 @@ def _book(*, patient, doctor, start: datetime, reason: str, payment_method: str)
         raise ApplicationError(_("This doctor does not accept that payment method."),
                                code=Code.PAYMENT_METHOD_NOT_ACCEPTED, attr="payment_method")
     start, end = _schedule_slot(doctor=doctor, start=start, now=now)
-    is_card = payment_method == AppointmentPaymentMethod.CARD
+    is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
         _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
         _check_free(doctor=doctor, patient=patient, start=start, end=end, now=now)

@@ -3,11 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
-
-
-class PaymentMethod(models.TextChoices):
-    CARD = "card", _("Card")
-    CLINIC = "clinic", _("At the clinic")
+from doctors.models import PaymentMethod
 
 
 class PaymentProvider(models.TextChoices):

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, AppointmentPaymentMethod, AppointmentStatus
+from appointments.models import Appointment, AppointmentStatus
 from appointments.status import appointment_transition
 from core.effects import enqueue_task
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -405,7 +405,7 @@ def payment_mark_clinic_paid(*, appointment: Appointment, by) -> Payment:
             raise PermissionDeniedError(_("Only the doctor can record a payment at the clinic."),
                                         code="permission_denied")
         raise NotFoundError(_("Appointment not found."), code="not_found")
-    if appointment.payment_method != AppointmentPaymentMethod.CLINIC:
+    if appointment.payment_method != PaymentMethod.CLINIC:
         raise ConflictError(_("This appointment is paid by card."), code=PaymentErrorCode.NOT_CLINIC_PAYMENT)
     if appointment.status not in (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED):
         raise ConflictError(_("Only a confirmed or completed appointment can be marked paid."),

@@ -4,8 +4,9 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
-from appointments.models import Appointment, AppointmentPaymentMethod, AppointmentStatus
+from appointments.models import Appointment, AppointmentStatus
 from chat.models import Message, Thread
+from doctors.models import PaymentMethod
 from doctors.tests.factories import DoctorProfileFactory
 
 
@@ -20,7 +21,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     start = factory.Sequence(lambda n: timezone.now().replace(microsecond=0) + timedelta(days=n + 1))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
     status = AppointmentStatus.CONFIRMED
-    payment_method = AppointmentPaymentMethod.CLINIC
+    payment_method = PaymentMethod.CLINIC
 
 
 class ThreadFactory(factory.django.DjangoModelFactory):

@@ -249,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.models.PaymentStatus",
         "UserRoleEnum": "accounts.models.Role",
-        "PaymentMethodEnum": "payments.models.PaymentMethod",
+        "PaymentMethodEnum": "doctors.models.PaymentMethod",
         "RegistrationRoleEnum": [("patient", "Patient"), ("doctor", "Doctor")],
         "SupportRequestStatusEnum": "support.models.SupportStatus",
         "AppointmentStatusEnum": "appointments.models.AppointmentStatus",

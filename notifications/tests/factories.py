@@ -4,7 +4,8 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
-from appointments.models import Appointment, AppointmentPaymentMethod, AppointmentStatus
+from appointments.models import Appointment, AppointmentStatus
+from doctors.models import PaymentMethod
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification, NotificationType
 
@@ -32,7 +33,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=2))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
     status = AppointmentStatus.CONFIRMED
-    payment_method = AppointmentPaymentMethod.CLINIC
+    payment_method = PaymentMethod.CLINIC
 
     @factory.post_generation
     def booked_at(self, create, extracted, **kwargs):

@@ -4,7 +4,8 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
-from appointments.models import Appointment, AppointmentPaymentMethod, AppointmentStatus
+from appointments.models import Appointment, AppointmentStatus
+from doctors.models import PaymentMethod
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification, NotificationType
 from notifications.services import notification_send
@@ -48,7 +49,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     start = factory.Sequence(lambda n: timezone.now().replace(microsecond=0) + timedelta(days=3, hours=n))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
     status = AppointmentStatus.CONFIRMED
-    payment_method = AppointmentPaymentMethod.CLINIC
+    payment_method = PaymentMethod.CLINIC
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):
