@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve migrate messages makemessages seed test test-browser lint format worker beat bench screenshots clean
+.PHONY: help install install-dev run serve migrate messages makemessages seed test test-browser lint format worker beat clean
 
 help:
 	@echo "make run          install, migrate, compile messages, seed demo data, start Daphne on $(HOST):$(PORT)"
@@ -14,8 +14,6 @@ help:
 	@echo "make test-browser only the Playwright browser tests of the portal"
 	@echo "make lint         ruff + makemigrations --check + OpenAPI schema validation"
 	@echo "make worker/beat  Celery worker / beat (needs REDIS_URL)"
-	@echo "make bench        benchmarks against a running server (see bench/README.md)"
-	@echo "make screenshots  portal screenshots into docs/screenshots/"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,9 +64,6 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A config beat -l info
-
-bench: install-dev
-	@echo "see bench/README.md"
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* staticfiles
