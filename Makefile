@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve migrate messages makemessages seed test test-browser lint format worker beat clean
+.PHONY: help install install-dev run serve migrate messages makemessages seed test test-browser lint worker beat clean
 
 help:
 	@echo "make run          install, migrate, compile messages, seed demo data, start Daphne on $(HOST):$(PORT)"
