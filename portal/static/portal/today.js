@@ -1,0 +1,14 @@
+// Refreshes the Today queue every 15 s, unless the doctor is typing in it.
+(function () {
+  "use strict";
+  var box = document.getElementById("today-live");
+  if (!box || !window.fetch) { return; }
+  function refresh() {
+    if (document.hidden || box.contains(document.activeElement)) { return; }
+    fetch(box.dataset.url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null && !box.contains(document.activeElement)) { box.innerHTML = html; } })
+      .catch(function () {});
+  }
+  window.setInterval(refresh, 15000);
+})();
