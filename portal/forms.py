@@ -18,7 +18,8 @@ class CancelForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=Weekday.choices, coerce=int)
+    # The blank choice keeps an untouched extra row empty (an unchanged row is skipped).
+    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=[("", "—"), *Weekday.choices], coerce=int)
     start_time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 

@@ -23,7 +23,8 @@ def _today_at(doctor, hour):
 def test_today_lists_todays_queue_and_the_next_days_with_counters(doctor_client, doctor):
     # given two appointments today (one by card), one tomorrow and one in ten days
     late = _today_at(doctor, 23)
-    first = AppointmentFactory(doctor=doctor, start=late, end=late + timedelta(minutes=30), reason="Migraine")
+    first = AppointmentFactory(doctor=doctor, start=late, end=late + timedelta(minutes=30), reason="Migraine",
+                               patient__first_name="Yasmine", patient__last_name="Haddad")
     early = _today_at(doctor, 0)
     AppointmentFactory(doctor=doctor, start=early, end=early + timedelta(minutes=30), payment_method="card")
     tomorrow = _today_at(doctor, 10) + timedelta(days=1)
@@ -39,6 +40,7 @@ def test_today_lists_todays_queue_and_the_next_days_with_counters(doctor_client,
     assert board.count_week == 3
     assert board.pending_payments == 3
     assert "Migraine" in response.content.decode()
+    assert "Yasmine Haddad" in response.content.decode()
 
 
 def test_the_live_partial_has_no_layout(doctor_client, doctor):
@@ -234,3 +236,13 @@ def test_notifications_mark_read_and_the_bell_counts_unread(doctor_client, docto
     doctor_client.post(reverse("portal:notifications-read-all"))
     second.refresh_from_db()
     assert second.is_read
+
+
+def test_blank_extra_rule_rows_are_skipped(doctor_client, doctor):
+    # given the rendered form (its two extra rows are left blank)
+    data = _rules_post([(4, "10:00", "11:00"), ("", "", "")])
+    # when it is saved
+    response = doctor_client.post(reverse("portal:schedule"), data)
+    # then only the filled row becomes a rule
+    assert response.status_code == 302
+    assert list(AvailabilityRule.objects.filter(doctor=doctor).values_list("weekday", flat=True)) == [4]
