@@ -5,6 +5,7 @@ A service's `ApplicationError` is shown as a message (or next to the form); no r
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import AccessMixin
@@ -46,6 +47,7 @@ from portal.forms import (
 )
 
 PAGE_SIZE = 25
+TODAY_POLL_SECONDS = 15
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -113,7 +115,8 @@ class TodayView(PortalPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(board=selectors.portal_today_board(doctor=self.doctor), cancel_form=CancelForm(),
-                       paid_statuses=PAID_STATUSES)
+                       paid_statuses=PAID_STATUSES,
+                       poll_seconds=getattr(settings, "PORTAL_POLL_SECONDS", TODAY_POLL_SECONDS))
         return context
 
 

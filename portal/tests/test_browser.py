@@ -4,6 +4,7 @@ Run them alone: `.venv/bin/python -m pytest portal -m browser --reuse-db -q`.
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -81,3 +82,45 @@ def test_a_weekly_rule_added_in_the_browser_shows_in_the_preview(live_server, br
     wednesdays = page.locator("table.preview tbody tr", has_text="Wed")
     assert wednesdays.count() >= 7
     assert wednesdays.last.locator("td").nth(1).inner_text() == "4"
+
+
+def test_a_booking_made_through_the_api_appears_on_today_and_is_completed(live_server, browser_page, settings):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.tests.factories import PatientFactory
+    from appointments.models import Appointment
+    from appointments.slots import free_slots, local_today
+    from appointments.tests.factories import open_every_day
+
+    settings.PORTAL_POLL_SECONDS = 1
+    doctor = DoctorProfileFactory(user=DoctorUserFactory())
+    open_every_day(doctor)
+    patient = PatientFactory(first_name="Inès", last_name="Moreau")
+    page = browser_page
+    _sign_in(page, live_server, doctor.user)
+    assert "Inès Moreau" not in page.locator("#today-live").inner_text()
+    # when the patient books through the API while the page stays open
+    today = local_today(doctor=doctor)
+    start = next(slots[0][0] for _day, slots in free_slots(doctor=doctor, date_from=today,
+                                                           date_to=today + timedelta(days=2)) if slots)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(patient).access_token}")
+    body = {"doctor_id": str(doctor.pk), "start": start.isoformat(), "payment_method": "clinic", "reason": "Fever"}
+    # Another thread, as a phone would be: this one runs Playwright's event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(api.post, "/api/v1/appointments", body, format="json").result()
+    assert response.status_code == 201, response.content
+    # then it shows up without a reload
+    page.wait_for_selector("#today-live >> text=Inès Moreau")
+    # and once it has started (time moved forward here), the doctor completes it from its page
+    appointment = Appointment.objects.get(patient=patient)
+    now = timezone.now()
+    Appointment.objects.filter(pk=appointment.pk).update(start=now - timedelta(minutes=5),
+                                                         end=now + timedelta(minutes=25))
+    page.goto(f"{live_server.url}/portal/appointments/{appointment.pk}/")
+    page.click("button:text('Complete')")
+    page.wait_for_selector("text=Appointment marked completed.")
+    assert page.locator("#status").inner_text() == "Completed"
+    appointment.refresh_from_db()
+    assert appointment.status == "completed"

@@ -1,4 +1,4 @@
-// Refreshes the Today queue every 15 s, unless the doctor is typing in it.
+// Refreshes the Today queue every data-interval seconds (15 by default), unless the doctor is typing in it.
 (function () {
   "use strict";
   var box = document.getElementById("today-live");
@@ -10,5 +10,5 @@
       .then(function (html) { if (html !== null && !box.contains(document.activeElement)) { box.innerHTML = html; } })
       .catch(function () {});
   }
-  window.setInterval(refresh, 15000);
+  window.setInterval(refresh, (parseInt(box.dataset.interval, 10) || 15) * 1000);
 })();
