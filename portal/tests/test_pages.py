@@ -41,6 +41,7 @@ def test_today_lists_todays_queue_and_the_next_days_with_counters(doctor_client,
     assert board.pending_payments == 3
     assert "Migraine" in response.content.decode()
     assert "Yasmine Haddad" in response.content.decode()
+    assert f'formaction="/portal/appointments/{first.pk}/complete/"' in response.content.decode()
 
 
 def test_the_live_partial_has_no_layout(doctor_client, doctor):
