@@ -6,7 +6,11 @@
   function refresh() {
     if (document.hidden || box.contains(document.activeElement)) { return; }
     fetch(box.dataset.url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        // Signed out meanwhile (the partial redirected to the login page): reload to show it.
+        if (r.redirected) { window.location.reload(); return null; }
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) { if (html !== null && !box.contains(document.activeElement)) { box.innerHTML = html; } })
       .catch(function () {});
   }
