@@ -1,1 +1,23 @@
-urlpatterns: list = []
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.TodayView.as_view(), name="today"),
+    path("today/live/", views.TodayPartialView.as_view(), name="today-live"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("language/", views.LocaleSwitchView.as_view(), name="language"),
+    path("schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("schedule/time-off/<uuid:pk>/delete/", views.TimeOffDeleteView.as_view(), name="time-off-delete"),
+    path("appointments/", views.AppointmentListView.as_view(), name="appointments"),
+    path("appointments/<uuid:pk>/", views.AppointmentDetailView.as_view(), name="appointment-detail"),
+    path("appointments/<uuid:pk>/receipt/", views.ReceiptView.as_view(), name="receipt"),
+    path("appointments/<uuid:pk>/<slug:action>/", views.AppointmentActionView.as_view(), name="appointment-action"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read-all/", views.NotificationReadView.as_view(), name="notifications-read-all"),
+    path("notifications/<uuid:pk>/read/", views.NotificationReadView.as_view(), name="notification-read"),
+]

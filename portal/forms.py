@@ -1,0 +1,76 @@
+"""Portal forms: they only parse input; every rule is checked by the service the form feeds."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import AppointmentStatus, Weekday
+from doctors.models import PaymentMethod, Specialty
+
+
+class LocaleForm(forms.Form):
+    locale = forms.ChoiceField(label=_("Language"), choices=[("en", "English"), ("fr", "Français")])
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class RuleForm(forms.Form):
+    # The blank choice keeps an untouched extra row empty (an unchanged row is skipped).
+    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=[("", "—"), *Weekday.choices], coerce=int)
+    start_time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+
+class BaseRuleFormSet(forms.BaseFormSet):
+    def rules(self) -> list[dict]:
+        return [form.cleaned_data for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+RuleFormSet = forms.formset_factory(RuleForm, formset=BaseRuleFormSet, extra=2, can_delete=True)
+
+
+class TimeOffForm(forms.Form):
+    start = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    end = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                              input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+
+class AppointmentFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *AppointmentStatus.choices])
+    q = forms.CharField(label=_("Patient name"), required=False, max_length=100)
+
+
+class ProfileForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=60, required=False)
+    bio = forms.CharField(label=_("Biography"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    specialties = forms.ModelMultipleChoiceField(label=_("Specialties"), queryset=Specialty.objects.order_by("slug"),
+                                                 required=False)
+    clinic_name = forms.CharField(label=_("Clinic name"), max_length=160, required=False)
+    clinic_address = forms.CharField(label=_("Clinic address"), max_length=255, required=False)
+    city = forms.CharField(label=_("City"), max_length=120, required=False)
+    country = forms.CharField(label=_("Country (2 letters)"), max_length=2, required=False)
+    languages = forms.CharField(label=_("Languages (codes separated by commas)"), max_length=100, required=False)
+    years_experience = forms.IntegerField(label=_("Years of experience"), min_value=0, max_value=80)
+    timezone = forms.CharField(label=_("Time zone"), max_length=64)
+    slot_minutes = forms.IntegerField(label=_("Slot length (minutes)"), min_value=5, max_value=240)
+    fee_amount = forms.IntegerField(label=_("Fee (minor units, e.g. cents)"), min_value=0)
+    fee_currency = forms.ChoiceField(label=_("Currency"), choices=[])
+    accepts_payment_methods = forms.MultipleChoiceField(label=_("Accepted payment methods"),
+                                                        choices=PaymentMethod.choices,
+                                                        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fee_currency"].choices = [(c, c) for c in settings.TABIB["CURRENCIES"]]
+
+    def clean_languages(self) -> list[str]:
+        return [code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip()]

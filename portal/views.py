@@ -1,0 +1,359 @@
+"""The doctor portal: thin views over the same services and selectors the API uses.
+
+A service's `ApplicationError` is shown as a message (or next to the form); no rule lives here.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.services import user_update
+from appointments.selectors import availability_rules_of, time_off_of
+from appointments.services import (
+    appointment_cancel,
+    appointment_complete,
+    appointment_mark_no_show,
+    availability_rules_replace,
+    time_off_create,
+    time_off_delete,
+)
+from appointments.slots import doctor_zone
+from core.exceptions import ApplicationError, NotFoundError
+from core.middleware import SUPPORTED_LANGUAGES
+from doctors.services import doctor_profile_ensure, doctor_profile_update
+from notifications.services import notification_mark_all_read, notification_mark_read
+from payments.models import PAID_STATUSES
+from payments.receipts import receipt_pdf_render
+from payments.services import payment_mark_clinic_paid
+from portal import selectors
+from portal.forms import (
+    AppointmentFilterForm,
+    CancelForm,
+    LocaleForm,
+    ProfileForm,
+    RuleFormSet,
+    TimeOffForm,
+)
+
+PAGE_SIZE = 25
+TODAY_POLL_SECONDS = 15
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+class DoctorRequiredMixin(AccessMixin):
+    """Anonymous -> the login page; signed in but not a doctor -> 403. Sets `self.doctor`."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.is_doctor:
+            raise PermissionDenied
+        self.doctor = doctor_profile_ensure(user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PortalPage(DoctorRequiredMixin, TemplateView):
+    nav = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(doctor=self.doctor, nav=self.nav, zone=doctor_zone(self.doctor),
+                       unread_count=selectors.portal_unread_count(user=self.request.user))
+        return context
+
+
+# --- Sign in / out and language ----------------------------------------------------------------------
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    template_name = "portal/logged_out.html"
+
+
+class LocaleSwitchView(View):
+    """EN/FR switch: saved on the user (user_update) and in the language cookie."""
+
+    def post(self, request):
+        form = LocaleForm(request.POST)
+        target = _safe_next(request, reverse("portal:today"))
+        response = HttpResponseRedirect(target)
+        if form.is_valid() and form.cleaned_data["locale"] in SUPPORTED_LANGUAGES:
+            locale = form.cleaned_data["locale"]
+            if request.user.is_authenticated:
+                user_update(user=request.user, data={"locale": locale})
+            response.set_cookie("django_language", locale, samesite="Lax", max_age=365 * 24 * 3600)
+        return response
+
+
+# --- Today -------------------------------------------------------------------------------------------
+
+class TodayView(PortalPage):
+    template_name = "portal/today.html"
+    nav = "today"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(board=selectors.portal_today_board(doctor=self.doctor), cancel_form=CancelForm(),
+                       paid_statuses=PAID_STATUSES,
+                       poll_seconds=getattr(settings, "PORTAL_POLL_SECONDS", TODAY_POLL_SECONDS))
+        return context
+
+
+class TodayPartialView(TodayView):
+    template_name = "portal/_today_live.html"
+
+    def get_context_data(self, **kwargs):
+        context = super(PortalPage, self).get_context_data(**kwargs)
+        context.update(doctor=self.doctor, zone=doctor_zone(self.doctor), cancel_form=CancelForm(),
+                       board=selectors.portal_today_board(doctor=self.doctor), paid_statuses=PAID_STATUSES)
+        return context
+
+
+# --- Appointment actions -----------------------------------------------------------------------------
+
+class AppointmentActionView(DoctorRequiredMixin, View):
+    """POST-only: complete / no-show / cancel / mark paid, through the API's services."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, action):
+        try:
+            appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=pk)
+        except NotFoundError:
+            raise Http404 from None
+        target = _safe_next(request, reverse("portal:appointment-detail", args=[pk]))
+        try:
+            if action == "complete":
+                appointment_complete(appointment=appointment, by=request.user)
+                messages.success(request, _("Appointment marked completed."))
+            elif action == "no-show":
+                appointment_mark_no_show(appointment=appointment, by=request.user)
+                messages.success(request, _("Appointment marked as a no-show."))
+            elif action == "cancel":
+                form = CancelForm(request.POST)
+                if not form.is_valid():
+                    messages.error(request, _("The reason is too long."))
+                    return HttpResponseRedirect(target)
+                appointment_cancel(appointment=appointment, by=request.user, reason=form.cleaned_data["reason"],
+                                   source="portal")
+                messages.success(request, _("Appointment cancelled."))
+            elif action == "mark-paid":
+                payment_mark_clinic_paid(appointment=appointment, by=request.user)
+                messages.success(request, _("Payment recorded; the receipt was issued."))
+            else:
+                raise Http404
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(target)
+
+
+# --- Appointments ------------------------------------------------------------------------------------
+
+class AppointmentListView(PortalPage):
+    template_name = "portal/appointments.html"
+    nav = "appointments"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = AppointmentFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        queryset = selectors.portal_appointment_list(
+            doctor=self.doctor, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
+            status=filters.get("status", ""), search=filters.get("q", ""),
+        )
+        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(form=form if self.request.GET else AppointmentFilterForm(), page=page,
+                       query=query.urlencode())
+        return context
+
+
+class AppointmentDetailView(PortalPage):
+    template_name = "portal/appointment_detail.html"
+    nav = "appointments"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=kwargs["pk"])
+        except NotFoundError:
+            raise Http404 from None
+        payment = getattr(appointment, "payment", None)
+        context.update(appointment=appointment, payment=payment, cancel_form=CancelForm(),
+                       history=selectors.portal_status_history(appointment=appointment),
+                       paid_statuses=PAID_STATUSES)
+        return context
+
+
+class ReceiptView(DoctorRequiredMixin, View):
+    def get(self, request, pk):
+        try:
+            appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=pk)
+        except NotFoundError:
+            raise Http404 from None
+        payment = getattr(appointment, "payment", None)
+        if payment is None or not payment.receipt_number or payment.status not in PAID_STATUSES:
+            raise Http404
+        payment.appointment = appointment
+        response = HttpResponse(receipt_pdf_render(payment=payment), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="receipt-{payment.receipt_number}.pdf"'
+        return response
+
+
+# --- Schedule ----------------------------------------------------------------------------------------
+
+class ScheduleView(PortalPage):
+    template_name = "portal/schedule.html"
+    nav = "schedule"
+
+    def _initial_rules(self) -> list[dict]:
+        return [{"weekday": r.weekday, "start_time": r.start_time, "end_time": r.end_time}
+                for r in availability_rules_of(doctor=self.doctor)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("rule_formset", RuleFormSet(initial=self._initial_rules(), prefix="rules"))
+        context.setdefault("time_off_form", TimeOffForm(prefix="off"))
+        context.update(time_off=time_off_of(doctor=self.doctor),
+                       preview=selectors.portal_schedule_preview(doctor=self.doctor))
+        return context
+
+    def post(self, request):
+        if "rules-TOTAL_FORMS" in request.POST:
+            formset = RuleFormSet(request.POST, prefix="rules")
+            if formset.is_valid():
+                try:
+                    availability_rules_replace(doctor=self.doctor, rules=formset.rules())
+                except ApplicationError as error:
+                    formset._non_form_errors = formset.error_class([error.message])
+                else:
+                    messages.success(request, _("Weekly hours saved."))
+                    return HttpResponseRedirect(reverse("portal:schedule"))
+            return self.render_to_response(self.get_context_data(rule_formset=formset), status=400)
+        form = TimeOffForm(request.POST, prefix="off")
+        if form.is_valid():
+            zone = doctor_zone(self.doctor)
+            try:
+                time_off_create(doctor=self.doctor, start=_in_zone(form.cleaned_data["start"], zone),
+                                end=_in_zone(form.cleaned_data["end"], zone), reason=form.cleaned_data["reason"])
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Time off added."))
+                return HttpResponseRedirect(reverse("portal:schedule"))
+        return self.render_to_response(self.get_context_data(time_off_form=form), status=400)
+
+
+def _in_zone(moment: datetime, zone) -> datetime:
+    """A form's datetime-local is wall-clock time in the doctor's zone."""
+    return moment.replace(tzinfo=None).replace(tzinfo=zone)
+
+
+class TimeOffDeleteView(DoctorRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        try:
+            time_off_delete(doctor=self.doctor, time_off_id=pk)
+        except NotFoundError:
+            raise Http404 from None
+        messages.success(request, _("Time off deleted."))
+        return HttpResponseRedirect(reverse("portal:schedule"))
+
+
+# --- Profile -----------------------------------------------------------------------------------------
+
+class ProfileView(PortalPage):
+    template_name = "portal/profile.html"
+    nav = "profile"
+
+    def _initial(self) -> dict:
+        d = self.doctor
+        return {
+            "title": d.title, "bio": d.bio, "specialties": list(d.specialties.all()), "clinic_name": d.clinic_name,
+            "clinic_address": d.clinic_address, "city": d.city, "country": d.country,
+            "languages": ", ".join(d.languages or []), "years_experience": d.years_experience,
+            "timezone": d.timezone, "slot_minutes": d.slot_minutes, "fee_amount": d.fee_amount,
+            "fee_currency": d.fee_currency, "accepts_payment_methods": d.accepts_payment_methods,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ProfileForm(initial=self._initial()))
+        return context
+
+    def post(self, request):
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            specialties = data.pop("specialties")
+            try:
+                doctor_profile_update(profile=self.doctor, data=data, specialty_ids=[s.pk for s in specialties])
+            except ApplicationError as error:
+                form.add_error(_profile_field(error), error.message)
+            else:
+                messages.success(request, _("Profile saved."))
+                return HttpResponseRedirect(reverse("portal:profile"))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+_ERROR_FIELDS = {
+    "invalid_timezone": "timezone", "invalid_currency": "fee_currency",
+    "invalid_payment_method": "accepts_payment_methods", "invalid_language": "languages",
+    "invalid_specialty": "specialties",
+}
+
+
+def _profile_field(error: ApplicationError) -> str | None:
+    return error.attr or _ERROR_FIELDS.get(str(error.code))
+
+
+# --- Notifications -----------------------------------------------------------------------------------
+
+class NotificationListView(PortalPage):
+    template_name = "portal/notifications.html"
+    nav = "notifications"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = Paginator(selectors.portal_notifications(user=self.request.user), PAGE_SIZE)
+        context["page"] = page.get_page(self.request.GET.get("page"))
+        return context
+
+
+class NotificationReadView(DoctorRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk=None):
+        if pk is None:
+            count = notification_mark_all_read(user=request.user)
+            messages.success(request, _("%(count)d notifications marked read.") % {"count": count})
+        else:
+            try:
+                notification = selectors.portal_notification_get(user=request.user, notification_id=pk)
+            except NotFoundError:
+                raise Http404 from None
+            notification_mark_read(notification=notification)
+        return HttpResponseRedirect(_safe_next(request, reverse("portal:notifications")))
