@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, AppointmentPaymentMethod, AppointmentStatus, AppointmentStatusChange
+from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
 from appointments.selectors import time_off_of
 from appointments.slots import doctor_zone, local_today, schedule_slots
 from core.exceptions import NotFoundError
+from doctors.models import PaymentMethod
 from notifications.models import Notification
 from payments.models import PAID_STATUSES
 
@@ -48,7 +49,7 @@ class TodayBoard:
 
 
 def _unpaid_clinic_q() -> Q:
-    return Q(payment_method=AppointmentPaymentMethod.CLINIC, status__in=[S.CONFIRMED, S.COMPLETED]) & ~Q(
+    return Q(payment_method=PaymentMethod.CLINIC, status__in=[S.CONFIRMED, S.COMPLETED]) & ~Q(
         payment__status__in=PAID_STATUSES)
 
 
