@@ -211,6 +211,19 @@ def _confirm_late(*, appointment: Appointment, source: str) -> bool:
     return True
 
 
+def _lock_for_stripe_event(*, intent_id: str, stripe_event_id: str, kind: str
+                           ) -> tuple[Appointment, Payment, bool] | None:
+    """The locked appointment and payment a Stripe event is about, and whether that event was
+    applied already; None (logged) for an intent we never created."""
+    payment_id = _payment_id_for_intent(intent_id)
+    if payment_id is None:
+        logger.warning("stripe %s for unknown intent", kind,
+                       extra={"intent_id": intent_id, "stripe_event_id": stripe_event_id})
+        return None
+    appointment, payment = _lock_appointment_and_payment(payment_id=payment_id)
+    return appointment, payment, _already_applied(stripe_event_id)
+
+
 @transaction.atomic
 def payment_stripe_succeeded(*, intent_id: str, stripe_event_id: str, charge_id: str = "") -> Payment | None:
     """Apply `payment_intent.succeeded`: payment succeeded, appointment confirmed (or refunded if it can't be).
@@ -218,13 +231,11 @@ def payment_stripe_succeeded(*, intent_id: str, stripe_event_id: str, charge_id:
     Idempotent (one application per Stripe event) and order-tolerant (a payment already refunded or
     succeeded is not moved back).
     """
-    payment_id = _payment_id_for_intent(intent_id)
-    if payment_id is None:
-        logger.warning("stripe success for unknown intent", extra={"intent_id": intent_id,
-                                                                   "stripe_event_id": stripe_event_id})
+    locked = _lock_for_stripe_event(intent_id=intent_id, stripe_event_id=stripe_event_id, kind="success")
+    if locked is None:
         return None
-    appointment, payment = _lock_appointment_and_payment(payment_id=payment_id)
-    if _already_applied(stripe_event_id):
+    appointment, payment, already_applied = locked
+    if already_applied:
         return payment
     from_status = payment.status
     _link_stripe_objects(payment=payment, charge_id=charge_id)
@@ -278,13 +289,11 @@ def payment_stripe_failed(*, intent_id: str, stripe_event_id: str, failure_messa
 
     A failure arriving after a success changes nothing.
     """
-    payment_id = _payment_id_for_intent(intent_id)
-    if payment_id is None:
-        logger.warning("stripe failure for unknown intent", extra={"intent_id": intent_id,
-                                                                   "stripe_event_id": stripe_event_id})
+    locked = _lock_for_stripe_event(intent_id=intent_id, stripe_event_id=stripe_event_id, kind="failure")
+    if locked is None:
         return None
-    appointment, payment = _lock_appointment_and_payment(payment_id=payment_id)
-    if _already_applied(stripe_event_id):
+    appointment, payment, already_applied = locked
+    if already_applied:
         return payment
     from_status = payment.status
     if payment.status != PaymentStatus.PENDING:
@@ -310,13 +319,11 @@ def payment_stripe_failed(*, intent_id: str, stripe_event_id: str, failure_messa
 def payment_stripe_refunded(*, intent_id: str, stripe_event_id: str, amount_refunded: int) -> Payment | None:
     """Apply `charge.refunded`: Stripe's cumulative refunded amount. Refunds only grow, so the larger of
     ours and Stripe's wins, which makes replays and out-of-order deliveries harmless."""
-    payment_id = _payment_id_for_intent(intent_id)
-    if payment_id is None:
-        logger.warning("stripe refund for unknown intent", extra={"intent_id": intent_id,
-                                                                  "stripe_event_id": stripe_event_id})
+    locked = _lock_for_stripe_event(intent_id=intent_id, stripe_event_id=stripe_event_id, kind="refund")
+    if locked is None:
         return None
-    _appointment, payment = _lock_appointment_and_payment(payment_id=payment_id)
-    if _already_applied(stripe_event_id):
+    _appointment, payment, already_applied = locked
+    if already_applied:
         return payment
     from_status, before = payment.status, payment.amount_refunded
     payment.amount_refunded = min(max(payment.amount_refunded, amount_refunded), payment.amount)
