@@ -3,23 +3,27 @@
 Used by `POST /appointments` and `POST /payments/intents`. The record is taken (row-locked) in the
 same transaction as the work, so two concurrent requests with one key serialise: the second waits
 for the first, then replays its answer. A failed attempt (an error raised by the handler) rolls the
-record back with everything else, so retrying after an error really retries.
+record back with everything else, so retrying after an error really retries. Records are kept a
+day (as Stripe keeps its own keys), then pruned daily by `idempotency_records_prune`.
 """
 
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ConflictError
 from core.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,10 @@ def idempotent_call(*, user, scope: str, key: str | None, payload: Any,
         record.response_body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
         record.save(update_fields=["response_status", "response_body", "updated_at"])
         return IdempotentResult(status=status, body=record.response_body, replayed=False)
+
+
+def idempotency_records_prune(*, now: datetime | None = None) -> int:
+    """Forget keys older than `RETENTION`: a retry that late is a new request. Returns how many."""
+    cutoff = (now or timezone.now()) - RETENTION
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

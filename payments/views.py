@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from appointments.models import Appointment
 from core.exceptions import ConflictError
+from core.idempotency import idempotent_call
 from core.pagination import PageNumberPagination
 from payments import selectors, services
 from payments.models import PaymentStatus
@@ -23,7 +24,8 @@ from payments.serializers import (
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="Retries are safe without it too: one intent per appointment, the same one is returned.",
+    description="The same key replays the first answer; the same key with another body -> 409 "
+                "`idempotency_key_reused`. Retries are safe without it too: one intent per appointment.",
 )
 
 
@@ -37,13 +39,20 @@ class PaymentIntentCreateApi(APIView):
     def post(self, request):
         serializer = PaymentIntentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment, client_secret, created = services.payment_intent_create(
-            patient=request.user, appointment_id=serializer.validated_data["appointment_id"])
-        data = {"payment_id": payment.pk, "client_secret": client_secret, "amount": payment.amount,
-                "currency": payment.currency, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-                "status": payment.status}
-        return Response(PaymentIntentOutputSerializer(data).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+        def create() -> tuple[int, dict]:
+            payment, client_secret, created = services.payment_intent_create(
+                patient=request.user, appointment_id=serializer.validated_data["appointment_id"])
+            data = {"payment_id": payment.pk, "client_secret": client_secret, "amount": payment.amount,
+                    "currency": payment.currency, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+                    "status": payment.status}
+            return (status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                    PaymentIntentOutputSerializer(data).data)
+
+        result = idempotent_call(user=request.user, scope="api.payments.intent",
+                                 key=request.headers.get("Idempotency-Key"), payload=dict(request.data),
+                                 handler=create)
+        return Response(result.body, status=result.status)
 
 
 class PaymentListApi(APIView):

@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["appointments-expire-lapsed-holds"] = {
     "task": "appointments.tasks.appointments_expire_lapsed_holds", "schedule": 60.0,
 }
+CELERY_BEAT_SCHEDULE["core-sync-prune"] = {"task": "core.tasks.sync_prune_task", "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["core-idempotency-prune"] = {
+    "task": "core.tasks.idempotency_prune_task", "schedule": 24 * 3600.0,
+}
 CELERY_BEAT_SCHEDULE["appointments-refresh-next-available"] = {
     "task": "appointments.tasks.doctors_refresh_next_available", "schedule": 300.0,
 }

@@ -26,10 +26,13 @@ def test_patient_creates_intent_and_a_second_call_returns_the_same(stripe_on_loc
     # when the patient asks for an intent twice (a retry with the same Idempotency-Key)
     first = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)},
                         HTTP_IDEMPOTENCY_KEY="k-1")
-    second = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)},
-                         HTTP_IDEMPOTENCY_KEY="k-1")
-    # then one payment, one intent, the fee and the publishable key
-    assert first.status_code == 201, first.json()
+    replayed = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)},
+                           HTTP_IDEMPOTENCY_KEY="k-1")
+    # and once more without a key (a client that never sends one)
+    second = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)})
+    # then one payment, one intent, the fee and the publishable key; the keyed retry replays the first answer
+    assert first.status_code == replayed.status_code == 201, first.json()
+    assert replayed.json() == first.json()
     assert second.status_code == 200
     body = first.json()
     assert body["amount"] == 5000 and body["currency"] == "EUR" and body["status"] == "pending"
@@ -38,6 +41,20 @@ def test_patient_creates_intent_and_a_second_call_returns_the_same(stripe_on_loc
     assert second.json()["payment_id"] == body["payment_id"]
     assert second.json()["client_secret"] == body["client_secret"]
     assert Payment.objects.count() == 1
+
+
+def test_intent_key_reused_for_another_appointment_is_409_and_creates_nothing(stripe_on_localstripe, auth_client):
+    first_appointment = PendingCardAppointmentFactory()
+    other_appointment = PendingCardAppointmentFactory(patient=first_appointment.patient)
+    client = auth_client(first_appointment.patient)
+    client.post("/api/v1/payments/intents", {"appointment_id": str(first_appointment.pk)}, HTTP_IDEMPOTENCY_KEY="k-1")
+
+    response = client.post("/api/v1/payments/intents", {"appointment_id": str(other_appointment.pk)},
+                           HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
+    assert list(Payment.objects.values_list("appointment_id", flat=True)) == [first_appointment.pk]
 
 
 def test_intent_for_someone_elses_appointment_is_404(stripe_on_localstripe, auth_client):
