@@ -1,19 +1,37 @@
-"""Demo schedules for every demo doctor, and past and upcoming appointments for the demo patients."""
+"""Demo schedules for every demo doctor, past and upcoming appointments for the demo patients, and
+a showcase practice for the first verified doctor: a full day today and 12 weeks of history, so every
+portal page (Today, Appointments, Insights) has something to show."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
-from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange, AvailabilityRule
+from accounts.demo import demo_user
+from accounts.models import Role, User
+from appointments.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    AvailabilityRule,
+)
 from appointments.services import appointment_book, availability_rules_replace
-from appointments.slots import free_slots, local_today
+from appointments.slots import doctor_zone, free_slots, local_today
 from core.exceptions import ApplicationError
 from doctors.models import DoctorProfile
+from payments.services import payment_mark_clinic_paid
 
 WEEKDAY_HOURS = [(time(9, 0), time(12, 30)), (time(14, 0), time(18, 0))]
 DEMO_PATIENTS = ["alice@demo.tabib.local", "helene@demo.tabib.local", "omar@demo.tabib.local",
                  "sara@demo.tabib.local"]
+SHOWCASE_PATIENTS = [("Lucas", "Bernard"), ("Chloé", "Petit"), ("Yasmine", "Haddad"), ("Noah", "Moreau"),
+                     ("Inès", "Laurent"), ("Hugo", "Garcia"), ("Léa", "Roux"), ("Karim", "Mansour")]
+TODAY_TIMES = [time(9, 0), time(9, 30), time(10, 0), time(11, 0), time(11, 30), time(14, 0), time(15, 0),
+               time(16, 30)]
+TODAY_REASONS = ["Annual check-up", "Blood pressure follow-up", "Test results", "Persistent cough",
+                 "Vaccination", "Back pain", "Prescription renewal", "Follow-up"]
+S = AppointmentStatus
 
 
 def _schedule(index: int) -> list[dict]:
@@ -37,6 +55,65 @@ def _first_free(doctor, *, skip: int):
     return found[skip] if len(found) > skip else None
 
 
+def _showcase_patients() -> list[User]:
+    extra = [demo_user(email=f"{first.lower()}.{last.lower()}@demo.tabib.local".replace("é", "e").replace("è", "e"),
+                       first_name=first, last_name=last, role=Role.PATIENT) for first, last in SHOWCASE_PATIENTS]
+    return list(User.objects.filter(email__in=DEMO_PATIENTS).order_by("email")) + extra
+
+
+def _showcase_appointment(*, doctor, patient, start: datetime, status: str, reason: str) -> Appointment | None:
+    """Idempotent on (doctor, patient, start); None when the time collides with another demo appointment."""
+    try:
+        with transaction.atomic():
+            appointment, created = Appointment.objects.get_or_create(
+                doctor=doctor, patient=patient, start=start,
+                defaults={"end": start + timedelta(minutes=doctor.slot_minutes), "status": status,
+                          "payment_method": "clinic", "reason": reason})
+    except IntegrityError:
+        return None
+    if created:
+        AppointmentStatusChange.objects.create(appointment=appointment, from_status="", to_status=S.CONFIRMED,
+                                               source="demo")
+        if status != S.CONFIRMED:
+            AppointmentStatusChange.objects.create(appointment=appointment, from_status=S.CONFIRMED,
+                                                   to_status=status, changed_by=doctor.user, source="demo")
+    return appointment
+
+
+def _showcase_today(doctor, patients: list[User]) -> int:
+    """Today's queue: the morning is done (one no-show), the afternoon still to come."""
+    zone, today, now = doctor_zone(doctor), local_today(doctor=doctor), timezone.now()
+    made = 0
+    for index, at in enumerate(TODAY_TIMES):
+        start = datetime.combine(today, at, tzinfo=zone)
+        status = (S.NO_SHOW if index == 2 else S.COMPLETED) if start < now else S.CONFIRMED
+        appointment = _showcase_appointment(doctor=doctor, patient=patients[index % len(patients)], start=start,
+                                            status=status, reason=TODAY_REASONS[index])
+        if appointment is not None and appointment.status == S.COMPLETED and index % 2 == 0:
+            payment_mark_clinic_paid(appointment=appointment, by=doctor.user)
+        made += appointment is not None
+    return made
+
+
+def _showcase_history(doctor, patients: list[User]) -> int:
+    """Twelve weeks back: a few visits a week, new patients arriving, some no-shows and cancellations."""
+    zone, today = doctor_zone(doctor), local_today(doctor=doctor)
+    made = 0
+    for week in range(1, 12):
+        monday = today - timedelta(days=today.weekday() + 7 * week)
+        known = patients[: min(len(patients), 3 + (11 - week))]
+        for visit in range(3 + (week * 7) % 4):
+            start = datetime.combine(monday + timedelta(days=visit % 5), time(10, 0), tzinfo=zone) + timedelta(
+                hours=visit // 5)
+            status = S.NO_SHOW if (week + visit) % 9 == 0 else S.CANCELLED if (week + visit) % 7 == 0 else S.COMPLETED
+            appointment = _showcase_appointment(doctor=doctor, patient=known[(week * 3 + visit) % len(known)],
+                                                start=start, status=status, reason=TODAY_REASONS[visit])
+            if appointment is not None and appointment.status == S.COMPLETED and visit % 2 == 0:
+                payment_mark_clinic_paid(appointment=appointment, by=doctor.user)
+            made += appointment is not None
+    return made
+
+
 def seed(out) -> None:
     doctors = list(DoctorProfile.objects.select_related("user").order_by("created_at"))
     for index, doctor in enumerate(doctors):
@@ -49,7 +126,7 @@ def seed(out) -> None:
         return
     created = 0
     for index, patient in enumerate(patients):
-        if Appointment.objects.filter(patient=patient).exists():
+        if Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATUSES, start__gt=timezone.now()).exists():
             continue
         doctor = verified[index % len(verified)]
         past_start = (timezone.now() - timedelta(days=7 + index)).replace(minute=0, second=0, microsecond=0)
@@ -69,3 +146,8 @@ def seed(out) -> None:
             except ApplicationError:
                 pass
     out.write(f"  appointments: schedules for {len(doctors)} doctors, {created} upcoming demo appointments")
+    showcase, showcase_patients = verified[0], _showcase_patients()
+    today_count = _showcase_today(showcase, showcase_patients)
+    history_count = _showcase_history(showcase, showcase_patients)
+    out.write(f"  portal   {showcase.user.email}: {today_count} appointments today, {history_count} in the last "
+              f"12 weeks")

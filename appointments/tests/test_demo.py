@@ -1,11 +1,14 @@
 import io
+from datetime import timedelta
 
 import pytest
 
 from accounts import demo as accounts_demo
 from appointments import demo
 from appointments.models import Appointment, AvailabilityRule
+from appointments.slots import doctor_zone, local_today
 from doctors.tests.factories import DoctorProfileFactory
+from payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -20,5 +23,21 @@ def test_demo_seed_is_idempotent():
 
     assert all(AvailabilityRule.objects.filter(doctor=d).exists() for d in doctors)
     assert counts == (AvailabilityRule.objects.count(), Appointment.objects.count())
-    assert Appointment.objects.filter(status="completed").count() == 4
-    assert Appointment.objects.filter(status="confirmed").count() == 4
+    # the four demo patients alternate between the doctors: one past and one upcoming visit each
+    second_doctors = Appointment.objects.filter(doctor=doctors[1])
+    assert second_doctors.filter(status="completed").count() == second_doctors.filter(status="confirmed").count() == 2
+
+
+def test_demo_showcase_gives_the_first_doctor_a_day_and_twelve_weeks_of_history():
+    accounts_demo.seed(io.StringIO())
+    doctor = DoctorProfileFactory()
+
+    demo.seed(io.StringIO())
+
+    today = local_today(doctor=doctor)
+    days = {a.start.astimezone(doctor_zone(doctor)).date() for a in Appointment.objects.filter(doctor=doctor)}
+    statuses = set(Appointment.objects.filter(doctor=doctor).values_list("status", flat=True))
+    assert today in days
+    assert len({day - timedelta(days=day.weekday()) for day in days if day < today}) >= 11
+    assert {"completed", "no_show", "cancelled"} <= statuses
+    assert Payment.objects.filter(appointment__doctor=doctor, method="clinic", status="succeeded").exists()
