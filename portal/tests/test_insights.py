@@ -1,12 +1,16 @@
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
 from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorProfileFactory
 from payments.models import Payment
+from portal.charts import PLOT_HEIGHT, TOP, Series, bar_chart
 from portal.insights import portal_insights
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +119,65 @@ def test_revenue_is_net_of_refunds_per_currency_and_method(doctor, crafted):
 def test_another_doctors_data_never_counts(crafted):
     insights = portal_insights(doctor=DoctorProfileFactory(), now=NOW)
     assert (insights.due, insights.new_patients, insights.revenue) == (0, 0, [])
+
+
+def test_the_page_shows_the_numbers_in_tables_beside_the_charts(doctor_client, doctor):
+    start = timezone.now() - timedelta(hours=2)
+    _paid(_at(doctor, start, method="card"), amount=6000, refunded=1500, status="partially_refunded")
+    _at(doctor, start - timedelta(minutes=30), status="no_show")
+    response = doctor_client.get(reverse("portal:insights"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'aria-current="page">Insights<' in html
+    assert html.count('role="img"') == 4
+    assert re.search(r'id="no-show-rate">\s*50\.0%', html)
+    assert re.search(r"<th scope=\"row\">Card</th><td>1</td><td>60\.00</td><td>15\.00</td><td>45\.00</td>", html)
+    assert 'aria-labelledby="visits-chart-title visits-chart-desc"' in html
+
+
+def test_an_empty_page_renders_without_rates(doctor_client):
+    response = doctor_client.get(reverse("portal:insights"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["insights"].no_shows.percent is None
+    assert re.search(r'id="no-show-rate">\s*—', html)
+    assert "No payments received in this period." in html
+
+
+def test_chart_coordinates_stay_numbers_in_french(doctor_client, doctor):
+    doctor.user.locale = "fr"
+    doctor.user.save()
+    for hours in (3, 30, 60):
+        _at(doctor, timezone.now() - timedelta(hours=hours))
+    html = doctor_client.get(reverse("portal:insights")).content.decode()
+    coordinates = re.findall(r' (?:x|y|width|height)="([^"]*)"', html)
+    assert coordinates and all(re.fullmatch(r"\d+(\.\d+)?", value) for value in coordinates)
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_the_query_count_does_not_grow_with_the_data(doctor_client, doctor, django_assert_num_queries, count):
+    for index in range(count):
+        start = timezone.now() - timedelta(days=index * 2, hours=1)
+        appointment = _at(doctor, start, status=("completed", "no_show", "cancelled")[index % 3],
+                          method=("card", "clinic")[index % 2])
+        if index % 3 == 0:
+            _paid(appointment)
+    with django_assert_num_queries(6):
+        response = doctor_client.get(reverse("portal:insights"))
+    assert response.context["insights"].due == count
+
+
+def test_the_tallest_column_fills_the_plot_and_stacks_sit_on_each_other():
+    chart = bar_chart(labels=["a", "b"], series=[Series("new", "New", [1, 0]), Series("returning", "Old", [1, 4])])
+    first, second = chart.columns
+    assert [rect.height for rect in second.rects] == [PLOT_HEIGHT]
+    assert second.rects[0].y == TOP
+    lower, upper = first.rects
+    assert (lower.height, upper.height) == (PLOT_HEIGHT / 4, PLOT_HEIGHT / 4)
+    assert upper.y + upper.height == lower.y
+    assert [column.value_label for column in chart.columns] == ["2", "4"]
+
+
+def test_an_all_zero_chart_has_no_bars():
+    chart = bar_chart(labels=["a", "b"], series=[Series("visits", "Visits", [0, 0])])
+    assert all(column.rects == [] for column in chart.columns)
