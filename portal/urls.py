@@ -17,6 +17,7 @@ urlpatterns = [
     path("appointments/<uuid:pk>/receipt/", views.ReceiptView.as_view(), name="receipt"),
     path("appointments/<uuid:pk>/<slug:action>/", views.AppointmentActionView.as_view(), name="appointment-action"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("insights/", views.InsightsView.as_view(), name="insights"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/read-all/", views.NotificationReadView.as_view(), name="notifications-read-all"),
     path("notifications/<uuid:pk>/read/", views.NotificationReadView.as_view(), name="notification-read"),

@@ -37,6 +37,7 @@ from payments.models import PAID_STATUSES
 from payments.receipts import receipt_pdf_render
 from payments.services import payment_mark_clinic_paid
 from portal import selectors
+from portal.charts import insights_charts
 from portal.forms import (
     AppointmentFilterForm,
     CancelForm,
@@ -45,6 +46,7 @@ from portal.forms import (
     RuleFormSet,
     TimeOffForm,
 )
+from portal.insights import WEEKS, portal_insights
 
 PAGE_SIZE = 25
 TODAY_POLL_SECONDS = 15
@@ -328,6 +330,19 @@ _ERROR_FIELDS = {
 
 def _profile_field(error: ApplicationError) -> str | None:
     return error.attr or _ERROR_FIELDS.get(str(error.code))
+
+
+# --- Insights ----------------------------------------------------------------------------------------
+
+class InsightsView(PortalPage):
+    template_name = "portal/insights.html"
+    nav = "insights"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        insights = portal_insights(doctor=self.doctor)
+        context.update(insights=insights, charts=insights_charts(insights), weeks=WEEKS)
+        return context
 
 
 # --- Notifications -----------------------------------------------------------------------------------

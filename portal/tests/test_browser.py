@@ -124,3 +124,25 @@ def test_a_booking_made_through_the_api_appears_on_today_and_is_completed(live_s
     assert page.locator("#status").inner_text() == "Completed"
     appointment.refresh_from_db()
     assert appointment.status == "completed"
+
+
+def test_insights_put_tables_beside_the_charts_and_below_them_on_a_tablet(live_server, browser_page):
+    from payments.models import Payment
+
+    doctor = DoctorProfileFactory(user=DoctorUserFactory())
+    start = timezone.now() - timedelta(hours=3)
+    appointment = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30), status="completed")
+    Payment.objects.create(appointment=appointment, method="clinic", provider="clinic", amount=5000, currency="EUR",
+                           status="succeeded", paid_at=start)
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page, live_server, doctor.user)
+    page.click("nav >> text=Insights")
+    page.wait_for_selector("h1:text('Insights')")
+    chart, table = page.locator("svg[role=img]").first, page.locator("table.figures").first
+    assert table.bounding_box()["x"] > chart.bounding_box()["x"] + chart.bounding_box()["width"]
+    # when the tablet is held upright
+    page.set_viewport_size({"width": 768, "height": 1024})
+    # then each table goes under its chart and nothing scrolls sideways
+    assert table.bounding_box()["y"] > chart.bounding_box()["y"] + chart.bounding_box()["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
