@@ -418,7 +418,7 @@ class ThreadView(PortalPage):
 
     def post(self, request, pk):
         thread = _thread_or_404(request.user, pk)
-        if "attachment-client_id" in request.POST:
+        if "attachment-client_id" in request.POST:  # the file form's own hidden field
             form, send = AttachmentForm(request.POST, request.FILES, prefix="attachment"), message_send_attachment
         else:
             form, send = MessageForm(request.POST, prefix="message"), message_send
