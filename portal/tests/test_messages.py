@@ -309,3 +309,11 @@ def test_today_counts_unread_messages(doctor_client, doctor):
     for name in ("portal:today", "portal:today-live"):
         html = doctor_client.get(reverse(name)).content.decode()
         assert 'id="count-unread-messages">3<' in html
+
+
+def test_a_client_id_already_used_in_another_thread_is_shown_and_nothing_is_sent(doctor_client, doctor, thread):
+    message_send(thread=ThreadFactory(doctor=doctor), sender=doctor.user, body="elsewhere", client_id="dup")
+    response = doctor_client.post(_thread_url(thread), {"message-body": "hi", "message-client_id": "dup"})
+    assert response.status_code == 400
+    assert "This client_id was already used for another message." in response.content.decode()
+    assert not thread.messages.exists()
