@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
+from chat.models import Message
 from chat.serializers import (
     ArchiveInputSerializer,
     ArchiveOutputSerializer,
@@ -29,6 +30,14 @@ TAGS = ["chat"]
 
 def _created_status(created: bool) -> int:
     return status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+def attachment_response(message: Message) -> FileResponse:
+    """The file of a message the caller may read (the API and the portal check that first)."""
+    response = FileResponse(message.attachment.open("rb"), as_attachment=True,
+                            filename=message.attachment_name, content_type=message.attachment_content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class ThreadListCreateView(APIView):
@@ -118,11 +127,7 @@ class AttachmentDownloadView(APIView):
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, thread_id, message_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
-        message = selectors.message_get_with_attachment(thread=thread, message_id=message_id)
-        response = FileResponse(message.attachment.open("rb"), as_attachment=True,
-                                filename=message.attachment_name, content_type=message.attachment_content_type)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(selectors.message_get_with_attachment(thread=thread, message_id=message_id))
 
 
 class ThreadReadView(APIView):

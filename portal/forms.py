@@ -2,9 +2,11 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import AppointmentStatus, Weekday
+from chat.services import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_BODY_LENGTH, MAX_CLIENT_ID_LENGTH
 from doctors.models import PaymentMethod, Specialty
 
 
@@ -74,3 +76,39 @@ class ProfileForm(forms.Form):
 
     def clean_languages(self) -> list[str]:
         return [code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip()]
+
+
+class MessageWindowForm(forms.Form):
+    before = forms.UUIDField(required=False)
+
+
+class ThreadOpenForm(forms.Form):
+    patient_id = forms.UUIDField(widget=forms.HiddenInput)
+
+
+def _client_id_field() -> forms.CharField:
+    # Chosen when the form is rendered, so posting the same form twice stores one message.
+    return forms.CharField(max_length=MAX_CLIENT_ID_LENGTH, required=False, empty_value=None,
+                           widget=forms.HiddenInput)
+
+
+class MessageForm(forms.Form):
+    """Its cleaned data are `message_send`'s arguments; that service says what an empty message is."""
+
+    body = forms.CharField(label=_("Message"), max_length=MAX_BODY_LENGTH, required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    client_id = _client_id_field()
+
+
+class AttachmentForm(forms.Form):
+    """Its cleaned data are `message_send_attachment`'s arguments; that service checks the file."""
+
+    file = forms.FileField(label=_("File"),
+                           widget=forms.FileInput(attrs={"accept": ",".join(ALLOWED_ATTACHMENT_TYPES)}))
+    caption = forms.CharField(label=_("Caption"), max_length=MAX_BODY_LENGTH, required=False)
+    client_id = _client_id_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = gettext("PNG, JPEG or PDF, at most %(mb)d MB.") % {
+            "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)}

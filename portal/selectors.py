@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -10,6 +11,8 @@ from django.utils.translation import gettext as _
 from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
 from appointments.selectors import time_off_of
 from appointments.slots import doctor_zone, local_today, schedule_slots
+from chat.models import Message, Thread
+from chat.selectors import message_get_for_thread, message_list_for_thread
 from core.exceptions import NotFoundError
 from doctors.models import PaymentMethod
 from notifications.models import Notification
@@ -139,3 +142,22 @@ def portal_notification_get(*, user, notification_id) -> Notification:
 
 def portal_unread_count(*, user) -> int:
     return Notification.objects.filter(user=user, in_app=True, is_read=False).count()
+
+
+@dataclass(frozen=True)
+class MessageWindow:
+    messages: list[Message]  # oldest first
+    has_older: bool
+
+
+def portal_message_window(*, thread: Thread, before: Any = None, size: int = 50) -> MessageWindow:
+    """Up to `size` messages of a thread the caller holds: the latest ones, or those just before the
+    message `before` (someone else's thread's message -> not found). Keyed on that message, not on a
+    page number, so messages arriving meanwhile do not shift the older pages."""
+    messages = message_list_for_thread(thread=thread)
+    if before is not None:
+        anchor = message_get_for_thread(thread=thread, message_id=before)
+        messages = messages.filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at,
+                                                                          pk__lt=anchor.pk))
+    newest_first = list(messages.order_by("-created_at", "-id")[:size + 1])
+    return MessageWindow(messages=newest_first[:size][::-1], has_older=len(newest_first) > size)

@@ -21,4 +21,8 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/read-all/", views.NotificationReadView.as_view(), name="notifications-read-all"),
     path("notifications/<uuid:pk>/read/", views.NotificationReadView.as_view(), name="notification-read"),
+    path("messages/", views.ThreadListView.as_view(), name="messages"),
+    path("messages/new/", views.ThreadOpenView.as_view(), name="thread-open"),
+    path("messages/<uuid:pk>/", views.ThreadView.as_view(), name="thread"),
+    path("messages/<uuid:pk>/attachments/<uuid:message_id>/", views.AttachmentView.as_view(), name="attachment"),
 ]

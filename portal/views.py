@@ -3,6 +3,7 @@
 A service's `ApplicationError` is shown as a message (or next to the form); no rule lives here.
 """
 
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -29,6 +30,10 @@ from appointments.services import (
     time_off_delete,
 )
 from appointments.slots import doctor_zone
+from chat.models import Thread
+from chat.selectors import message_get_with_attachment, thread_get_for_user, thread_list_for_user, unread_count_for_user
+from chat.services import message_mark_read, message_send, message_send_attachment, thread_get_or_create
+from chat.views import attachment_response
 from core.exceptions import ApplicationError, NotFoundError
 from core.middleware import SUPPORTED_LANGUAGES
 from doctors.services import doctor_profile_ensure, doctor_profile_update
@@ -40,10 +45,14 @@ from portal import selectors
 from portal.charts import insights_charts
 from portal.forms import (
     AppointmentFilterForm,
+    AttachmentForm,
     CancelForm,
     LocaleForm,
+    MessageForm,
+    MessageWindowForm,
     ProfileForm,
     RuleFormSet,
+    ThreadOpenForm,
     TimeOffForm,
 )
 from portal.insights import WEEKS, portal_insights
@@ -78,7 +87,8 @@ class PortalPage(DoctorRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(doctor=self.doctor, nav=self.nav, zone=doctor_zone(self.doctor),
-                       unread_count=selectors.portal_unread_count(user=self.request.user))
+                       unread_count=selectors.portal_unread_count(user=self.request.user),
+                       unread_messages=unread_count_for_user(user=self.request.user))
         return context
 
 
@@ -128,7 +138,8 @@ class TodayPartialView(TodayView):
     def get_context_data(self, **kwargs):
         context = super(PortalPage, self).get_context_data(**kwargs)
         context.update(doctor=self.doctor, zone=doctor_zone(self.doctor), cancel_form=CancelForm(),
-                       board=selectors.portal_today_board(doctor=self.doctor), paid_statuses=PAID_STATUSES)
+                       board=selectors.portal_today_board(doctor=self.doctor), paid_statuses=PAID_STATUSES,
+                       unread_messages=unread_count_for_user(user=self.request.user))
         return context
 
 
@@ -372,3 +383,93 @@ class NotificationReadView(DoctorRequiredMixin, View):
                 raise Http404 from None
             notification_mark_read(notification=notification)
         return HttpResponseRedirect(_safe_next(request, reverse("portal:notifications")))
+
+
+# --- Messages ----------------------------------------------------------------------------------------
+
+class ThreadListView(PortalPage):
+    template_name = "portal/messages.html"
+    nav = "messages"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = Paginator(thread_list_for_user(user=self.request.user), PAGE_SIZE)
+        context["page"] = page.get_page(self.request.GET.get("page"))
+        return context
+
+
+def _thread_or_404(user, thread_id) -> Thread:
+    try:
+        return thread_get_for_user(user=user, thread_id=thread_id)
+    except NotFoundError:
+        raise Http404 from None
+
+
+class ThreadView(PortalPage):
+    """History, and the two send forms (text, file); chat.js sends over the socket when it is up."""
+
+    template_name = "portal/thread.html"
+    nav = "messages"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("message_form", MessageForm(prefix="message", initial={"client_id": uuid.uuid4().hex}))
+        context.setdefault("attachment_form",
+                           AttachmentForm(prefix="attachment", initial={"client_id": uuid.uuid4().hex}))
+        return context
+
+    def get(self, request, pk):
+        thread = _thread_or_404(request.user, pk)
+        window_form = MessageWindowForm(request.GET)
+        before = window_form.cleaned_data["before"] if window_form.is_valid() else None
+        try:
+            window = selectors.portal_message_window(thread=thread, before=before)
+        except NotFoundError:
+            raise Http404 from None
+        if before is None and thread.unread_count:
+            # Opening the conversation reads it; the patient's app gets the read receipt.
+            message_mark_read(thread=thread, reader=request.user, up_to=window.messages[-1].pk)
+        return self.render_to_response(self.get_context_data(thread=thread, window=window, before=before))
+
+    def post(self, request, pk):
+        thread = _thread_or_404(request.user, pk)
+        if "attachment-client_id" in request.POST:  # the file form's own hidden field
+            form, send = AttachmentForm(request.POST, request.FILES, prefix="attachment"), message_send_attachment
+        else:
+            form, send = MessageForm(request.POST, prefix="message"), message_send
+        if form.is_valid():
+            try:
+                send(thread=thread, sender=request.user, **form.cleaned_data)
+            except ApplicationError as error:
+                form.add_error(error.attr if error.attr in form.fields else None, error.message)
+            else:
+                return HttpResponseRedirect(reverse("portal:thread", args=[thread.pk]) + "#send")
+        window = selectors.portal_message_window(thread=thread)
+        context = self.get_context_data(thread=thread, window=window, **{f"{form.prefix}_form": form})
+        return self.render_to_response(context, status=400)
+
+
+class AttachmentView(DoctorRequiredMixin, View):
+    def get(self, request, pk, message_id):
+        thread = _thread_or_404(request.user, pk)
+        try:
+            message = message_get_with_attachment(thread=thread, message_id=message_id)
+        except NotFoundError:
+            raise Http404 from None
+        return attachment_response(message)
+
+
+class ThreadOpenView(DoctorRequiredMixin, View):
+    """POST `patient_id`: the conversation with one of the doctor's patients, opened on first use."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = ThreadOpenForm(request.POST)
+        if not form.is_valid():
+            raise Http404
+        try:
+            thread, _created = thread_get_or_create(user=request.user, patient_id=form.cleaned_data["patient_id"])
+        except NotFoundError:
+            raise Http404 from None
+        return HttpResponseRedirect(reverse("portal:thread", args=[thread.pk]))

@@ -8,14 +8,10 @@ from accounts.tests.factories import PatientFactory
 from appointments.models import AppointmentStatus
 from chat.models import Message, Thread
 from chat.services import message_send
-from chat.tests.factories import AppointmentFactory, MessageFactory, ThreadFactory
+from chat.tests.factories import ELF, PNG, AppointmentFactory, MessageFactory, ThreadFactory
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = pytest.mark.django_db
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-       b"\x1f\x15\xc4\x89" + b"\0" * 64)
-ELF = b"\x7fELF\x02\x01\x01\x00" + b"\0" * 200
 
 
 def upload(name: str, content: bytes, content_type: str = "image/png"):

@@ -6,6 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
 
 from chat.models import Message
 from chat.tests.conftest import access_token
@@ -107,6 +109,45 @@ def test_non_participant_is_closed_with_4403(thread, stranger):
         return closed
 
     assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4403}
+
+
+def session_cookie(user) -> bytes:
+    """The cookie header a portal page's browser sends once `user` has signed in."""
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+def test_the_portal_session_cookie_opens_the_socket_without_a_token(thread):
+    cookie = session_cookie(thread.doctor.user)
+
+    async def scenario():
+        patient = await connect_as(thread.patient, thread.pk)
+        portal = WebsocketCommunicator(application, f"/ws/chat/{thread.pk}", headers=[*ORIGIN, (b"cookie", cookie)])
+        connected, _ = await portal.connect()
+        await portal.send_json_to({"type": "message", "body": "from the portal", "client_id": "p-1"})
+        at_patient = await patient.receive_json_from(timeout=3)
+        await portal.disconnect()
+        await patient.disconnect()
+        return connected, at_patient
+
+    connected, at_patient = async_to_sync(scenario)()
+
+    assert connected
+    assert at_patient["message"]["body"] == "from the portal"
+    assert at_patient["message"]["sender_id"] == str(thread.doctor.user.pk)
+
+
+@pytest.mark.parametrize("origin", [[(b"origin", b"http://evil.example")], []])
+def test_a_session_socket_opened_from_another_site_or_without_origin_is_refused(thread, origin):
+    cookie = session_cookie(thread.doctor.user)
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, f"/ws/chat/{thread.pk}", headers=[*origin, (b"cookie", cookie)])
+        connected, _ = await socket.connect()
+        return connected
+
+    assert async_to_sync(scenario)() is False
 
 
 def test_read_receipt_reaches_the_sender(thread):

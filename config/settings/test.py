@@ -15,6 +15,8 @@ STORAGES = {
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
 TABIB = {**TABIB}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Browser tests against a Daphne process (core/testing/daphne.py) get static files without collectstatic.
+WHITENOISE_USE_FINDERS = True
 
 if not IS_POSTGRES:
     # A file, not :memory:, so live-server and threaded tests share it and --reuse-db works.
