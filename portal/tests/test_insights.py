@@ -162,7 +162,8 @@ def test_the_query_count_does_not_grow_with_the_data(doctor_client, doctor, djan
                           method=("card", "clinic")[index % 2])
         if index % 3 == 0:
             _paid(appointment)
-    with django_assert_num_queries(6):
+    # session, user, doctor profile, unread notifications, unread messages, the two aggregates
+    with django_assert_num_queries(7):
         response = doctor_client.get(reverse("portal:insights"))
     assert response.context["insights"].due == count
 
