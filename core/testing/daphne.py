@@ -38,7 +38,8 @@ def wait_for_port(port: int, process: subprocess.Popen, log: IO[bytes], timeout:
     raise RuntimeError(f"daphne did not listen on {port}")
 
 
-def database_url_of_test_db() -> str:
+def database_url() -> str:
+    """The URL of the database this process uses (the test database under pytest)."""
     db = settings.DATABASES["default"]
     if not db["ENGINE"].endswith("postgresql"):
         # The SQLite test database is a file (config/settings/test.py), NAME its absolute path.
@@ -57,14 +58,15 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def daphne_servers(count: int = 1) -> Iterator[list[int]]:
-    """`count` Daphne processes serving config.asgi on the test database (and Redis when configured).
+def daphne_servers(count: int = 1, *, settings_module: str = "config.settings.test") -> Iterator[list[int]]:
+    """`count` Daphne processes serving config.asgi on this process's database (the test database
+    under pytest) and Redis when configured.
 
     Yields their ports. Several processes only share sockets' groups through Redis; without it each
     has its own in-memory channel layer.
     """
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "DATABASE_URL": database_url_of_test_db(), "REDIS_URL": settings.REDIS_URL}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module,
+           "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
     with ExitStack() as stack:
         servers = []
         for _ in range(count):

@@ -19,29 +19,22 @@ from appointments.tests.factories import AppointmentFactory
 from chat.models import Message
 from chat.tests.conftest import access_token
 from chat.tests.factories import ThreadFactory
+from core.testing.browser import chromium_available, chromium_page
 from core.testing.daphne import daphne_servers
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
 def browser_page():
-    if not os.path.exists(CHROMIUM):
+    if not chromium_available():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def _sign_in(page, base_url, user):
