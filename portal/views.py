@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
@@ -36,7 +37,7 @@ from notifications.services import notification_mark_all_read, notification_mark
 from payments.models import PAID_STATUSES
 from payments.receipts import receipt_pdf_render
 from payments.services import payment_mark_clinic_paid
-from portal import selectors
+from portal import idle, selectors
 from portal.forms import (
     AppointmentFilterForm,
     CancelForm,
@@ -59,13 +60,20 @@ def _safe_next(request, fallback: str) -> str:
 
 
 class DoctorRequiredMixin(AccessMixin):
-    """Anonymous -> the login page; signed in but not a doctor -> 403. Sets `self.doctor`."""
+    """Anonymous -> the login page; signed in but not a doctor -> 403; idle for too long -> signed
+    out, then the login page. Sets `self.doctor`."""
+
+    by_user = True  # False on endpoints the page polls by itself: they do not keep the session alive
 
     def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and idle.session_idle_expired(request):
+            logout(request)
+            messages.info(request, _("You were signed out after a period of inactivity."))
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if not request.user.is_doctor:
             raise PermissionDenied
+        idle.session_activity_record(request, by_user=self.by_user)
         self.doctor = doctor_profile_ensure(user=request.user)
         return super().dispatch(request, *args, **kwargs)
 
@@ -122,6 +130,7 @@ class TodayView(PortalPage):
 
 class TodayPartialView(TodayView):
     template_name = "portal/_today_live.html"
+    by_user = False
 
     def get_context_data(self, **kwargs):
         context = super(PortalPage, self).get_context_data(**kwargs)

@@ -184,6 +184,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/portal/login/"
 LOGIN_REDIRECT_URL = "/portal/"
+# Portal sessions end after this long without a page the doctor asked for (polling does not count).
+PORTAL_IDLE_TIMEOUT_SECONDS = env.int("PORTAL_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 
 SITE_ID = 1
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -124,3 +124,15 @@ def test_a_booking_made_through_the_api_appears_on_today_and_is_completed(live_s
     assert page.locator("#status").inner_text() == "Completed"
     appointment.refresh_from_db()
     assert appointment.status == "completed"
+
+
+def test_today_left_open_signs_itself_out_after_the_idle_timeout(live_server, browser_page, settings):
+    # given a doctor who signs in and leaves Today open, polling every second
+    settings.PORTAL_POLL_SECONDS = 1
+    settings.PORTAL_IDLE_TIMEOUT_SECONDS = 2
+    doctor = DoctorProfileFactory(user=DoctorUserFactory())
+    page = browser_page
+    _sign_in(page, live_server, doctor.user)
+    # then, the polls not counting as activity, the page ends on the login page with the reason
+    page.wait_for_selector("text=You were signed out after a period of inactivity.")
+    assert "/portal/login/" in page.url
