@@ -80,6 +80,12 @@ class ProfileForm(forms.Form):
         return [code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip()]
 
 
+class PhotoForm(forms.Form):
+    # A plain file field: what counts as a photo is decided by the service, by the file's content.
+    photo = forms.FileField(label=_("New photo (JPEG, PNG or WebP, at most 5 MB)"),
+                            widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+
+
 # --- Password reset: allauth's pages (ACCOUNT_FORMS), the API's services ------------------------------
 
 class PasswordResetRequestForm(forms.Form):

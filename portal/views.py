@@ -32,16 +32,25 @@ from appointments.services import (
 from appointments.slots import doctor_zone
 from core.exceptions import ApplicationError, NotFoundError
 from core.middleware import SUPPORTED_LANGUAGES
-from doctors.services import doctor_profile_ensure, doctor_profile_update
+from doctors.models import PaymentMethod
+from doctors.selectors import doctor_profile_get_for_user
+from doctors.serializers import DoctorDetailSerializer
+from doctors.services import (
+    doctor_photo_remove,
+    doctor_photo_set,
+    doctor_profile_ensure,
+    doctor_profile_update,
+)
 from notifications.services import notification_mark_all_read, notification_mark_read
 from payments.models import PAID_STATUSES
-from payments.receipts import receipt_pdf_render
+from payments.receipts import money_display, receipt_pdf_render
 from payments.services import payment_mark_clinic_paid
 from portal import idle, selectors
 from portal.forms import (
     AppointmentFilterForm,
     CancelForm,
     LocaleForm,
+    PhotoForm,
     ProfileForm,
     RuleFormSet,
     TimeOffForm,
@@ -311,6 +320,7 @@ class ProfileView(PortalPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ProfileForm(initial=self._initial()))
+        context.setdefault("photo_form", PhotoForm())
         return context
 
     def post(self, request):
@@ -326,6 +336,48 @@ class ProfileView(PortalPage):
                 messages.success(request, _("Profile saved."))
                 return HttpResponseRedirect(reverse("portal:profile"))
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ProfilePhotoView(ProfileView):
+    """POST-only: the photo form of the profile page, shown again there with its error."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = PhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                doctor_photo_set(profile=self.doctor, upload=form.cleaned_data["photo"])
+            except ApplicationError as error:
+                form.add_error("photo", error.message)
+            else:
+                messages.success(request, _("Photo saved."))
+                return HttpResponseRedirect(reverse("portal:profile"))
+        return self.render_to_response(self.get_context_data(photo_form=form), status=400)
+
+
+class ProfilePhotoRemoveView(DoctorRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        doctor_photo_remove(profile=self.doctor)
+        messages.success(request, _("Photo removed."))
+        return HttpResponseRedirect(reverse("portal:profile"))
+
+
+class ProfilePreviewView(PortalPage):
+    """The doctor's public card as patients get it: the API's own detail output, laid out."""
+
+    template_name = "portal/profile_preview.html"
+    nav = "profile"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        profile = doctor_profile_get_for_user(user=self.request.user)
+        card = DoctorDetailSerializer(profile, context={"request": self.request}).data
+        context.update(card=card, fee=money_display(card["fee"]["amount"], card["fee"]["currency"]),
+                       payment_methods=[PaymentMethod(m).label for m in card["accepts_payment_methods"]])
+        return context
 
 
 _ERROR_FIELDS = {

@@ -8,7 +8,7 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 PAGES = ["portal:today", "portal:today-live", "portal:schedule", "portal:appointments", "portal:profile",
-         "portal:notifications"]
+         "portal:profile-preview", "portal:notifications"]
 
 
 @pytest.mark.parametrize("name", PAGES)
