@@ -123,11 +123,14 @@ def email_verification_resend(*, user: User) -> None:
         enqueue_task(send_verification_email, str(user.pk))
 
 
-def password_reset_request(*, email: str) -> None:
-    """Email a reset code if an active account has this email; silent otherwise (no enumeration)."""
+def password_reset_request(*, email: str, portal_url: str = "") -> None:
+    """Email a reset link if an active account has this email; silent otherwise (no enumeration).
+
+    The link opens the app, or the portal's reset page when `portal_url` (its scheme and host) is given.
+    """
     user = user_find_by_email(email=email_normalize(email), active_only=True)
     if user is not None:
-        enqueue_task(send_password_reset_email, str(user.pk))
+        enqueue_task(send_password_reset_email, str(user.pk), portal_url)
 
 
 def _user_from_uid(uid: str) -> User | None:
@@ -138,11 +141,17 @@ def _user_from_uid(uid: str) -> User | None:
         return None
 
 
-@transaction.atomic
 def password_reset_confirm(*, uid: str, token: str, new_password: str, ip_address: str | None = None) -> User:
-    """Set a new password from an emailed uid + token and revoke every refresh token of the user."""
-    user = _user_from_uid(uid)
-    if user is None or not default_token_generator.check_token(user, token):
+    """Set a new password from an emailed uid + token (the API's reset)."""
+    return password_reset_set(user=_user_from_uid(uid), token=token, new_password=new_password,
+                              ip_address=ip_address)
+
+
+@transaction.atomic
+def password_reset_set(*, user: User | None, token: str, new_password: str, ip_address: str | None = None) -> User:
+    """Set a new password if `token` is the user's current reset token, and revoke every refresh
+    token of the user. The portal's reset page calls this with the user its link names."""
+    if user is None or not user.is_active or not default_token_generator.check_token(user, token):
         raise ApplicationError(_("This password reset link is invalid or has expired."),
                                code=AccountsErrorCode.INVALID_RESET_TOKEN, attr="token")
     password_validate(password=new_password, user=user, attr="new_password")

@@ -2,11 +2,15 @@
 with exponential backoff when the mail server is unreachable."""
 
 from smtplib import SMTPException
+from urllib.parse import urlencode
 from uuid import UUID
 
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -37,11 +41,20 @@ def send_verification_email(user_id: str | UUID) -> bool:
 
 
 @shared_task(**RETRY_POLICY)
-def send_password_reset_email(user_id: str | UUID) -> bool:
-    """Email a password-reset uid + token (Django's token generator: dies once the password changes)."""
+def send_password_reset_email(user_id: str | UUID, portal_url: str = "") -> bool:
+    """Email a password-reset link (Django's token generator: dies once the password changes). It
+    opens the app (with the uid + token to type in) or, given `portal_url`, allauth's reset page."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
-    context = {"uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+    token = default_token_generator.make_token(user)
+    if portal_url:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": token})
+        context = {"reset_url": portal_url.rstrip("/") + path}
+    else:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        query = urlencode({"uid": uid, "token": token})
+        context = {"uid": uid, "token": token,
+                   "reset_url": f"{settings.FRONTEND_URL.rstrip('/')}/reset-password?{query}"}
     account_email_send(user=user, template_key="password_reset", context=context)
     return True

@@ -15,3 +15,5 @@ class DoctorErrorCode(StrEnum):
     ALREADY_REPLIED = "already_replied"
     REVIEW_NOT_FOUND = "review_not_found"
     DOCTOR_NOT_FOUND = "doctor_not_found"
+    FILE_TOO_LARGE = "file_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"

@@ -102,6 +102,10 @@ class DoctorProfileInputSerializer(serializers.Serializer):
         return {"data": data, "specialty_ids": specialty_ids}
 
 
+class DoctorPhotoInputSerializer(serializers.Serializer):
+    photo = serializers.FileField(allow_empty_file=False, use_url=False)
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     patient_display_name = serializers.SerializerMethodField()
 

@@ -1,12 +1,14 @@
 """Every write of the doctors directory: profiles, verification, favorites, reviews."""
 
 import re
+import uuid
 import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import nh3
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
@@ -29,6 +31,7 @@ from doctors.models import (
     Specialty,
     VerificationStatus,
 )
+from doctors.photos import photo_prepare
 from doctors.sync import favorite_sync_record
 from notifications.services import notification_send
 
@@ -118,6 +121,35 @@ def doctor_profile_update(*, profile: DoctorProfile, data: dict[str, Any],
         profile.specialties.set(specialties)
     directory_changed()
     return profile
+
+
+@transaction.atomic
+def doctor_photo_set(*, profile: DoctorProfile, upload: UploadedFile) -> DoctorProfile:
+    """Replace the doctor's public photo with a JPEG, PNG or WebP upload, checked and re-encoded by
+    `photos.photo_prepare` (a bad file changes nothing). Stored under a random name."""
+    content, extension = photo_prepare(upload=upload)
+    previous = profile.photo.name
+    profile.photo.save(f"{uuid.uuid4().hex}.{extension}", content, save=False)
+    profile.save(update_fields=["photo", "updated_at"])
+    _photo_delete_on_commit(profile, previous)
+    return profile
+
+
+@transaction.atomic
+def doctor_photo_remove(*, profile: DoctorProfile) -> DoctorProfile:
+    previous = profile.photo.name
+    if previous:
+        profile.photo = ""
+        profile.save(update_fields=["photo", "updated_at"])
+        _photo_delete_on_commit(profile, previous)
+    return profile
+
+
+def _photo_delete_on_commit(profile: DoctorProfile, name: str) -> None:
+    """The old file goes once the row no longer points at it (a rollback keeps both)."""
+    if name:
+        storage = profile.photo.storage
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ urlpatterns = [
     path("specialties", views.SpecialtyListView.as_view(), name="specialty-list"),
     path("doctors", views.DoctorListView.as_view(), name="doctor-list"),
     path("doctors/me/profile", views.DoctorMeProfileView.as_view(), name="doctor-me-profile"),
+    path("doctors/me/photo", views.DoctorMePhotoView.as_view(), name="doctor-me-photo"),
     path("doctors/me/reviews/<uuid:pk>/reply", views.DoctorReviewReplyView.as_view(), name="doctor-review-reply"),
     path("doctors/<uuid:pk>", views.DoctorDetailView.as_view(), name="doctor-detail"),
     path("doctors/<uuid:pk>/favorite", views.DoctorFavoriteView.as_view(), name="doctor-favorite"),

@@ -6,6 +6,7 @@ from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -19,6 +20,7 @@ from doctors.permissions import IsDoctor, IsPatient
 from doctors.serializers import (
     DoctorCardSerializer,
     DoctorDetailSerializer,
+    DoctorPhotoInputSerializer,
     DoctorProfileInputSerializer,
     DoctorProfileOutputSerializer,
     ReviewCreateSerializer,
@@ -122,6 +124,26 @@ class DoctorMeProfileView(APIView):
         services.doctor_profile_update(profile=profile, **serializer.to_service_kwargs())
         profile = selectors.doctor_profile_get_for_user(user=request.user)
         return Response(DoctorProfileOutputSerializer(profile, context={"request": request}).data)
+
+
+class DoctorMePhotoView(APIView):
+    permission_classes = [IsAuthenticated, IsDoctor]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(summary="Set my public photo (JPEG, PNG or WebP by content, at most 5 MB; stored without metadata)",
+                   request={"multipart/form-data": DoctorPhotoInputSerializer},
+                   responses=DoctorProfileOutputSerializer)
+    def put(self, request):
+        serializer = DoctorPhotoInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        services.doctor_photo_set(profile=profile, upload=serializer.validated_data["photo"])
+        return Response(DoctorProfileOutputSerializer(profile, context={"request": request}).data)
+
+    @extend_schema(summary="Remove my public photo", responses={204: OpenApiResponse(description="Removed")})
+    def delete(self, request):
+        services.doctor_photo_remove(profile=selectors.doctor_profile_get_for_user(user=request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DoctorFavoriteView(APIView):

@@ -1,10 +1,14 @@
 """Portal forms: they only parse input; every rule is checked by the service the form feeds."""
 
+from allauth.account.forms import ResetPasswordKeyForm
+from allauth.core import context
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import password_reset_request, password_reset_set
+from accounts.views import client_ip
 from appointments.models import AppointmentStatus, Weekday
 from chat.services import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_BODY_LENGTH, MAX_CLIENT_ID_LENGTH
 from doctors.models import PaymentMethod, Specialty
@@ -112,3 +116,31 @@ class AttachmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = gettext("PNG, JPEG or PDF, at most %(mb)d MB.") % {
             "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+
+
+class PhotoForm(forms.Form):
+    # A plain file field: what counts as a photo is decided by the service, by the file's content.
+    photo = forms.FileField(label=_("New photo (JPEG, PNG or WebP, at most 5 MB)"),
+                            widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+
+
+# --- Password reset: allauth's pages (ACCOUNT_FORMS), the API's services ------------------------------
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def save(self, request) -> str:
+        """Whether or not the email has an account, the page answers the same (no enumeration)."""
+        email = self.cleaned_data["email"]
+        password_reset_request(email=email, portal_url=request.build_absolute_uri("/"))
+        return email
+
+
+class PasswordResetSetForm(ResetPasswordKeyForm):
+    """allauth's new-password form (validators, the two entries must match); saving goes through
+    the service, which re-checks the link's token, revokes the API's refresh tokens and audits."""
+
+    def save(self) -> None:
+        password_reset_set(user=self.user, token=self.temp_key, new_password=self.cleaned_data["password1"],
+                           ip_address=client_ip(context.request))

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
@@ -36,12 +37,20 @@ from chat.services import message_mark_read, message_send, message_send_attachme
 from chat.views import attachment_response
 from core.exceptions import ApplicationError, NotFoundError
 from core.middleware import SUPPORTED_LANGUAGES
-from doctors.services import doctor_profile_ensure, doctor_profile_update
+from doctors.models import PaymentMethod
+from doctors.selectors import doctor_profile_get_for_user
+from doctors.serializers import DoctorDetailSerializer
+from doctors.services import (
+    doctor_photo_remove,
+    doctor_photo_set,
+    doctor_profile_ensure,
+    doctor_profile_update,
+)
 from notifications.services import notification_mark_all_read, notification_mark_read
 from payments.models import PAID_STATUSES
-from payments.receipts import receipt_pdf_render
+from payments.receipts import money_display, receipt_pdf_render
 from payments.services import payment_mark_clinic_paid
-from portal import selectors
+from portal import idle, selectors
 from portal.charts import insights_charts
 from portal.forms import (
     AppointmentFilterForm,
@@ -50,6 +59,7 @@ from portal.forms import (
     LocaleForm,
     MessageForm,
     MessageWindowForm,
+    PhotoForm,
     ProfileForm,
     RuleFormSet,
     ThreadOpenForm,
@@ -70,13 +80,20 @@ def _safe_next(request, fallback: str) -> str:
 
 
 class DoctorRequiredMixin(AccessMixin):
-    """Anonymous -> the login page; signed in but not a doctor -> 403. Sets `self.doctor`."""
+    """Anonymous -> the login page; signed in but not a doctor -> 403; idle for too long -> signed
+    out, then the login page. Sets `self.doctor`."""
+
+    by_user = True  # False on endpoints the page polls by itself: they do not keep the session alive
 
     def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and idle.session_idle_expired(request):
+            logout(request)
+            messages.info(request, _("You were signed out after a period of inactivity."))
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if not request.user.is_doctor:
             raise PermissionDenied
+        idle.session_activity_record(request, by_user=self.by_user)
         self.doctor = doctor_profile_ensure(user=request.user)
         return super().dispatch(request, *args, **kwargs)
 
@@ -134,6 +151,7 @@ class TodayView(PortalPage):
 
 class TodayPartialView(TodayView):
     template_name = "portal/_today_live.html"
+    by_user = False
 
     def get_context_data(self, **kwargs):
         context = super(PortalPage, self).get_context_data(**kwargs)
@@ -315,6 +333,7 @@ class ProfileView(PortalPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ProfileForm(initial=self._initial()))
+        context.setdefault("photo_form", PhotoForm())
         return context
 
     def post(self, request):
@@ -330,6 +349,48 @@ class ProfileView(PortalPage):
                 messages.success(request, _("Profile saved."))
                 return HttpResponseRedirect(reverse("portal:profile"))
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ProfilePhotoView(ProfileView):
+    """POST-only: the photo form of the profile page, shown again there with its error."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = PhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                doctor_photo_set(profile=self.doctor, upload=form.cleaned_data["photo"])
+            except ApplicationError as error:
+                form.add_error("photo", error.message)
+            else:
+                messages.success(request, _("Photo saved."))
+                return HttpResponseRedirect(reverse("portal:profile"))
+        return self.render_to_response(self.get_context_data(photo_form=form), status=400)
+
+
+class ProfilePhotoRemoveView(DoctorRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        doctor_photo_remove(profile=self.doctor)
+        messages.success(request, _("Photo removed."))
+        return HttpResponseRedirect(reverse("portal:profile"))
+
+
+class ProfilePreviewView(PortalPage):
+    """The doctor's public card as patients get it: the API's own detail output, laid out."""
+
+    template_name = "portal/profile_preview.html"
+    nav = "profile"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        profile = doctor_profile_get_for_user(user=self.request.user)
+        card = DoctorDetailSerializer(profile, context={"request": self.request}).data
+        context.update(card=card, fee=money_display(card["fee"]["amount"], card["fee"]["currency"]),
+                       payment_methods=[PaymentMethod(m).label for m in card["accepts_payment_methods"]])
+        return context
 
 
 _ERROR_FIELDS = {

@@ -188,6 +188,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/portal/login/"
 LOGIN_REDIRECT_URL = "/portal/"
+# Portal sessions end after this long without a page the doctor asked for (polling does not count).
+PORTAL_IDLE_TIMEOUT_SECONDS = env.int("PORTAL_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 
 SITE_ID = 1
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -195,6 +197,24 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# The portal's password reset runs through allauth's pages but our services (one token generator,
+# one email, refresh tokens revoked and audited as in the API's reset).
+ACCOUNT_FORMS = {
+    "reset_password": "portal.forms.PasswordResetRequestForm",
+    "reset_password_from_key": "portal.forms.PasswordResetSetForm",
+}
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "django.contrib.auth.tokens.PasswordResetTokenGenerator"
+# Never on a bare IP: a whole clinic may share one address (as accounts.throttles). Reset requests
+# and allauth's own sign-in page are bounded per account like the API's; a reset link carries an
+# unguessable token, so the page it opens needs no limit of its own.
+ACCOUNT_RATE_LIMITS = {
+    "reset_password": "10/h/key",
+    "reset_password_from_key": "",
+    "login": "",
+    "login_failed": "5/5m/key",
+}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 

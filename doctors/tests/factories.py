@@ -1,7 +1,10 @@
 from datetime import timedelta
+from io import BytesIO
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts.tests.factories import DoctorUserFactory, PatientFactory
 from doctors.models import DoctorProfile, Specialty, VerificationStatus
@@ -57,3 +60,11 @@ class CompletedAppointmentFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
     status = "completed"
     payment_method = "clinic"
+
+
+def photo_upload(image_format: str = "JPEG", size: tuple[int, int] = (1600, 1200), name: str = "me.jpg",
+                 mode: str = "RGB", **save_options) -> SimpleUploadedFile:
+    """An uploaded image file of `image_format`, whatever `name` claims."""
+    buffer = BytesIO()
+    Image.new(mode, size, "white").save(buffer, format=image_format, **save_options)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")

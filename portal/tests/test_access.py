@@ -8,7 +8,7 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 PAGES = ["portal:today", "portal:today-live", "portal:schedule", "portal:appointments", "portal:profile",
-         "portal:notifications", "portal:insights", "portal:messages"]
+         "portal:profile-preview", "portal:notifications", "portal:insights", "portal:messages"]
 
 
 @pytest.mark.parametrize("name", PAGES)

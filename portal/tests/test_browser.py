@@ -221,3 +221,15 @@ def test_without_a_socket_the_portal_sends_by_posting_the_form(live_server, brow
     page.wait_for_url(f"{live_server.url}/portal/messages/{thread.pk}/#send")
     page.wait_for_selector("#chat-messages .mine >> text=Posted the old way")
     assert Message.objects.get().body == "Posted the old way"
+
+
+def test_today_left_open_signs_itself_out_after_the_idle_timeout(live_server, browser_page, settings):
+    # given a doctor who signs in and leaves Today open, polling every second
+    settings.PORTAL_POLL_SECONDS = 1
+    settings.PORTAL_IDLE_TIMEOUT_SECONDS = 2
+    doctor = DoctorProfileFactory(user=DoctorUserFactory())
+    page = browser_page
+    _sign_in(page, live_server.url, doctor.user)
+    # then, the polls not counting as activity, the page ends on the login page with the reason
+    page.wait_for_selector("text=You were signed out after a period of inactivity.")
+    assert "/portal/login/" in page.url

@@ -5,10 +5,11 @@
   if (!box || !window.fetch) { return; }
   function refresh() {
     if (document.hidden || box.contains(document.activeElement)) { return; }
-    fetch(box.dataset.url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+    // A redirect is not followed: it means the session has ended (signed out elsewhere or idle), and
+    // the reload shows the login page with its message, which fetching it here would have used up.
+    fetch(box.dataset.url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}, redirect: "manual"})
       .then(function (r) {
-        // Signed out meanwhile (the partial redirected to the login page): reload to show it.
-        if (r.redirected) { window.location.reload(); return null; }
+        if (r.type === "opaqueredirect") { window.location.reload(); return null; }
         return r.ok ? r.text() : null;
       })
       .then(function (html) { if (html !== null && !box.contains(document.activeElement)) { box.innerHTML = html; } })
