@@ -19,6 +19,12 @@ def session_idle_expired(request) -> bool:
     return last is not None and _now() - last > settings.PORTAL_IDLE_TIMEOUT_SECONDS
 
 
+def session_idle_clock_start(sender, request, user, **kwargs) -> None:
+    """Signing in starts the clock (`user_logged_in` receiver), so the first page costs no session write."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_ACTIVITY_KEY] = _now()
+
+
 def session_activity_record(request, *, by_user: bool) -> None:
     """A page the doctor asked for winds the clock; a request the page makes by itself only starts it."""
     last = request.session.get(LAST_ACTIVITY_KEY)

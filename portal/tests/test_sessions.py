@@ -79,6 +79,17 @@ def test_signing_in_again_after_the_timeout_starts_a_fresh_period(active_client,
     assert active_client.get(reverse("portal:schedule")).status_code == 200
 
 
+def test_signing_in_starts_the_clock_so_the_first_page_writes_no_session(client, doctor, password):
+    client.post(reverse("portal:login"), {"username": doctor.user.email, "password": password})
+    stamp = client.session[LAST_ACTIVITY_KEY]
+    assert stamp >= int(time.time()) - 1
+
+    response = client.get(reverse("portal:today"))
+
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert client.session[LAST_ACTIVITY_KEY] == stamp
+
+
 def test_production_cookies_are_secure_http_only_and_same_site_lax(monkeypatch):
     for name, value in {"SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEY": "k", "ALLOWED_HOSTS": "tabib.example"}.items():
         monkeypatch.setenv(name, value)
