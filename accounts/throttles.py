@@ -5,6 +5,7 @@ bare IP: a whole clinic may share one address, and one member's typos must not l
 """
 
 import hashlib
+from types import SimpleNamespace
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -43,6 +44,20 @@ class LoginAccountThrottle(_AccountThrottle):
     scope = "login_account"
     default_rate = "30/hour"
     with_ip = False
+
+
+LOGIN_THROTTLES = (LoginAccountIpThrottle, LoginAccountThrottle)
+
+
+def login_throttle_wait(request, *, email: str) -> float | None:
+    """The API's login throttles for a session sign-in form (the portal): the same keys and rates,
+    counted together with the API's. Seconds to wait when throttled, else None (and counted)."""
+    attempt = SimpleNamespace(data={"email": email}, META=request.META, headers=request.headers)
+    for throttle_class in LOGIN_THROTTLES:
+        throttle = throttle_class()
+        if not throttle.allow_request(attempt, None):
+            return throttle.wait()
+    return None
 
 
 class PasswordForgotAccountIpThrottle(_AccountThrottle):

@@ -48,7 +48,7 @@ class RegisterView(PublicAuthView):
 
 
 class LoginView(PublicAuthView):
-    throttle_classes = [throttles.LoginAccountIpThrottle, throttles.LoginAccountThrottle]
+    throttle_classes = list(throttles.LOGIN_THROTTLES)
 
     @extend_schema(summary="Log in with email and password", request=serializers.LoginSerializer,
                    responses={200: serializers.AuthResultSerializer}, tags=["auth"])

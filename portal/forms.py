@@ -4,14 +4,33 @@ from allauth.account.forms import ResetPasswordKeyForm
 from allauth.core import context
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.services import password_reset_request, password_reset_set
+from accounts.services import password_reset_request, password_reset_set, user_login
 from accounts.views import client_ip
 from appointments.models import AppointmentStatus, Weekday
 from chat.services import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_BODY_LENGTH, MAX_CLIENT_ID_LENGTH
+from core.exceptions import ApplicationError
 from doctors.models import PaymentMethod, Specialty
+
+
+class PortalLoginForm(AuthenticationForm):
+    """Django's sign-in form, checked by the API's login service: the same audit rows, the same
+    generic error for a wrong email or password."""
+
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if email and password:
+            try:
+                user = user_login(email=email, password=password, ip_address=client_ip(self.request))
+            except ApplicationError:
+                raise self.get_invalid_login_error() from None
+            user.backend = settings.AUTHENTICATION_BACKENDS[0]
+            self.confirm_login_allowed(user)
+            self.user_cache = user
+        return self.cleaned_data
 
 
 class LocaleForm(forms.Form):

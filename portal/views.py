@@ -3,6 +3,7 @@
 A service's `ApplicationError` is shown as a message (or next to the form); no rule lives here.
 """
 
+import math
 import uuid
 from datetime import datetime
 
@@ -17,10 +18,12 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.services import user_update
+from accounts.throttles import login_throttle_wait
 from appointments.selectors import availability_rules_of, time_off_of
 from appointments.services import (
     appointment_cancel,
@@ -60,6 +63,7 @@ from portal.forms import (
     MessageForm,
     MessageWindowForm,
     PhotoForm,
+    PortalLoginForm,
     ProfileForm,
     RuleFormSet,
     ThreadOpenForm,
@@ -112,8 +116,24 @@ class PortalPage(DoctorRequiredMixin, TemplateView):
 # --- Sign in / out and language ----------------------------------------------------------------------
 
 class LoginView(auth_views.LoginView):
+    """Sign-in throttled like the API's login: per account with the IP, and per account."""
+
     template_name = "portal/login.html"
+    form_class = PortalLoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = login_throttle_wait(request, email=request.POST.get("username", ""))
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        minutes = max(1, math.ceil(wait / 60))
+        form = self.get_form()
+        form.add_error(None, ngettext("Too many sign-in attempts. Try again in %(minutes)d minute.",
+                                      "Too many sign-in attempts. Try again in %(minutes)d minutes.",
+                                      minutes) % {"minutes": minutes})
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(math.ceil(wait))
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

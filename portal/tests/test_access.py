@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from appointments.tests.factories import AppointmentFactory, TimeOffFactory
+from core.models import AuditLog
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification
 
@@ -76,6 +77,47 @@ def test_a_wrong_password_shows_an_error_and_stays_signed_out(client, doctor):
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
     assert client.get("/portal/").status_code == 302
+
+
+def test_portal_sign_ins_are_audited_like_the_apis(client, doctor, password):
+    client.post(reverse("portal:login"), {"username": doctor.user.email, "password": "nope"})
+    client.post(reverse("portal:login"), {"username": doctor.user.email.upper(), "password": password})
+
+    audit = AuditLog.objects.filter(target_id=str(doctor.user.pk)).order_by("id")
+    assert list(audit.values_list("action", flat=True)) == ["auth.login_failed", "auth.login"]
+
+
+@pytest.fixture
+def login_rates(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"login": "3/min", "login_account": "5/hour"}}
+
+
+def _portal_login(client, email, password="wrong-password", ip="203.0.113.7"):
+    return client.post(reverse("portal:login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_repeated_sign_in_attempts_are_throttled_per_account_not_per_clinic_ip(client, doctor, password, login_rates):
+    # given three wrong passwords for one doctor from the clinic's address
+    for _attempt in range(3):
+        assert _portal_login(client, doctor.user.email).status_code == 200
+    # when the right password comes next, then it waits, with the reason and Retry-After
+    response = _portal_login(client, doctor.user.email, password)
+    assert response.status_code == 429
+    assert "Too many sign-in attempts. Try again in 1 minute." in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+    assert client.get("/portal/").status_code == 302
+    # and a colleague behind the same address still signs in
+    colleague = DoctorProfileFactory()
+    assert _portal_login(client, colleague.user.email, password).status_code == 302
+
+
+def test_the_portal_and_the_api_share_one_login_budget(client, api_client, doctor, login_rates):
+    for _attempt in range(3):
+        api_client.post("/api/v1/auth/login", {"email": doctor.user.email, "password": "nope"},
+                        REMOTE_ADDR="203.0.113.7")
+
+    assert _portal_login(client, doctor.user.email).status_code == 429
 
 
 def test_logout_signs_the_doctor_out(doctor_client):
