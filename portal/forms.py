@@ -163,3 +163,20 @@ class PasswordResetSetForm(ResetPasswordKeyForm):
     def save(self) -> None:
         password_reset_set(user=self.user, token=self.temp_key, new_password=self.cleaned_data["password1"],
                            ip_address=client_ip(context.request))
+
+
+class PasswordChangeForm(forms.Form):
+    """Parses the two entries; the API's `password_change` checks the current one and the rules."""
+
+    old_password = forms.CharField(label=_("Current password"), strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label=_("New password"), strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password_again = forms.CharField(label=_("New password (again)"), strip=False,
+                                         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two passwords do not match."))
+        return data

@@ -20,6 +20,7 @@ urlpatterns = [
     path("profile/photo/", views.ProfilePhotoView.as_view(), name="profile-photo"),
     path("profile/photo/remove/", views.ProfilePhotoRemoveView.as_view(), name="profile-photo-remove"),
     path("profile/preview/", views.ProfilePreviewView.as_view(), name="profile-preview"),
+    path("profile/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("insights/", views.InsightsView.as_view(), name="insights"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/read-all/", views.NotificationReadView.as_view(), name="notifications-read-all"),

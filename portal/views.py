@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
@@ -22,8 +22,9 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.services import user_update
+from accounts.services import password_change, user_update
 from accounts.throttles import login_throttle_wait
+from accounts.views import client_ip
 from appointments.selectors import availability_rules_of, time_off_of
 from appointments.services import (
     appointment_cancel,
@@ -62,6 +63,7 @@ from portal.forms import (
     LocaleForm,
     MessageForm,
     MessageWindowForm,
+    PasswordChangeForm,
     PhotoForm,
     PortalLoginForm,
     ProfileForm,
@@ -422,6 +424,30 @@ _ERROR_FIELDS = {
 
 def _profile_field(error: ApplicationError) -> str | None:
     return error.attr or _ERROR_FIELDS.get(str(error.code))
+
+
+class PasswordChangeView(PortalPage):
+    template_name = "portal/password_change.html"
+    nav = "profile"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", PasswordChangeForm())
+        return context
+
+    def post(self, request):
+        form = PasswordChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                                new_password=form.cleaned_data["new_password"], ip_address=client_ip(request))
+            except ApplicationError as error:
+                form.add_error(error.attr if error.attr in form.fields else None, error.message)
+            else:
+                update_session_auth_hash(request, request.user)
+                messages.success(request, _("Your password was changed."))
+                return HttpResponseRedirect(reverse("portal:profile"))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 # --- Insights ----------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 PAGES = ["portal:today", "portal:today-live", "portal:schedule", "portal:appointments", "portal:profile",
-         "portal:profile-preview", "portal:notifications", "portal:insights", "portal:messages"]
+         "portal:profile-preview", "portal:password-change", "portal:notifications", "portal:insights",
+         "portal:messages"]
 
 
 @pytest.mark.parametrize("name", PAGES)
