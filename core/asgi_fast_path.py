@@ -131,17 +131,9 @@ class AsgiFastPath:
 
     async def _answer(self, route: FastPathRoute, scope, send) -> bool:
         headers = dict(scope.get("headers") or [])
-        if b"authorization" in headers or b"cookie" in headers:
-            return False
-        request = _request(scope, headers)
-        keys = route.cache_keys(request) if request is not None else None
-        if keys is None:
-            return False
-        try:
-            raw = await self._redis().mget([cache.make_key(key) for key in keys])
-        except (OSError, RedisError):
-            return False
-        body = route.cached_body(request, [None if value is None else cache.client.decode(value) for value in raw])
+        anonymous = b"authorization" not in headers and b"cookie" not in headers
+        request = _request(scope, headers) if anonymous else None
+        body = await self._cached_body(route, request) if request is not None else None
         if body is None:
             return False
         await send({"type": "http.response.start", "status": 200, "headers": [
@@ -153,3 +145,13 @@ class AsgiFastPath:
         ]})
         await send({"type": "http.response.body", "body": body})
         return True
+
+    async def _cached_body(self, route: FastPathRoute, request: FastRequest) -> bytes | None:
+        keys = route.cache_keys(request)
+        if keys is None:
+            return None
+        try:
+            raw = await self._redis().mget([cache.make_key(key) for key in keys])
+        except (OSError, RedisError):
+            return None
+        return route.cached_body(request, [None if value is None else cache.client.decode(value) for value in raw])
