@@ -1,10 +1,15 @@
 """The public availability answer, cached briefly and keyed by a per-doctor schedule version.
 
 Any change to a doctor's rules, time off or appointments bumps the version after commit, so a cached
-answer is never served past such a change. Entries also live at most a minute and are computed for
+answer is never served past such a change. Answers also live at most a minute and are computed for
 the end of the current minute: the minimum notice can only hide a slot a little early, never show
-one too late. A cache hit costs one cache round trip and no query. Booking never reads this cache:
-it re-checks against the database.
+one too late. A hit costs one cache round trip and no query; the ASGI fast path
+(`appointments.asgi`) serves hits the same way, under the same keys, without entering Django.
+Booking never reads this cache: it re-checks against the database.
+
+Under the answers, each doctor's schedule (`slots.Schedule`: rules and busy intervals over the
+booking horizon) is cached under the same version for longer, so a new minute or a new window
+costs the slot arithmetic, not the queries.
 
 The doctor's public facts (zone, slot length, visible or not) are cached for a minute too; the
 doctors app calls `availability_cache_invalidate` when it changes them so that is immediate.
@@ -13,14 +18,17 @@ doctors app calls `availability_cache_invalidate` when it changes them so that i
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from appointments.slots import free_slots
+from appointments.slots import DaySlots, Schedule, bookable_schedule, booking_policy, schedule_free_slots
 
 TTL_SECONDS = 60
+# Bounds the memory of doctors nobody asks about; a schedule change retires an entry at once anyway.
+SCHEDULE_TTL_SECONDS = 600
 
 
 def _version_key(doctor_id) -> str:
@@ -29,6 +37,30 @@ def _version_key(doctor_id) -> str:
 
 def _doctor_key(doctor_id) -> str:
     return f"appointments:doctor-public:{doctor_id}"
+
+
+def _schedule_key(doctor_id) -> str:
+    return f"appointments:schedule:{doctor_id}"
+
+
+class AvailabilityKeys(NamedTuple):
+    doctor: str
+    version: str
+    answer: str
+
+
+def availability_keys(*, doctor_id, date_from: date, date_to: date, minute: datetime) -> AvailabilityKeys:
+    """The cache keys a hit reads (in this order), shared by the view and the ASGI fast path."""
+    answer = (f"appointments:availability:{doctor_id}:{date_from.isoformat()}:{date_to.isoformat()}:"
+              f"{minute:%Y%m%d%H%M}")
+    return AvailabilityKeys(_doctor_key(doctor_id), _version_key(doctor_id), answer)
+
+
+def availability_cached(*, facts: Any, version: Any, answer: Any) -> bytes | None:
+    """The cached body when it was built under the current schedule version and doctor facts."""
+    if version is None or answer is None or answer[0] != (version, facts):
+        return None
+    return answer[1]
 
 
 def schedule_version_bump(*, doctor_id) -> None:
@@ -52,8 +84,7 @@ def _utc(moment: datetime) -> str:
     return moment.isoformat()[:19] + "Z"
 
 
-def availability_render(*, doctor, date_from: date, date_to: date, now: datetime) -> bytes:
-    days = free_slots(doctor=doctor, date_from=date_from, date_to=date_to, now=now)
+def availability_render(*, doctor, days: list[DaySlots]) -> bytes:
     texts: dict[datetime, str] = {}  # a slot's end is usually the next one's start
 
     def text(moment: datetime) -> str:
@@ -82,40 +113,59 @@ class _DoctorFacts:
         self.slot_minutes = slot_minutes
 
 
-def availability_json(*, doctor_id, date_from: date | None, date_to: date | None,
+def _facts(doctor_id, cached: tuple[str, int] | None) -> tuple[str, int]:
+    from appointments.selectors import bookable_doctor_facts
+
+    if cached is None:
+        cached = bookable_doctor_facts(doctor_id=doctor_id)
+        cache.set(_doctor_key(doctor_id), cached, TTL_SECONDS)
+    return cached
+
+
+def _current_version(doctor_id, cached: str | None) -> str:
+    if cached is None:
+        cache.add(_version_key(doctor_id), uuid.uuid4().hex, None)
+        cached = cache.get(_version_key(doctor_id))
+    return cached
+
+
+def _schedule(*, doctor: _DoctorFacts, version: str, cached: tuple[str, Schedule] | None, now: datetime) -> Schedule:
+    """The cached schedule if it is of this version and still exact at `now`, else a fresh one.
+    `version` was read before loading, so a change committed meanwhile retires what is stored."""
+    slot = timedelta(minutes=doctor.slot_minutes)
+    if cached is not None and cached[0] == version and cached[1].serves(now=now, policy=booking_policy(), slot=slot):
+        return cached[1]
+    schedule = bookable_schedule(doctor_id=doctor.pk, now=now)
+    cache.set(_schedule_key(doctor.pk), (version, schedule), SCHEDULE_TTL_SECONDS)
+    return schedule
+
+
+def availability_json(*, doctor_id: uuid.UUID, date_from: date | None, date_to: date | None,
                       now: datetime | None = None) -> bytes:
     """The JSON body of `GET /doctors/{id}/availability` (404 for an invisible doctor, 400 for a bad
     window), from the cache when still valid."""
-    from appointments.selectors import availability_window, bookable_doctor_get
+    from appointments.selectors import availability_window
 
-    now = now or timezone.now()
-    minute = now.replace(second=0, microsecond=0)
-    doctor_key, version_key = _doctor_key(doctor_id), _version_key(doctor_id)
+    minute = (now or timezone.now()).replace(second=0, microsecond=0)
     # With both dates given (the usual call) one cache round trip answers a hit.
-    result_key = _result_key(doctor_id, date_from, date_to, minute) if date_from and date_to else None
-    found = cache.get_many([doctor_key, version_key, *([result_key] if result_key else [])])
-    facts = found.get(doctor_key)
-    if facts is None:
-        profile = bookable_doctor_get(doctor_id=doctor_id)
-        facts = (profile.timezone, profile.slot_minutes)
-        cache.set(doctor_key, facts, TTL_SECONDS)
+    keys = availability_keys(doctor_id=doctor_id, date_from=date_from, date_to=date_to,
+                             minute=minute) if date_from and date_to else None
+    found = cache.get_many([_doctor_key(doctor_id), _version_key(doctor_id), _schedule_key(doctor_id),
+                            *([keys.answer] if keys else [])])
+    facts = _facts(doctor_id, found.get(_doctor_key(doctor_id)))
     doctor = _DoctorFacts(doctor_id, *facts)
     window = availability_window(doctor=doctor, date_from=date_from, date_to=date_to)
-    if result_key is None:
-        result_key = _result_key(doctor_id, *window, minute)
-        found[result_key] = cache.get(result_key)
-    version = found.get(version_key)
-    cached = found.get(result_key)
-    if version is not None and cached is not None and cached[0] == (version, facts):
-        return cached[1]
-    if version is None:
-        cache.add(version_key, uuid.uuid4().hex, None)
-        version = cache.get(version_key)
-    body = availability_render(doctor=doctor, date_from=window[0], date_to=window[1],
-                               now=minute + timedelta(minutes=1))
-    cache.set(result_key, ((version, facts), body), TTL_SECONDS)
+    if keys is None:
+        keys = availability_keys(doctor_id=doctor_id, date_from=window[0], date_to=window[1], minute=minute)
+        found[keys.answer] = cache.get(keys.answer)
+    version = found.get(keys.version)
+    body = availability_cached(facts=facts, version=version, answer=found.get(keys.answer))
+    if body is not None:
+        return body
+    version = _current_version(doctor_id, version)
+    at = minute + timedelta(minutes=1)
+    schedule = _schedule(doctor=doctor, version=version, cached=found.get(_schedule_key(doctor_id)), now=at)
+    days = schedule_free_slots(doctor=doctor, schedule=schedule, date_from=window[0], date_to=window[1], now=at)
+    body = availability_render(doctor=doctor, days=days)
+    cache.set(keys.answer, ((version, facts), body), TTL_SECONDS)
     return body
-
-
-def _result_key(doctor_id, date_from: date, date_to: date, minute: datetime) -> str:
-    return f"appointments:availability:{doctor_id}:{date_from.isoformat()}:{date_to.isoformat()}:{minute:%Y%m%d%H%M}"

@@ -24,15 +24,28 @@ class AppointmentScope:
     ALL = (UPCOMING, PAST, CANCELLED)
 
 
-def bookable_doctor_get(*, doctor_id):
-    """A verified doctor with an active account, or 404: unverified doctors are invisible."""
+def _bookable_doctor(doctor_id) -> QuerySet:
+    """Verified doctors with an active account: the others are invisible (404)."""
     from doctors.models import DoctorProfile, VerificationStatus
 
-    doctor = (DoctorProfile.objects.select_related("user")
-              .filter(pk=doctor_id, verification_status=VerificationStatus.VERIFIED, user__is_active=True).first())
-    if doctor is None:
+    return DoctorProfile.objects.filter(pk=doctor_id, verification_status=VerificationStatus.VERIFIED,
+                                        user__is_active=True)
+
+
+def _or_not_found(found):
+    if found is None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
-    return doctor
+    return found
+
+
+def bookable_doctor_get(*, doctor_id):
+    """A verified doctor with an active account, or 404."""
+    return _or_not_found(_bookable_doctor(doctor_id).select_related("user").first())
+
+
+def bookable_doctor_facts(*, doctor_id) -> tuple[str, int]:
+    """(timezone, slot_minutes) of a bookable doctor, or 404: all that availability reads of them."""
+    return _or_not_found(_bookable_doctor(doctor_id).values_list("timezone", "slot_minutes").first())
 
 
 def doctor_profile_of(*, user):

@@ -402,7 +402,6 @@ def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
         for appointment in lapsed:
             appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="task:expire_holds",
                                    note="hold ran out")
-            schedule_version_bump(doctor_id=appointment.doctor_id)
             count += 1
     return count
 

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -151,10 +152,31 @@ def _utc_window(date_from: date, date_to: date) -> Interval:
     return start, end
 
 
-def _load(*, doctor_ids: Sequence, date_from: date, date_to: date, now: datetime,
-          include_appointments: bool = True) -> tuple[dict, dict]:
-    """Rules and busy intervals of several doctors: three queries whatever their number."""
-    window_start, window_end = _utc_window(date_from, date_to)
+@dataclass(frozen=True)
+class Schedule:
+    """What a doctor's free slots are computed from: the weekly rules and the busy intervals (time
+    off, active appointments) overlapping `window`, as they stood at one moment.
+
+    It stays exact until `valid_until`, when the first pending hold among the busy intervals lapses:
+    a lapsing hold frees its slot without any write.
+    """
+
+    rules: list[tuple[int, time, time]]
+    busy: list[Interval]
+    window: Interval
+    valid_until: datetime | None
+
+    def serves(self, *, now: datetime, policy: BookingPolicy, slot: timedelta) -> bool:
+        """Whether it holds everything the free slots bookable at `now` depend on."""
+        return ((self.valid_until is None or now < self.valid_until)
+                and self.window[0] <= now + policy.min_notice
+                and now + policy.horizon + slot <= self.window[1])
+
+
+def _load(*, doctor_ids: Sequence, window: Interval, now: datetime,
+          include_appointments: bool = True) -> dict[object, Schedule]:
+    """Schedules of several doctors over `window`: three queries whatever their number."""
+    window_start, window_end = window
     rules: dict = defaultdict(list)
     for doctor_id, weekday, start_time, end_time in AvailabilityRule.objects.filter(
         doctor_id__in=doctor_ids
@@ -165,12 +187,33 @@ def _load(*, doctor_ids: Sequence, date_from: date, date_to: date, now: datetime
         doctor_id__in=doctor_ids, start__lt=window_end, end__gt=window_start
     ).values_list("doctor_id", "start", "end"):
         busy[doctor_id].append((start, end))
+    lapses: dict = {}
     if include_appointments:
-        for doctor_id, start, end in Appointment.objects.filter(
+        for doctor_id, start, end, status, hold_until in Appointment.objects.filter(
             active_appointments_q(now=now), doctor_id__in=doctor_ids, start__lt=window_end, end__gt=window_start,
-        ).values_list("doctor_id", "start", "end"):
+        ).values_list("doctor_id", "start", "end", "status", "hold_until"):
             busy[doctor_id].append((start, end))
-    return rules, busy
+            if status == AppointmentStatus.PENDING_PAYMENT and hold_until is not None:
+                lapses[doctor_id] = min(hold_until, lapses.get(doctor_id, hold_until))
+    return {doctor_id: Schedule(rules=rules[doctor_id], busy=busy[doctor_id], window=window,
+                                valid_until=lapses.get(doctor_id))
+            for doctor_id in doctor_ids}
+
+
+def schedule_free_slots(*, doctor, schedule: Schedule, date_from: date, date_to: date, now: datetime,
+                        policy: BookingPolicy | None = None) -> list[DaySlots]:
+    """Free slots of `doctor` per local day from a loaded schedule (no query)."""
+    return compute_free_slots(
+        zone=doctor_zone(doctor), slot_minutes=doctor.slot_minutes, rules=schedule.rules, busy=schedule.busy,
+        date_from=date_from, date_to=date_to, now=now, policy=policy or booking_policy(),
+    )
+
+
+def bookable_schedule(*, doctor_id: UUID, now: datetime) -> Schedule:
+    """The doctor's schedule over all that is bookable from `now`, plus a day: it keeps serving the
+    moments after `now` (`Schedule.serves`), so a cache can hold it until the schedule changes."""
+    window = (now, now + booking_policy().horizon + timedelta(days=1))
+    return _load(doctor_ids=[doctor_id], window=window, now=now)[doctor_id]
 
 
 def free_slots(*, doctor, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
@@ -179,11 +222,8 @@ def free_slots(*, doctor, date_from: date, date_to: date, now: datetime | None =
     Every day of the range is listed, with an empty list when nothing is free. Three queries.
     """
     now = now or timezone.now()
-    rules, busy = _load(doctor_ids=[doctor.pk], date_from=date_from, date_to=date_to, now=now)
-    return compute_free_slots(
-        zone=doctor_zone(doctor), slot_minutes=doctor.slot_minutes, rules=rules[doctor.pk], busy=busy[doctor.pk],
-        date_from=date_from, date_to=date_to, now=now, policy=booking_policy(),
-    )
+    schedule = _load(doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now)[doctor.pk]
+    return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
 
 
 def schedule_slots(*, doctor, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
@@ -192,12 +232,9 @@ def schedule_slots(*, doctor, date_from: date, date_to: date, now: datetime | No
     Booking uses it to tell "not one of the doctor's slots" (400) from "taken meanwhile" (409).
     """
     now = now or timezone.now()
-    rules, busy = _load(doctor_ids=[doctor.pk], date_from=date_from, date_to=date_to, now=now,
-                        include_appointments=False)
-    return compute_free_slots(
-        zone=doctor_zone(doctor), slot_minutes=doctor.slot_minutes, rules=rules[doctor.pk], busy=busy[doctor.pk],
-        date_from=date_from, date_to=date_to, now=now, policy=booking_policy(),
-    )
+    schedule = _load(doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now,
+                     include_appointments=False)[doctor.pk]
+    return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
 
 
 def local_today(*, doctor, now: datetime | None = None) -> date:
@@ -227,16 +264,14 @@ def doctor_ids_with_free_slot(*, doctor_ids: Iterable, date_from: date, date_to:
     if not doctor_ids:
         return set()
     doctors = list(DoctorProfile.objects.filter(pk__in=doctor_ids).only("id", "timezone", "slot_minutes"))
-    rules, busy = _load(doctor_ids=[d.pk for d in doctors], date_from=date_from, date_to=date_to, now=now)
+    schedules = _load(doctor_ids=[d.pk for d in doctors], window=_utc_window(date_from, date_to), now=now)
     policy = booking_policy()
     found = set()
     for doctor in doctors:
-        if not rules[doctor.pk]:
+        if not schedules[doctor.pk].rules:
             continue
-        days = compute_free_slots(
-            zone=doctor_zone(doctor), slot_minutes=doctor.slot_minutes, rules=rules[doctor.pk],
-            busy=busy[doctor.pk], date_from=date_from, date_to=date_to, now=now, policy=policy,
-        )
+        days = schedule_free_slots(doctor=doctor, schedule=schedules[doctor.pk], date_from=date_from,
+                                   date_to=date_to, now=now, policy=policy)
         if any(slots for _day, slots in days):
             found.add(doctor.pk)
     return found

@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments.availability_cache import schedule_version_bump
 from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
 from core.exceptions import ConflictError
 from core.services import audit_record
@@ -49,4 +50,7 @@ def appointment_transition(*, appointment: Appointment, to_status: str, by=None,
     )
     audit_record(action=f"appointment.{to_status}", actor=by, target=appointment,
                  data={"from": from_status, "source": source})
+    # Whoever moves it (a service, a payment webhook, the hold tidying), the doctor's free time may
+    # have changed: cached availability must not outlive this.
+    schedule_version_bump(doctor_id=appointment.doctor_id)
     return appointment

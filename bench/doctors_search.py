@@ -19,6 +19,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -34,12 +35,16 @@ SPECIALTIES = ["general-practice", "cardiology", "dermatology", "pediatrics", "g
 LANGUAGES = [["fr"], ["fr", "en"], ["fr", "ar"], ["en", "fr", "es"], ["fr", "de"], ["en"]]
 
 
-def seed(count: int) -> None:
+def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
 
     django.setup()
+
+
+def seed(count: int) -> None:
+    setup_django()
     from datetime import timedelta
 
     from django.contrib.auth.hashers import make_password
@@ -117,10 +122,11 @@ def check_loopback(url: str) -> tuple[str, int]:
     return host, parts.port or 80
 
 
-def load(url: str, concurrency: int, total: int, duration: float, page_size: int, cold: bool) -> None:
+def hammer(url: str, concurrency: int, total: int, duration: float,
+           next_request: Callable[[random.Random], tuple[str, dict[str, str]]]) -> tuple[list[float], dict, float]:
+    """`concurrency` threads on keep-alive connections send `next_request(rng)` -> (path, headers)
+    until `total` requests or `duration` seconds; returns latencies, statuses and elapsed seconds."""
     host, port = check_loopback(url)
-    base = urlsplit(url).path.rstrip("/") + "/api/v1/doctors"
-    paths = [f"{base}?{urlencode({**q, 'page_size': page_size})}" for q in QUERIES]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -135,12 +141,10 @@ def load(url: str, concurrency: int, total: int, duration: float, page_size: int
             with lock:
                 if next(counter, None) is None:
                     break
-            path = rng.choice(paths)
-            if cold:  # a parameter the search ignores, unique per request: every request misses the cache
-                path += f"&nocache={rng.random()}"
+            path, headers = next_request(rng)
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Accept-Language": rng.choice(["en", "fr"])})
+                conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 code = response.status
@@ -156,26 +160,43 @@ def load(url: str, concurrency: int, total: int, duration: float, page_size: int
             for code, n in codes.items():
                 statuses[code] = statuses.get(code, 0) + n
 
-    # Warm-up: every query once, so the figures are the steady state of a live directory.
-    for path in paths:
-        conn = http.client.HTTPConnection(host, port, timeout=30)
-        conn.request("GET", path)
-        conn.getresponse().read()
-        conn.close()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    return latencies, statuses, time.perf_counter() - started
+
+
+def report(mode: str, latencies: list[float], statuses: dict, concurrency: int, elapsed: float) -> None:
     if not latencies:
         raise SystemExit("no request completed")
     cuts = statistics.quantiles(latencies, n=100)
-    mode = "cold (cache defeated)" if cold else "warm"
     print(f"{mode} requests={len(latencies)} concurrency={concurrency} elapsed={elapsed:.2f}s statuses={statuses}")
     print(f"p50={cuts[49] * 1000:.2f}ms p95={cuts[94] * 1000:.2f}ms p99={cuts[98] * 1000:.2f}ms "
           f"rps={len(latencies) / elapsed:.0f}")
+
+
+def load(url: str, concurrency: int, total: int, duration: float, page_size: int, cold: bool) -> None:
+    host, port = check_loopback(url)
+    base = urlsplit(url).path.rstrip("/") + "/api/v1/doctors"
+    paths = [f"{base}?{urlencode({**q, 'page_size': page_size})}" for q in QUERIES]
+
+    def next_request(rng: random.Random) -> tuple[str, dict[str, str]]:
+        path = rng.choice(paths)
+        if cold:  # a parameter the search ignores, unique per request: every request misses the cache
+            path += f"&nocache={rng.random()}"
+        return path, {"Accept-Language": rng.choice(["en", "fr"])}
+
+    # Warm-up: every query once, so the figures are the steady state of a live directory.
+    for path in paths:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        conn.request("GET", path)
+        conn.getresponse().read()
+        conn.close()
+    latencies, statuses, elapsed = hammer(url, concurrency, total, duration, next_request)
+    report("cold (cache defeated)" if cold else "warm", latencies, statuses, concurrency, elapsed)
 
 
 def main() -> None:

@@ -10,13 +10,15 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from appointments.asgi import AvailabilityRoute  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.asgi_fast_path import AsgiFastPath  # noqa: E402
 from core.websocket_auth import WebSocketAuthMiddleware  # noqa: E402
-from doctors.asgi import DirectorySearchFastPath  # noqa: E402
+from doctors.asgi import DirectorySearchRoute  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": DirectorySearchFastPath(django_asgi_app),
+        "http": AsgiFastPath(django_asgi_app, routes=[DirectorySearchRoute(), AvailabilityRoute()]),
         "websocket": AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -16,8 +16,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_from(request.headers.get("X-Request-ID", ""))
         token = current_request_id.set(request_id)
         request.request_id = request_id
         try:
@@ -26,6 +25,11 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def request_id_from(incoming: str) -> str:
+    """The caller's request id when it is safe to log and echo back, else a new one."""
+    return incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
 class LocaleMiddleware:
@@ -58,7 +62,11 @@ SUPPORTED_LANGUAGES = ("en", "fr")
 
 
 def language_from_header(request) -> str | None:
-    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    return language_from_accept(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+def language_from_accept(header: str) -> str | None:
+    """The first supported language of an Accept-Language header."""
     for lang, _q in translation.trans_real.parse_accept_lang_header(header):
         code = lang.split("-")[0].lower()
         if code in SUPPORTED_LANGUAGES:

@@ -38,14 +38,19 @@ def directory_changed() -> None:
     transaction.on_commit(_bump)
 
 
+def directory_page_current(*, version: Any, entry: Any) -> Any | None:
+    """The page of a cached entry if it was built under `version`, the current one. Shared by
+    the view and the ASGI fast path."""
+    if version is None or entry is None:
+        return None
+    built_under, page = entry
+    return page if built_under == version else None
+
+
 def directory_page_get(key: str) -> Any | None:
     """The cached page under `key` if it was built under the current version, else None."""
     found = cache.get_many([DIRECTORY_VERSION_KEY, key])
-    entry = found.get(key)
-    if entry is None or DIRECTORY_VERSION_KEY not in found:
-        return None
-    version, page = entry
-    return page if version == found[DIRECTORY_VERSION_KEY] else None
+    return directory_page_current(version=found.get(DIRECTORY_VERSION_KEY), entry=found.get(key))
 
 
 def directory_page_set(key: str, page: Any, *, version: int) -> None:

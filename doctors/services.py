@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from accounts.models import User
+from appointments.availability_cache import availability_cache_invalidate
 from appointments.models import Appointment, AppointmentStatus
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from core.models import SyncOp
@@ -42,6 +43,8 @@ PROFILE_FIELDS = (
     "title", "bio", "clinic_name", "clinic_address", "city", "country", "latitude", "longitude",
     "languages", "years_experience", "timezone", "slot_minutes", "accepts_payment_methods",
 )
+# The profile fields public availability is computed from.
+AVAILABILITY_FIELDS = {"timezone", "slot_minutes"}
 
 
 def search_name_normalise(text: str) -> str:
@@ -114,6 +117,8 @@ def doctor_profile_update(*, profile: DoctorProfile, data: dict[str, Any],
             changed.append(field)
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
+    if AVAILABILITY_FIELDS.intersection(changed):
+        availability_cache_invalidate(doctor_id=profile.pk)
     if specialty_ids is not None:
         specialties = list(Specialty.objects.filter(id__in=set(specialty_ids)))
         if len(specialties) != len(set(specialty_ids)):
@@ -173,6 +178,7 @@ def doctor_verify(*, doctor: DoctorProfile, by: User | None, approve: bool, reas
         data={"doctor_id": str(doctor.pk), "verification_status": doctor.verification_status},
     )
     directory_changed()
+    availability_cache_invalidate(doctor_id=doctor.pk)
     return doctor
 
 

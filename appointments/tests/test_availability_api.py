@@ -1,14 +1,20 @@
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
-from appointments.models import AvailabilityRule, TimeOff
+from appointments.availability_cache import availability_json
+from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, TimeOff
 from appointments.services import appointment_book
 from appointments.slots import local_today
-from appointments.tests.factories import AvailabilityRuleFactory, TimeOffFactory
+from appointments.status import appointment_transition
+from appointments.tests.factories import AppointmentFactory, AvailabilityRuleFactory, TimeOffFactory
 from doctors.models import VerificationStatus
+from doctors.services import doctor_profile_update
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +22,10 @@ pytestmark = pytest.mark.django_db
 
 def slot_starts(body) -> list[str]:
     return [slot["start"] for day in body["days"] for slot in day["slots"]]
+
+
+def start_stamp(start: datetime) -> str:
+    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_availability_is_grouped_by_local_day(api_client, doctor):
@@ -80,6 +90,61 @@ def test_availability_request_takes_few_queries(api_client, doctor, django_asser
     with django_assert_max_num_queries(4):
         api_client.get(f"/api/v1/doctors/{doctor.pk}/availability",
                        {"from": local_today(doctor=doctor), "to": local_today(doctor=doctor) + timedelta(days=30)})
+
+
+def _answer(doctor, day, now):
+    return json.loads(availability_json(doctor_id=doctor.pk, date_from=day, date_to=day, now=now))
+
+
+def test_the_next_minute_reuses_the_cached_schedule(doctor, django_assert_num_queries):
+    today, now = local_today(doctor=doctor), timezone.now()
+    _answer(doctor, today, now)
+
+    with django_assert_num_queries(0):
+        _answer(doctor, today, now + timedelta(minutes=1))
+
+
+def test_a_lapsing_hold_frees_its_slot_without_any_write(doctor, free_slot_after):
+    # Given a card hold on a slot, seen by a cached answer
+    start = free_slot_after(doctor, timedelta(days=2))
+    now = timezone.now()
+    hold = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30),
+                              status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
+                              hold_until=now + timedelta(minutes=15))
+    day = start.astimezone(ZoneInfo("Europe/Paris")).date()
+    assert start_stamp(start) not in slot_starts(_answer(doctor, day, now))
+
+    # When the hold runs out, then the slot is offered again
+    assert start_stamp(start) in slot_starts(_answer(doctor, day, hold.hold_until + timedelta(minutes=1)))
+
+
+def test_an_appointment_leaving_the_schedule_by_any_transition_frees_its_slot(doctor, free_slot_after,
+                                                                              django_capture_on_commit_callbacks):
+    # Given a card hold, seen by a cached answer
+    start = free_slot_after(doctor, timedelta(days=2))
+    hold = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30),
+                              status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
+                              hold_until=timezone.now() + timedelta(minutes=15))
+    day, now = start.astimezone(ZoneInfo("Europe/Paris")).date(), timezone.now()
+    assert start_stamp(start) not in slot_starts(_answer(doctor, day, now))
+
+    # When its payment fails (the webhook handler expires it)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        appointment_transition(appointment=Appointment.objects.select_for_update().get(pk=hold.pk),
+                               to_status=AppointmentStatus.EXPIRED, source="test", note="payment failed")
+
+    # Then the same minute's answer offers the slot again
+    assert start_stamp(start) in slot_starts(_answer(doctor, day, now))
+
+
+def test_a_new_time_zone_shows_at_once(doctor, django_capture_on_commit_callbacks):
+    today, now = local_today(doctor=doctor), timezone.now()
+    _answer(doctor, today, now)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        doctor_profile_update(profile=doctor, data={"timezone": "America/Montreal"})
+
+    assert _answer(doctor, today, now)["timezone"] == "America/Montreal"
 
 
 def test_doctor_replaces_weekly_rules(auth_client, django_capture_on_commit_callbacks):

@@ -3,7 +3,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from appointments.models import AppointmentStatus
-from appointments.slots import doctor_ids_with_free_slot, free_slots, next_free_slot
+from appointments.slots import (
+    bookable_schedule,
+    booking_policy,
+    doctor_ids_with_free_slot,
+    free_slots,
+    next_free_slot,
+)
 from appointments.tests.factories import AppointmentFactory, AvailabilityRuleFactory, TimeOffFactory
 from doctors.tests.factories import DoctorProfileFactory
 
@@ -148,3 +154,12 @@ def test_free_slots_takes_three_queries(django_assert_num_queries):
 
     with django_assert_num_queries(3):
         free_slots(doctor=doctor, date_from=A_MONDAY, date_to=A_MONDAY + timedelta(days=30), now=BEFORE_MONDAY)
+
+
+def test_a_loaded_schedule_serves_the_hours_after_it_but_not_a_day_later_or_before():
+    schedule = bookable_schedule(doctor_id=monday_doctor().pk, now=BEFORE_MONDAY)
+    policy, slot = booking_policy(), timedelta(minutes=30)
+
+    assert schedule.serves(now=BEFORE_MONDAY + timedelta(hours=12), policy=policy, slot=slot)
+    assert not schedule.serves(now=BEFORE_MONDAY + timedelta(days=1), policy=policy, slot=slot)
+    assert not schedule.serves(now=BEFORE_MONDAY - timedelta(days=1), policy=policy, slot=slot)
