@@ -45,7 +45,9 @@ def test_patient_creates_intent_and_a_second_call_returns_the_same(stripe_on_loc
 
 def test_intent_key_reused_for_another_appointment_is_409_and_creates_nothing(stripe_on_localstripe, auth_client):
     first_appointment = PendingCardAppointmentFactory()
-    other_appointment = PendingCardAppointmentFactory(patient=first_appointment.patient)
+    later = first_appointment.start + timedelta(hours=1)
+    other_appointment = PendingCardAppointmentFactory(patient=first_appointment.patient, start=later,
+                                                      end=later + timedelta(minutes=30))
     client = auth_client(first_appointment.patient)
     client.post("/api/v1/payments/intents", {"appointment_id": str(first_appointment.pk)}, HTTP_IDEMPOTENCY_KEY="k-1")
 
