@@ -35,7 +35,6 @@ from appointments.services import (
     time_off_delete,
 )
 from appointments.slots import doctor_zone
-from chat.models import Thread
 from chat.selectors import message_get_with_attachment, thread_get_for_user, thread_list_for_user, unread_count_for_user
 from chat.services import message_mark_read, message_send, message_send_attachment, thread_get_or_create
 from chat.views import attachment_response
@@ -101,7 +100,10 @@ class DoctorRequiredMixin(AccessMixin):
             raise PermissionDenied
         idle.session_activity_record(request, by_user=self.by_user)
         self.doctor = doctor_profile_ensure(user=request.user)
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFoundError:
+            raise Http404 from None  # not the doctor's (or no such thing): a 404, as in the API
 
 
 class PortalPage(DoctorRequiredMixin, TemplateView):
@@ -191,10 +193,7 @@ class AppointmentActionView(DoctorRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk, action):
-        try:
-            appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=pk)
-        except NotFoundError:
-            raise Http404 from None
+        appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=pk)
         target = _safe_next(request, reverse("portal:appointment-detail", args=[pk]))
         try:
             if action == "complete":
@@ -249,10 +248,7 @@ class AppointmentDetailView(PortalPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=kwargs["pk"])
-        except NotFoundError:
-            raise Http404 from None
+        appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=kwargs["pk"])
         payment = getattr(appointment, "payment", None)
         context.update(appointment=appointment, payment=payment, cancel_form=CancelForm(),
                        history=selectors.portal_status_history(appointment=appointment),
@@ -262,10 +258,7 @@ class AppointmentDetailView(PortalPage):
 
 class ReceiptView(DoctorRequiredMixin, View):
     def get(self, request, pk):
-        try:
-            appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=pk)
-        except NotFoundError:
-            raise Http404 from None
+        appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=pk)
         payment = getattr(appointment, "payment", None)
         if payment is None or not payment.receipt_number or payment.status not in PAID_STATUSES:
             raise Http404
@@ -328,10 +321,7 @@ class TimeOffDeleteView(DoctorRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        try:
-            time_off_delete(doctor=self.doctor, time_off_id=pk)
-        except NotFoundError:
-            raise Http404 from None
+        time_off_delete(doctor=self.doctor, time_off_id=pk)
         messages.success(request, _("Time off deleted."))
         return HttpResponseRedirect(reverse("portal:schedule"))
 
@@ -422,6 +412,11 @@ _ERROR_FIELDS = {
 }
 
 
+def _form_error(form, error: ApplicationError) -> None:
+    """A service's error next to the field it names, else above the form."""
+    form.add_error(error.attr if error.attr in form.fields else None, error.message)
+
+
 def _profile_field(error: ApplicationError) -> str | None:
     return error.attr or _ERROR_FIELDS.get(str(error.code))
 
@@ -442,7 +437,7 @@ class PasswordChangeView(PortalPage):
                 password_change(user=request.user, old_password=form.cleaned_data["old_password"],
                                 new_password=form.cleaned_data["new_password"], ip_address=client_ip(request))
             except ApplicationError as error:
-                form.add_error(error.attr if error.attr in form.fields else None, error.message)
+                _form_error(form, error)
             else:
                 update_session_auth_hash(request, request.user)
                 messages.success(request, _("Your password was changed."))
@@ -484,10 +479,7 @@ class NotificationReadView(DoctorRequiredMixin, View):
             count = notification_mark_all_read(user=request.user)
             messages.success(request, _("%(count)d notifications marked read.") % {"count": count})
         else:
-            try:
-                notification = selectors.portal_notification_get(user=request.user, notification_id=pk)
-            except NotFoundError:
-                raise Http404 from None
+            notification = selectors.portal_notification_get(user=request.user, notification_id=pk)
             notification_mark_read(notification=notification)
         return HttpResponseRedirect(_safe_next(request, reverse("portal:notifications")))
 
@@ -505,13 +497,6 @@ class ThreadListView(PortalPage):
         return context
 
 
-def _thread_or_404(user, thread_id) -> Thread:
-    try:
-        return thread_get_for_user(user=user, thread_id=thread_id)
-    except NotFoundError:
-        raise Http404 from None
-
-
 class ThreadView(PortalPage):
     """History, and the two send forms (text, file); chat.js sends over the socket when it is up."""
 
@@ -526,20 +511,17 @@ class ThreadView(PortalPage):
         return context
 
     def get(self, request, pk):
-        thread = _thread_or_404(request.user, pk)
+        thread = thread_get_for_user(user=request.user, thread_id=pk)
         window_form = MessageWindowForm(request.GET)
         before = window_form.cleaned_data["before"] if window_form.is_valid() else None
-        try:
-            window = selectors.portal_message_window(thread=thread, before=before)
-        except NotFoundError:
-            raise Http404 from None
+        window = selectors.portal_message_window(thread=thread, before=before)
         if before is None and thread.unread_count:
             # Opening the conversation reads it; the patient's app gets the read receipt.
             message_mark_read(thread=thread, reader=request.user, up_to=window.messages[-1].pk)
         return self.render_to_response(self.get_context_data(thread=thread, window=window, before=before))
 
     def post(self, request, pk):
-        thread = _thread_or_404(request.user, pk)
+        thread = thread_get_for_user(user=request.user, thread_id=pk)
         if "attachment-client_id" in request.POST:  # the file form's own hidden field
             form, send = AttachmentForm(request.POST, request.FILES, prefix="attachment"), message_send_attachment
         else:
@@ -548,7 +530,7 @@ class ThreadView(PortalPage):
             try:
                 send(thread=thread, sender=request.user, **form.cleaned_data)
             except ApplicationError as error:
-                form.add_error(error.attr if error.attr in form.fields else None, error.message)
+                _form_error(form, error)
             else:
                 return HttpResponseRedirect(reverse("portal:thread", args=[thread.pk]) + "#send")
         window = selectors.portal_message_window(thread=thread)
@@ -558,11 +540,8 @@ class ThreadView(PortalPage):
 
 class AttachmentView(DoctorRequiredMixin, View):
     def get(self, request, pk, message_id):
-        thread = _thread_or_404(request.user, pk)
-        try:
-            message = message_get_with_attachment(thread=thread, message_id=message_id)
-        except NotFoundError:
-            raise Http404 from None
+        thread = thread_get_for_user(user=request.user, thread_id=pk)
+        message = message_get_with_attachment(thread=thread, message_id=message_id)
         return attachment_response(message)
 
 
@@ -575,8 +554,5 @@ class ThreadOpenView(DoctorRequiredMixin, View):
         form = ThreadOpenForm(request.POST)
         if not form.is_valid():
             raise Http404
-        try:
-            thread, _created = thread_get_or_create(user=request.user, patient_id=form.cleaned_data["patient_id"])
-        except NotFoundError:
-            raise Http404 from None
+        thread, _created = thread_get_or_create(user=request.user, patient_id=form.cleaned_data["patient_id"])
         return HttpResponseRedirect(reverse("portal:thread", args=[thread.pk]))
