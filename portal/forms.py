@@ -14,6 +14,7 @@ from appointments.models import AppointmentStatus, Weekday
 from chat.services import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_BODY_LENGTH, MAX_CLIENT_ID_LENGTH
 from core.exceptions import ApplicationError
 from doctors.models import PaymentMethod, Specialty
+from doctors.photos import PHOTO_MAX_BYTES
 
 
 class PortalLoginForm(AuthenticationForm):
@@ -139,8 +140,13 @@ class AttachmentForm(forms.Form):
 
 class PhotoForm(forms.Form):
     # A plain file field: what counts as a photo is decided by the service, by the file's content.
-    photo = forms.FileField(label=_("New photo (JPEG, PNG or WebP, at most 5 MB)"),
+    photo = forms.FileField(label=_("New photo"),
                             widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].help_text = gettext("JPEG, PNG or WebP, at most %(mb)d MB.") % {
+            "mb": PHOTO_MAX_BYTES // (1024 * 1024)}
 
 
 # --- Password reset: allauth's pages (ACCOUNT_FORMS), the API's services ------------------------------
