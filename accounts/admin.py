@@ -8,8 +8,7 @@ from accounts.models import PatientProfile, User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ("-created_at",)
-    list_display = ("email", "first_name", "last_name", "role", "locale", "email_verified", "is_active",
-                    "created_at")
+    list_display = ("email", "first_name", "last_name", "role", "locale", "email_verified", "is_active", "created_at")
     list_filter = ("role", "is_active", "is_staff", "email_verified", "locale")
     search_fields = ("email", "first_name", "last_name")
     readonly_fields = ("created_at", "updated_at", "last_login")
@@ -17,13 +16,23 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "avatar")}),
         (_("Preferences"), {"fields": ("locale", "theme", "timezone")}),
-        (_("Role and permissions"), {"fields": ("role", "email_verified", "is_active", "is_staff", "is_superuser",
-                                                "groups", "user_permissions")}),
+        (
+            _("Role and permissions"),
+            {
+                "fields": (
+                    "role",
+                    "email_verified",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
         (_("Dates"), {"fields": ("last_login", "created_at", "updated_at")}),
     )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
 
 
 @admin.register(PatientProfile)

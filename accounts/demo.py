@@ -17,8 +17,14 @@ PATIENTS = [
 def demo_user(*, email: str, first_name: str, last_name: str, role: str, locale: str = "en", **extra) -> User:
     user, created = User.objects.get_or_create(
         email=email,
-        defaults={"first_name": first_name, "last_name": last_name, "role": role, "locale": locale,
-                  "email_verified": True, **extra},
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "role": role,
+            "locale": locale,
+            "email_verified": True,
+            **extra,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -28,8 +34,14 @@ def demo_user(*, email: str, first_name: str, last_name: str, role: str, locale:
 
 
 def seed(out) -> None:
-    admin = demo_user(email="admin@demo.tabib.local", first_name="Ada", last_name="Admin", role=Role.ADMIN,
-                      is_staff=True, is_superuser=True)
+    admin = demo_user(
+        email="admin@demo.tabib.local",
+        first_name="Ada",
+        last_name="Admin",
+        role=Role.ADMIN,
+        is_staff=True,
+        is_superuser=True,
+    )
     out.write(f"  admin    {admin.email} / {DEMO_PASSWORD}  (/admin/)")
     for email, first, last, locale in PATIENTS:
         patient = demo_user(email=email, first_name=first, last_name=last, role=Role.PATIENT, locale=locale)

@@ -24,7 +24,8 @@ def account_email_send(*, user: User, template_key: str, context: dict[str, Any]
     """Send one account email to `user` now (callers are Celery tasks, which retry on SMTP errors)."""
     context = {"user": user, "site_url": settings.FRONTEND_URL.rstrip("/"), **context}
     subject, text, html = account_email_render(template_key=template_key, context=context, locale=user.locale)
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                                     to=[user.email])
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+    )
     message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)

@@ -25,18 +25,23 @@ MAX_TOKEN_LENGTH = 8192
 
 
 def _invalid_token() -> ApplicationError:
-    return ApplicationError(_("The sign-in token was rejected."), code=AccountsErrorCode.SOCIAL_TOKEN_INVALID,
-                            status=401)
+    return ApplicationError(
+        _("The sign-in token was rejected."), code=AccountsErrorCode.SOCIAL_TOKEN_INVALID, status=401
+    )
 
 
 def _unavailable() -> ApplicationError:
-    return ApplicationError(_("The sign-in provider could not be reached. Please try again."),
-                            code=AccountsErrorCode.SOCIAL_PROVIDER_UNAVAILABLE, status=503)
+    return ApplicationError(
+        _("The sign-in provider could not be reached. Please try again."),
+        code=AccountsErrorCode.SOCIAL_PROVIDER_UNAVAILABLE,
+        status=503,
+    )
 
 
 def _not_configured() -> ApplicationError:
-    return ApplicationError(_("This sign-in method is not available."),
-                            code=AccountsErrorCode.SOCIAL_PROVIDER_NOT_CONFIGURED, status=400)
+    return ApplicationError(
+        _("This sign-in method is not available."), code=AccountsErrorCode.SOCIAL_PROVIDER_NOT_CONFIGURED, status=400
+    )
 
 
 @lru_cache(maxsize=4)
@@ -66,17 +71,27 @@ def google_identity_verify(*, id_token: str) -> SocialIdentity:
         raise _invalid_token() from error
     try:
         claims = jwt.decode(
-            id_token, signing_key.key, algorithms=["RS256"], audience=client_id,
-            issuer=GOOGLE_ISSUERS, leeway=30, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            id_token,
+            signing_key.key,
+            algorithms=["RS256"],
+            audience=client_id,
+            issuer=GOOGLE_ISSUERS,
+            leeway=30,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.InvalidTokenError as error:
         raise _invalid_token() from error
     verified = claims.get("email_verified") in (True, "true")
     return SocialIdentity(
-        provider="google", uid=str(claims["sub"]), email=str(claims.get("email") or ""), email_verified=verified,
-        first_name=str(claims.get("given_name") or ""), last_name=str(claims.get("family_name") or ""),
-        extra_data={key: claims[key] for key in ("sub", "email", "email_verified", "name", "picture", "hd")
-                    if key in claims},
+        provider="google",
+        uid=str(claims["sub"]),
+        email=str(claims.get("email") or ""),
+        email_verified=verified,
+        first_name=str(claims.get("given_name") or ""),
+        last_name=str(claims.get("family_name") or ""),
+        extra_data={
+            key: claims[key] for key in ("sub", "email", "email_verified", "name", "picture", "hd") if key in claims
+        },
     )
 
 
@@ -111,15 +126,20 @@ def facebook_identity_verify(*, access_token: str) -> SocialIdentity:
     if not user_id:
         raise _invalid_token()
     proof = hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
-    me = _graph_get("me", {"fields": "id,email,first_name,last_name", "access_token": access_token,
-                           "appsecret_proof": proof})
+    me = _graph_get(
+        "me", {"fields": "id,email,first_name,last_name", "access_token": access_token, "appsecret_proof": proof}
+    )
     if str(me.get("id")) != user_id:
         raise _invalid_token()
     # The Graph API only returns an email Facebook has confirmed, so a returned email counts as verified.
     email = str(me.get("email") or "")
     return SocialIdentity(
-        provider="facebook", uid=user_id, email=email, email_verified=bool(email),
-        first_name=str(me.get("first_name") or ""), last_name=str(me.get("last_name") or ""),
+        provider="facebook",
+        uid=user_id,
+        email=email,
+        email_verified=bool(email),
+        first_name=str(me.get("first_name") or ""),
+        last_name=str(me.get("last_name") or ""),
         extra_data={key: me[key] for key in ("id", "email", "first_name", "last_name") if key in me},
     )
 

@@ -24,8 +24,19 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "role", "first_name", "last_name", "locale", "theme", "timezone",
-                  "email_verified", "avatar_url", "created_at"]
+        fields = [
+            "id",
+            "email",
+            "role",
+            "first_name",
+            "last_name",
+            "locale",
+            "theme",
+            "timezone",
+            "email_verified",
+            "avatar_url",
+            "created_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.URLField(allow_null=True))
@@ -82,8 +93,9 @@ class UserResultSerializer(serializers.Serializer):
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=EMAIL_MAX)
     password = serializers.CharField(max_length=PASSWORD_MAX, trim_whitespace=False)
-    role = serializers.ChoiceField(choices=[(Role.PATIENT.value, Role.PATIENT.label),
-                                            (Role.DOCTOR.value, Role.DOCTOR.label)])
+    role = serializers.ChoiceField(
+        choices=[(Role.PATIENT.value, Role.PATIENT.label), (Role.DOCTOR.value, Role.DOCTOR.label)]
+    )
     first_name = serializers.CharField(max_length=NAME_MAX)
     last_name = serializers.CharField(max_length=NAME_MAX)
     locale = serializers.ChoiceField(choices=Locale.choices, required=False)
@@ -138,13 +150,23 @@ class OAuthLoginSerializer(serializers.Serializer):
 
 class PatientProfileSerializer(serializers.ModelSerializer):
     date_of_birth = serializers.DateField(allow_null=True, required=False)
-    phone = serializers.RegexField(r"^\+?[0-9 ().-]{0,31}$", max_length=32, allow_blank=True, required=False,
-                                   error_messages={"invalid": _("Enter a valid phone number.")})
+    phone = serializers.RegexField(
+        r"^\+?[0-9 ().-]{0,31}$",
+        max_length=32,
+        allow_blank=True,
+        required=False,
+        error_messages={"invalid": _("Enter a valid phone number.")},
+    )
     gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True, required=False)
     address = serializers.CharField(max_length=255, allow_blank=True, required=False)
     city = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", max_length=2, allow_blank=True, required=False,
-                                     error_messages={"invalid": _("Enter a two-letter ISO country code.")})
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        max_length=2,
+        allow_blank=True,
+        required=False,
+        error_messages={"invalid": _("Enter a two-letter ISO country code.")},
+    )
 
     class Meta:
         model = PatientProfile

@@ -46,21 +46,31 @@ def password_validate(*, password: str, user: User | None = None, attr: str = "p
 
 
 def _invalid_credentials() -> ApplicationError:
-    return ApplicationError(_("Unable to log in with the provided credentials."),
-                            code=AccountsErrorCode.INVALID_CREDENTIALS, status=401)
+    return ApplicationError(
+        _("Unable to log in with the provided credentials."), code=AccountsErrorCode.INVALID_CREDENTIALS, status=401
+    )
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, role: str, first_name: str, last_name: str,
-                  locale: str = Locale.EN, ip_address: str | None = None) -> User:
+def user_register(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    first_name: str,
+    last_name: str,
+    locale: str = Locale.EN,
+    ip_address: str | None = None,
+) -> User:
     """Create a patient or doctor account (a doctor gets a pending DoctorProfile) and email a
     verification key. Admins are never created here."""
     if role not in REGISTRATION_ROLES:
         raise ApplicationError(_("This role cannot be chosen at registration."), code="invalid_role", attr="role")
     email = email_normalize(email)
     if user_find_by_email(email=email) is not None:
-        raise ApplicationError(_("An account with this email already exists."),
-                               code=AccountsErrorCode.EMAIL_TAKEN, attr="email")
+        raise ApplicationError(
+            _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
+        )
     user = User(email=email, role=role, first_name=first_name, last_name=last_name, locale=locale)
     password_validate(password=password, user=user)
     user.set_password(password)
@@ -68,8 +78,9 @@ def user_register(*, email: str, password: str, role: str, first_name: str, last
         with transaction.atomic():
             user.save()
     except IntegrityError as error:
-        raise ApplicationError(_("An account with this email already exists."),
-                               code=AccountsErrorCode.EMAIL_TAKEN, attr="email") from error
+        raise ApplicationError(
+            _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
+        ) from error
     if role == Role.DOCTOR:
         doctor_profile_ensure(user=user)
     else:
@@ -90,13 +101,13 @@ def user_login(*, email: str, password: str, ip_address: str | None = None) -> U
     user = ModelBackend().authenticate(None, username=email, password=password)
     if user is None:
         known = user_find_by_email(email=email)
-        audit_record(action="auth.login_failed", actor=None, target=known, ip_address=ip_address,
-                     data={"email": email[:254]})
+        audit_record(
+            action="auth.login_failed", actor=None, target=known, ip_address=ip_address, data={"email": email[:254]}
+        )
         raise _invalid_credentials()
     with transaction.atomic():
         update_last_login(None, user)
-        audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address,
-                     data={"method": "password"})
+        audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": "password"})
     return user
 
 
@@ -105,13 +116,15 @@ def email_verify(*, key: str) -> User:
     """Confirm the address behind an allauth HMAC key and mark the user's email verified."""
     confirmation = EmailConfirmationHMAC.from_key(key)
     if confirmation is None:
-        raise ApplicationError(_("This verification link is invalid or has expired."),
-                               code=AccountsErrorCode.INVALID_KEY, attr="key")
+        raise ApplicationError(
+            _("This verification link is invalid or has expired."), code=AccountsErrorCode.INVALID_KEY, attr="key"
+        )
     address = confirmation.email_address
     user = address.user
     if not user.is_active or address.email.lower() != user.email.lower() or not address.set_verified():
-        raise ApplicationError(_("This verification link is invalid or has expired."),
-                               code=AccountsErrorCode.INVALID_KEY, attr="key")
+        raise ApplicationError(
+            _("This verification link is invalid or has expired."), code=AccountsErrorCode.INVALID_KEY, attr="key"
+        )
     user.email_verified = True
     user.save(update_fields=["email_verified", "updated_at"])
     profile_sync_record(user=user)
@@ -143,8 +156,7 @@ def _user_from_uid(uid: str) -> User | None:
 
 def password_reset_confirm(*, uid: str, token: str, new_password: str, ip_address: str | None = None) -> User:
     """Set a new password from an emailed uid + token (the API's reset)."""
-    return password_reset_set(user=_user_from_uid(uid), token=token, new_password=new_password,
-                              ip_address=ip_address)
+    return password_reset_set(user=_user_from_uid(uid), token=token, new_password=new_password, ip_address=ip_address)
 
 
 @transaction.atomic
@@ -152,22 +164,27 @@ def password_reset_set(*, user: User | None, token: str, new_password: str, ip_a
     """Set a new password if `token` is the user's current reset token, and revoke every refresh
     token of the user. The portal's reset page calls this with the user its link names."""
     if user is None or not user.is_active or not default_token_generator.check_token(user, token):
-        raise ApplicationError(_("This password reset link is invalid or has expired."),
-                               code=AccountsErrorCode.INVALID_RESET_TOKEN, attr="token")
+        raise ApplicationError(
+            _("This password reset link is invalid or has expired."),
+            code=AccountsErrorCode.INVALID_RESET_TOKEN,
+            attr="token",
+        )
     password_validate(password=new_password, user=user, attr="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
     revoked = token_revoke_all(user=user)
-    audit_record(action="auth.password_reset", actor=user, target=user, ip_address=ip_address,
-                 data={"revoked_tokens": revoked})
+    audit_record(
+        action="auth.password_reset", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
+    )
     return user
 
 
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str, ip_address: str | None = None) -> None:
     if not user.check_password(old_password):
-        raise ApplicationError(_("Your current password is incorrect."), code=AccountsErrorCode.WRONG_PASSWORD,
-                               attr="old_password")
+        raise ApplicationError(
+            _("Your current password is incorrect."), code=AccountsErrorCode.WRONG_PASSWORD, attr="old_password"
+        )
     password_validate(password=new_password, user=user, attr="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
@@ -204,8 +221,18 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
         user.avatar.delete(save=False)
     user.avatar = ""
     user.set_unusable_password()
-    user.save(update_fields=["email", "first_name", "last_name", "email_verified", "is_active", "avatar",
-                             "password", "updated_at"])
+    user.save(
+        update_fields=[
+            "email",
+            "first_name",
+            "last_name",
+            "email_verified",
+            "is_active",
+            "avatar",
+            "password",
+            "updated_at",
+        ]
+    )
     profile_sync_record(user=user)
     PatientProfile.objects.filter(user=user).update(
         date_of_birth=None, phone="", gender="", address="", city="", country=""
@@ -213,8 +240,7 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
     revoked = token_revoke_all(user=user)
-    audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address,
-                 data={"revoked_tokens": revoked})
+    audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked})
 
 
 def _require_patient(user: User) -> None:
@@ -263,19 +289,28 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
             raise _invalid_credentials()
     else:
         if not identity.email or not identity.email_verified:
-            raise ApplicationError(_("Your account with this provider has no verified email address."),
-                                   code=AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED, status=401)
+            raise ApplicationError(
+                _("Your account with this provider has no verified email address."),
+                code=AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED,
+                status=401,
+            )
         email = email_normalize(identity.email)
         user = user_find_by_email(email=email)
         if user is None:
-            user = User.objects.create_user(email=email, password=None, role=Role.PATIENT,
-                                            first_name=identity.first_name[:150],
-                                            last_name=identity.last_name[:150], email_verified=True)
+            user = User.objects.create_user(
+                email=email,
+                password=None,
+                role=Role.PATIENT,
+                first_name=identity.first_name[:150],
+                last_name=identity.last_name[:150],
+                email_verified=True,
+            )
             PatientProfile.objects.create(user=user)
         elif not user.is_active:
             raise _invalid_credentials()
-        SocialAccount.objects.create(user=user, provider=identity.provider, uid=identity.uid,
-                                     extra_data=identity.extra_data)
+        SocialAccount.objects.create(
+            user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
+        )
         if not user.email_verified:
             user.email_verified = True
             user.save(update_fields=["email_verified", "updated_at"])
@@ -284,6 +319,7 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
         )
         address.set_verified()
     update_last_login(None, user)
-    audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address,
-                 data={"method": identity.provider})
+    audit_record(
+        action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": identity.provider}
+    )
     return user

@@ -54,7 +54,10 @@ def send_password_reset_email(user_id: str | UUID, portal_url: str = "") -> bool
     else:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         query = urlencode({"uid": uid, "token": token})
-        context = {"uid": uid, "token": token,
-                   "reset_url": f"{settings.FRONTEND_URL.rstrip('/')}/reset-password?{query}"}
+        context = {
+            "uid": uid,
+            "token": token,
+            "reset_url": f"{settings.FRONTEND_URL.rstrip('/')}/reset-password?{query}",
+        }
     account_email_send(user=user, template_key="password_reset", context=context)
     return True

@@ -19,8 +19,10 @@ def client_ip(request) -> str | None:
 
 def auth_result(request, user) -> dict:
     """`{user, access, refresh}`: what register, login and social login all answer."""
-    return {"user": serializers.UserSerializer(user, context={"request": request}).data,
-            **tokens.token_pair_issue(user=user)}
+    return {
+        "user": serializers.UserSerializer(user, context={"request": request}).data,
+        **tokens.token_pair_issue(user=user),
+    }
 
 
 class PublicAuthView(APIView):
@@ -33,15 +35,23 @@ class PublicAuthView(APIView):
 class RegisterView(PublicAuthView):
     throttle_classes = [throttles.RegisterAccountIpThrottle]
 
-    @extend_schema(summary="Create a patient or doctor account", request=serializers.RegisterSerializer,
-                   responses={201: serializers.AuthResultSerializer}, tags=["auth"])
+    @extend_schema(
+        summary="Create a patient or doctor account",
+        request=serializers.RegisterSerializer,
+        responses={201: serializers.AuthResultSerializer},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = services.user_register(
-            email=data["email"], password=data["password"], role=data["role"], first_name=data["first_name"],
-            last_name=data["last_name"], locale=data.get("locale") or request.LANGUAGE_CODE,
+            email=data["email"],
+            password=data["password"],
+            role=data["role"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            locale=data.get("locale") or request.LANGUAGE_CODE,
             ip_address=client_ip(request),
         )
         return Response(auth_result(request, user), status=status.HTTP_201_CREATED)
@@ -50,8 +60,12 @@ class RegisterView(PublicAuthView):
 class LoginView(PublicAuthView):
     throttle_classes = list(throttles.LOGIN_THROTTLES)
 
-    @extend_schema(summary="Log in with email and password", request=serializers.LoginSerializer,
-                   responses={200: serializers.AuthResultSerializer}, tags=["auth"])
+    @extend_schema(
+        summary="Log in with email and password",
+        request=serializers.LoginSerializer,
+        responses={200: serializers.AuthResultSerializer},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -60,8 +74,12 @@ class LoginView(PublicAuthView):
 
 
 class RefreshView(PublicAuthView):
-    @extend_schema(summary="Rotate a refresh token (the old one dies)", request=serializers.RefreshSerializer,
-                   responses={200: serializers.TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        summary="Rotate a refresh token (the old one dies)",
+        request=serializers.RefreshSerializer,
+        responses={200: serializers.TokenPairSerializer},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -69,8 +87,9 @@ class RefreshView(PublicAuthView):
 
 
 class LogoutView(PublicAuthView):
-    @extend_schema(summary="Revoke a refresh token", request=serializers.RefreshSerializer,
-                   responses={204: NO_BODY}, tags=["auth"])
+    @extend_schema(
+        summary="Revoke a refresh token", request=serializers.RefreshSerializer, responses={204: NO_BODY}, tags=["auth"]
+    )
     def post(self, request):
         serializer = serializers.RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -79,8 +98,12 @@ class LogoutView(PublicAuthView):
 
 
 class TokenVerifyView(PublicAuthView):
-    @extend_schema(summary="Check an access token", request=serializers.AccessTokenSerializer,
-                   responses={200: serializers.UserResultSerializer}, tags=["auth"])
+    @extend_schema(
+        summary="Check an access token",
+        request=serializers.AccessTokenSerializer,
+        responses={200: serializers.UserResultSerializer},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.AccessTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -89,8 +112,12 @@ class TokenVerifyView(PublicAuthView):
 
 
 class EmailVerifyView(PublicAuthView):
-    @extend_schema(summary="Confirm an email address with the emailed key", request=serializers.EmailVerifySerializer,
-                   responses={200: serializers.UserResultSerializer}, tags=["auth"])
+    @extend_schema(
+        summary="Confirm an email address with the emailed key",
+        request=serializers.EmailVerifySerializer,
+        responses={200: serializers.UserResultSerializer},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.EmailVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -101,9 +128,12 @@ class EmailVerifyView(PublicAuthView):
 class PasswordForgotView(PublicAuthView):
     throttle_classes = [throttles.PasswordForgotAccountIpThrottle, throttles.PasswordForgotAccountThrottle]
 
-    @extend_schema(summary="Email a password reset code (202 whether or not the account exists)",
-                   request=serializers.PasswordForgotSerializer,
-                   responses={202: OpenApiResponse(description="Accepted.")}, tags=["auth"])
+    @extend_schema(
+        summary="Email a password reset code (202 whether or not the account exists)",
+        request=serializers.PasswordForgotSerializer,
+        responses={202: OpenApiResponse(description="Accepted.")},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.PasswordForgotSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -112,8 +142,12 @@ class PasswordForgotView(PublicAuthView):
 
 
 class PasswordResetView(PublicAuthView):
-    @extend_schema(summary="Set a new password with the emailed uid and token",
-                   request=serializers.PasswordResetSerializer, responses={204: NO_BODY}, tags=["auth"])
+    @extend_schema(
+        summary="Set a new password with the emailed uid and token",
+        request=serializers.PasswordResetSerializer,
+        responses={204: NO_BODY},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -124,8 +158,12 @@ class PasswordResetView(PublicAuthView):
 class PasswordChangeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Change my password", request=serializers.PasswordChangeSerializer,
-                   responses={204: NO_BODY}, tags=["auth"])
+    @extend_schema(
+        summary="Change my password",
+        request=serializers.PasswordChangeSerializer,
+        responses={204: NO_BODY},
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = serializers.PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -136,16 +174,20 @@ class PasswordChangeView(APIView):
 class OAuthLoginView(PublicAuthView):
     @extend_schema(
         summary="Log in with Google (id_token) or Facebook (access_token)",
-        parameters=[OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                     enum=sorted(oauth.PROVIDERS))],
-        request=serializers.OAuthLoginSerializer, responses={200: serializers.AuthResultSerializer}, tags=["auth"],
+        parameters=[
+            OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(oauth.PROVIDERS))
+        ],
+        request=serializers.OAuthLoginSerializer,
+        responses={200: serializers.AuthResultSerializer},
+        tags=["auth"],
     )
     def post(self, request, provider: str):
         if provider not in oauth.PROVIDERS:
             raise Http404
         field_name, verify = oauth.PROVIDERS[provider]
-        serializer_class = (serializers.GoogleLoginSerializer if provider == "google"
-                            else serializers.FacebookLoginSerializer)
+        serializer_class = (
+            serializers.GoogleLoginSerializer if provider == "google" else serializers.FacebookLoginSerializer
+        )
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         identity = verify(**{field_name: serializer.validated_data[field_name]})
@@ -160,8 +202,12 @@ class MeView(APIView):
     def get(self, request):
         return Response(serializers.MeSerializer(request.user, context={"request": request}).data)
 
-    @extend_schema(summary="Update my name, language, theme or time zone", request=serializers.UserUpdateSerializer,
-                   responses={200: serializers.MeSerializer}, tags=["users"])
+    @extend_schema(
+        summary="Update my name, language, theme or time zone",
+        request=serializers.UserUpdateSerializer,
+        responses={200: serializers.MeSerializer},
+        tags=["users"],
+    )
     def patch(self, request):
         serializer = serializers.UserUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -177,14 +223,19 @@ class MeView(APIView):
 class PatientProfileView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="My patient profile", responses={200: serializers.PatientProfileSerializer},
-                   tags=["patients"])
+    @extend_schema(
+        summary="My patient profile", responses={200: serializers.PatientProfileSerializer}, tags=["patients"]
+    )
     def get(self, request):
         profile = services.patient_profile_get_or_create(user=request.user)
         return Response(serializers.PatientProfileSerializer(profile).data)
 
-    @extend_schema(summary="Update my patient profile", request=serializers.PatientProfileSerializer,
-                   responses={200: serializers.PatientProfileSerializer}, tags=["patients"])
+    @extend_schema(
+        summary="Update my patient profile",
+        request=serializers.PatientProfileSerializer,
+        responses={200: serializers.PatientProfileSerializer},
+        tags=["patients"],
+    )
     def patch(self, request):
         serializer = serializers.PatientProfileSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

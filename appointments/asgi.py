@@ -38,8 +38,14 @@ class AvailabilityRoute:
         date_from, date_to = _date(request.query.get("from")), _date(request.query.get("to"))
         if date_from is None or date_to is None:
             return None
-        return list(availability_keys(doctor_id=PATH.fullmatch(request.path)["doctor_id"], date_from=date_from,
-                                      date_to=date_to, minute=datetime.now(UTC).replace(second=0, microsecond=0)))
+        return list(
+            availability_keys(
+                doctor_id=PATH.fullmatch(request.path)["doctor_id"],
+                date_from=date_from,
+                date_to=date_to,
+                minute=datetime.now(UTC).replace(second=0, microsecond=0),
+            )
+        )
 
     def cached_body(self, request: FastRequest, values: list[Any]) -> bytes | None:
         facts, version, answer = values

@@ -51,8 +51,7 @@ class AvailabilityKeys(NamedTuple):
 
 def availability_keys(*, doctor_id, date_from: date, date_to: date, minute: datetime) -> AvailabilityKeys:
     """The cache keys a hit reads (in this order), shared by the view and the ASGI fast path."""
-    answer = (f"appointments:availability:{doctor_id}:{date_from.isoformat()}:{date_to.isoformat()}:"
-              f"{minute:%Y%m%d%H%M}")
+    answer = f"appointments:availability:{doctor_id}:{date_from.isoformat()}:{date_to.isoformat()}:{minute:%Y%m%d%H%M}"
     return AvailabilityKeys(_doctor_key(doctor_id), _version_key(doctor_id), answer)
 
 
@@ -70,6 +69,7 @@ def schedule_version_bump(*, doctor_id) -> None:
 
 def availability_cache_invalidate(*, doctor_id) -> None:
     """For profile changes (zone, slot length, verification): drop the cached facts and answers."""
+
     def drop() -> None:
         cache.delete(_doctor_key(doctor_id))
         cache.set(_version_key(doctor_id), uuid.uuid4().hex, None)
@@ -140,18 +140,23 @@ def _schedule(*, doctor: _DoctorFacts, version: str, cached: tuple[str, Schedule
     return schedule
 
 
-def availability_json(*, doctor_id: uuid.UUID, date_from: date | None, date_to: date | None,
-                      now: datetime | None = None) -> bytes:
+def availability_json(
+    *, doctor_id: uuid.UUID, date_from: date | None, date_to: date | None, now: datetime | None = None
+) -> bytes:
     """The JSON body of `GET /doctors/{id}/availability` (404 for an invisible doctor, 400 for a bad
     window), from the cache when still valid."""
     from appointments.selectors import availability_window
 
     minute = (now or timezone.now()).replace(second=0, microsecond=0)
     # With both dates given (the usual call) one cache round trip answers a hit.
-    keys = availability_keys(doctor_id=doctor_id, date_from=date_from, date_to=date_to,
-                             minute=minute) if date_from and date_to else None
-    found = cache.get_many([_doctor_key(doctor_id), _version_key(doctor_id), _schedule_key(doctor_id),
-                            *([keys.answer] if keys else [])])
+    keys = (
+        availability_keys(doctor_id=doctor_id, date_from=date_from, date_to=date_to, minute=minute)
+        if date_from and date_to
+        else None
+    )
+    found = cache.get_many(
+        [_doctor_key(doctor_id), _version_key(doctor_id), _schedule_key(doctor_id), *([keys.answer] if keys else [])]
+    )
     facts = _facts(doctor_id, found.get(_doctor_key(doctor_id)))
     doctor = _DoctorFacts(doctor_id, *facts)
     window = availability_window(doctor=doctor, date_from=date_from, date_to=date_to)

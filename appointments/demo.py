@@ -23,14 +23,28 @@ from doctors.models import DoctorProfile
 from payments.services import payment_mark_clinic_paid
 
 WEEKDAY_HOURS = [(time(9, 0), time(12, 30)), (time(14, 0), time(18, 0))]
-DEMO_PATIENTS = ["alice@demo.tabib.local", "helene@demo.tabib.local", "omar@demo.tabib.local",
-                 "sara@demo.tabib.local"]
-SHOWCASE_PATIENTS = [("Lucas", "Bernard"), ("Chloé", "Petit"), ("Yasmine", "Haddad"), ("Noah", "Moreau"),
-                     ("Inès", "Laurent"), ("Hugo", "Garcia"), ("Léa", "Roux"), ("Karim", "Mansour")]
-TODAY_TIMES = [time(9, 0), time(9, 30), time(10, 0), time(11, 0), time(11, 30), time(14, 0), time(15, 0),
-               time(16, 30)]
-TODAY_REASONS = ["Annual check-up", "Blood pressure follow-up", "Test results", "Persistent cough",
-                 "Vaccination", "Back pain", "Prescription renewal", "Follow-up"]
+DEMO_PATIENTS = ["alice@demo.tabib.local", "helene@demo.tabib.local", "omar@demo.tabib.local", "sara@demo.tabib.local"]
+SHOWCASE_PATIENTS = [
+    ("Lucas", "Bernard"),
+    ("Chloé", "Petit"),
+    ("Yasmine", "Haddad"),
+    ("Noah", "Moreau"),
+    ("Inès", "Laurent"),
+    ("Hugo", "Garcia"),
+    ("Léa", "Roux"),
+    ("Karim", "Mansour"),
+]
+TODAY_TIMES = [time(9, 0), time(9, 30), time(10, 0), time(11, 0), time(11, 30), time(14, 0), time(15, 0), time(16, 30)]
+TODAY_REASONS = [
+    "Annual check-up",
+    "Blood pressure follow-up",
+    "Test results",
+    "Persistent cough",
+    "Vaccination",
+    "Back pain",
+    "Prescription renewal",
+    "Follow-up",
+]
 S = AppointmentStatus
 
 
@@ -50,14 +64,26 @@ def _schedule(index: int) -> list[dict]:
 
 def _first_free(doctor, *, skip: int):
     today = local_today(doctor=doctor)
-    found = [start for _day, slots in free_slots(doctor=doctor, date_from=today + timedelta(days=2),
-                                                 date_to=today + timedelta(days=20)) for start, _end in slots]
+    found = [
+        start
+        for _day, slots in free_slots(
+            doctor=doctor, date_from=today + timedelta(days=2), date_to=today + timedelta(days=20)
+        )
+        for start, _end in slots
+    ]
     return found[skip] if len(found) > skip else None
 
 
 def _showcase_patients() -> list[User]:
-    extra = [demo_user(email=f"{first.lower()}.{last.lower()}@demo.tabib.local".replace("é", "e").replace("è", "e"),
-                       first_name=first, last_name=last, role=Role.PATIENT) for first, last in SHOWCASE_PATIENTS]
+    extra = [
+        demo_user(
+            email=f"{first.lower()}.{last.lower()}@demo.tabib.local".replace("é", "e").replace("è", "e"),
+            first_name=first,
+            last_name=last,
+            role=Role.PATIENT,
+        )
+        for first, last in SHOWCASE_PATIENTS
+    ]
     return list(User.objects.filter(email__in=DEMO_PATIENTS).order_by("email")) + extra
 
 
@@ -66,17 +92,30 @@ def _showcase_appointment(*, doctor, patient, start: datetime, status: str, reas
     try:
         with transaction.atomic():
             appointment, created = Appointment.objects.get_or_create(
-                doctor=doctor, patient=patient, start=start,
-                defaults={"end": start + timedelta(minutes=doctor.slot_minutes), "status": status,
-                          "payment_method": "clinic", "reason": reason})
+                doctor=doctor,
+                patient=patient,
+                start=start,
+                defaults={
+                    "end": start + timedelta(minutes=doctor.slot_minutes),
+                    "status": status,
+                    "payment_method": "clinic",
+                    "reason": reason,
+                },
+            )
     except IntegrityError:
         return None
     if created:
-        AppointmentStatusChange.objects.create(appointment=appointment, from_status="", to_status=S.CONFIRMED,
-                                               source="demo")
+        AppointmentStatusChange.objects.create(
+            appointment=appointment, from_status="", to_status=S.CONFIRMED, source="demo"
+        )
         if status != S.CONFIRMED:
-            AppointmentStatusChange.objects.create(appointment=appointment, from_status=S.CONFIRMED,
-                                                   to_status=status, changed_by=doctor.user, source="demo")
+            AppointmentStatusChange.objects.create(
+                appointment=appointment,
+                from_status=S.CONFIRMED,
+                to_status=status,
+                changed_by=doctor.user,
+                source="demo",
+            )
     return appointment
 
 
@@ -87,8 +126,13 @@ def _showcase_today(doctor, patients: list[User]) -> int:
     for index, at in enumerate(TODAY_TIMES):
         start = datetime.combine(today, at, tzinfo=zone)
         status = (S.NO_SHOW if index == 2 else S.COMPLETED) if start < now else S.CONFIRMED
-        appointment = _showcase_appointment(doctor=doctor, patient=patients[index % len(patients)], start=start,
-                                            status=status, reason=TODAY_REASONS[index])
+        appointment = _showcase_appointment(
+            doctor=doctor,
+            patient=patients[index % len(patients)],
+            start=start,
+            status=status,
+            reason=TODAY_REASONS[index],
+        )
         if appointment is not None and appointment.status == S.COMPLETED and index % 2 == 0:
             payment_mark_clinic_paid(appointment=appointment, by=doctor.user)
         made += appointment is not None
@@ -104,10 +148,16 @@ def _showcase_history(doctor, patients: list[User]) -> int:
         known = patients[: min(len(patients), 3 + (11 - week))]
         for visit in range(3 + (week * 7) % 4):
             start = datetime.combine(monday + timedelta(days=visit % 5), time(10, 0), tzinfo=zone) + timedelta(
-                hours=visit // 5)
+                hours=visit // 5
+            )
             status = S.NO_SHOW if (week + visit) % 9 == 0 else S.CANCELLED if (week + visit) % 7 == 0 else S.COMPLETED
-            appointment = _showcase_appointment(doctor=doctor, patient=known[(week * 3 + visit) % len(known)],
-                                                start=start, status=status, reason=TODAY_REASONS[visit])
+            appointment = _showcase_appointment(
+                doctor=doctor,
+                patient=known[(week * 3 + visit) % len(known)],
+                start=start,
+                status=status,
+                reason=TODAY_REASONS[visit],
+            )
             if appointment is not None and appointment.status == S.COMPLETED and (week > 1 or visit % 2 == 0):
                 payment_mark_clinic_paid(appointment=appointment, by=doctor.user)  # last week's: some still due
             made += appointment is not None
@@ -131,17 +181,21 @@ def seed(out) -> None:
         doctor = verified[index % len(verified)]
         past_start = (timezone.now() - timedelta(days=7 + index)).replace(minute=0, second=0, microsecond=0)
         past = Appointment.objects.create(
-            doctor=doctor, patient=patient, start=past_start,
-            end=past_start + timedelta(minutes=doctor.slot_minutes), status=AppointmentStatus.COMPLETED,
-            payment_method="clinic", reason="Annual check-up",
+            doctor=doctor,
+            patient=patient,
+            start=past_start,
+            end=past_start + timedelta(minutes=doctor.slot_minutes),
+            status=AppointmentStatus.COMPLETED,
+            payment_method="clinic",
+            reason="Annual check-up",
         )
-        AppointmentStatusChange.objects.create(appointment=past, from_status="", to_status=past.status,
-                                               source="demo")
+        AppointmentStatusChange.objects.create(appointment=past, from_status="", to_status=past.status, source="demo")
         start = _first_free(doctor, skip=index * 3)
         if start is not None:
             try:
-                appointment_book(patient=patient, doctor=doctor, start=start, payment_method="clinic",
-                                 reason="Follow-up")
+                appointment_book(
+                    patient=patient, doctor=doctor, start=start, payment_method="clinic", reason="Follow-up"
+                )
                 created += 1
             except ApplicationError:
                 pass
@@ -149,5 +203,6 @@ def seed(out) -> None:
     showcase, showcase_patients = verified[0], _showcase_patients()
     today_count = _showcase_today(showcase, showcase_patients)
     history_count = _showcase_history(showcase, showcase_patients)
-    out.write(f"  portal   {showcase.user.email}: {today_count} appointments today, {history_count} in the last "
-              f"12 weeks")
+    out.write(
+        f"  portal   {showcase.user.email}: {today_count} appointments today, {history_count} in the last 12 weeks"
+    )

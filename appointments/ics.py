@@ -24,8 +24,9 @@ def _description(appointment: Appointment, reader) -> str:
     if when.own:
         lines.append(_("Your time zone: %(when)s (%(zone)s)") % {"when": when.own, "zone": when.own_zone})
     if doctor.clinic_name or doctor.clinic_address:
-        lines.append(_("Place: %(place)s") % {"place": ", ".join(filter(None, [doctor.clinic_name,
-                                                                          doctor.clinic_address]))})
+        lines.append(
+            _("Place: %(place)s") % {"place": ", ".join(filter(None, [doctor.clinic_name, doctor.clinic_address]))}
+        )
     return "\n".join(lines)
 
 

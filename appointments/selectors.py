@@ -28,8 +28,9 @@ def _bookable_doctor(doctor_id) -> QuerySet:
     """Verified doctors with an active account: the others are invisible (404)."""
     from doctors.models import DoctorProfile, VerificationStatus
 
-    return DoctorProfile.objects.filter(pk=doctor_id, verification_status=VerificationStatus.VERIFIED,
-                                        user__is_active=True)
+    return DoctorProfile.objects.filter(
+        pk=doctor_id, verification_status=VerificationStatus.VERIFIED, user__is_active=True
+    )
 
 
 def _or_not_found(found):
@@ -69,9 +70,11 @@ def time_off_of(*, doctor) -> QuerySet[TimeOff]:
 
 
 def _appointments_of(user) -> QuerySet[Appointment]:
-    return (Appointment.objects.filter(Q(patient=user) | Q(doctor__user=user))
-            .select_related("doctor__user", "patient", "payment")
-            .prefetch_related("doctor__specialties"))
+    return (
+        Appointment.objects.filter(Q(patient=user) | Q(doctor__user=user))
+        .select_related("doctor__user", "patient", "payment")
+        .prefetch_related("doctor__specialties")
+    )
 
 
 def appointment_get_for_user(*, user, appointment_id) -> Appointment:
@@ -98,17 +101,23 @@ def appointment_list_for_user(*, user, scope: str, now: datetime | None = None) 
     return queryset.filter(Q(status__in=[S.CANCELLED, S.EXPIRED]) | lapsed_hold).order_by("-start", "-id")
 
 
-def appointment_calendar_for_user(*, user, date_from: date, date_to: date, zone: ZoneInfo
-                                  ) -> list[tuple[date, list[Appointment]]]:
+def appointment_calendar_for_user(
+    *, user, date_from: date, date_to: date, zone: ZoneInfo
+) -> list[tuple[date, list[Appointment]]]:
     """The user's non-cancelled appointments from `date_from` to `date_to` (days in `zone`), per day."""
     now = timezone.now()
     window_start = datetime.combine(date_from, time.min, tzinfo=zone)
     window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
     live_hold = Q(status=S.PENDING_PAYMENT) & (Q(hold_until__isnull=True) | Q(hold_until__gt=now))
-    appointments = (_appointments_of(user)
-                    .filter(Q(status__in=[S.CONFIRMED, S.COMPLETED, S.NO_SHOW]) | live_hold,
-                            start__gte=window_start, start__lt=window_end)
-                    .order_by("start", "id"))
+    appointments = (
+        _appointments_of(user)
+        .filter(
+            Q(status__in=[S.CONFIRMED, S.COMPLETED, S.NO_SHOW]) | live_hold,
+            start__gte=window_start,
+            start__lt=window_end,
+        )
+        .order_by("start", "id")
+    )
     by_day: dict[date, list[Appointment]] = defaultdict(list)
     for appointment in appointments:
         by_day[appointment.start.astimezone(zone).date()].append(appointment)
@@ -121,10 +130,9 @@ def calendar_feed_appointments(*, token: str) -> tuple[object, QuerySet[Appointm
     if feed is None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
     since = timezone.now() - timedelta(days=90)
-    appointments = (_appointments_of(feed.user)
-                    .filter(start__gte=since)
-                    .exclude(status=S.EXPIRED)
-                    .order_by("start", "id"))
+    appointments = (
+        _appointments_of(feed.user).filter(start__gte=since).exclude(status=S.EXPIRED).order_by("start", "id")
+    )
     return feed.user, appointments
 
 
@@ -144,8 +152,9 @@ def _check_range(date_from: date, date_to: date, max_days: int) -> None:
     if date_to < date_from:
         raise ApplicationError(_("`to` must not be before `from`."), code=Code.INVALID_RANGE, attr="to")
     if (date_to - date_from).days + 1 > max_days:
-        raise ApplicationError(_("At most %(days)d days per request.") % {"days": max_days},
-                               code=Code.RANGE_TOO_LONG, attr="to")
+        raise ApplicationError(
+            _("At most %(days)d days per request.") % {"days": max_days}, code=Code.RANGE_TOO_LONG, attr="to"
+        )
 
 
 def calendar_zone(*, user, tz: str | None) -> ZoneInfo:

@@ -56,8 +56,22 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Appointment
-        fields = ["id", "doctor", "patient", "start", "end", "timezone", "status", "payment_method", "hold_until",
-                  "reason", "cancellation_reason", "payment", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "doctor",
+            "patient",
+            "start",
+            "end",
+            "timezone",
+            "status",
+            "payment_method",
+            "hold_until",
+            "reason",
+            "cancellation_reason",
+            "payment",
+            "created_at",
+            "updated_at",
+        ]
 
     @extend_schema_field(PaymentSummarySerializer(allow_null=True))
     def get_payment(self, appointment) -> dict | None:

@@ -46,6 +46,7 @@ PATIENT_CONSTRAINT = "appointment_no_patient_overlap"
 
 # --- schedule changes ---------------------------------------------------------------------------
 
+
 def doctor_refresh_next_available(*, doctor) -> datetime | None:
     """Store the doctor's first free slot in `DoctorProfile.next_available_at` (search sorts on it)."""
     from doctors.models import DoctorProfile
@@ -79,6 +80,7 @@ def _schedule_changed(*, doctor) -> None:
 
 # --- availability rules and time off --------------------------------------------------------------
 
+
 def availability_rules_replace(*, doctor, rules: Iterable[dict]) -> list[AvailabilityRule]:
     """Replace the doctor's weekly rules. Each rule: weekday (0=Mon), start_time, end_time (wall clock
     in the doctor's zone). A rule ending before it starts, or two overlapping rules -> 400."""
@@ -87,13 +89,13 @@ def availability_rules_replace(*, doctor, rules: Iterable[dict]) -> list[Availab
     )
     for index, (weekday, start_time, end_time) in enumerate(parsed):
         if not 0 <= weekday <= 6:
-            raise ApplicationError(_("Weekday must be between 0 (Monday) and 6 (Sunday)."),
-                                   code=Code.INVALID_RANGE, attr="weekday")
+            raise ApplicationError(
+                _("Weekday must be between 0 (Monday) and 6 (Sunday)."), code=Code.INVALID_RANGE, attr="weekday"
+            )
         if start_time >= end_time:
             raise ApplicationError(_("A rule must end after it starts."), code=Code.INVALID_RANGE)
         if index and parsed[index - 1][0] == weekday and parsed[index - 1][2] > start_time:
-            raise ApplicationError(_("Two availability rules overlap on the same day."),
-                                   code=Code.OVERLAPPING_RULES)
+            raise ApplicationError(_("Two availability rules overlap on the same day."), code=Code.OVERLAPPING_RULES)
     with transaction.atomic():
         AvailabilityRule.objects.filter(doctor=doctor).delete()
         created = AvailabilityRule.objects.bulk_create(
@@ -124,6 +126,7 @@ def time_off_delete(*, doctor, time_off_id) -> None:
 
 # --- booking checks -------------------------------------------------------------------------------
 
+
 def _check_policy(*, doctor, start: datetime, now: datetime) -> None:
     policy = booking_policy()
     if start <= now:
@@ -132,12 +135,14 @@ def _check_policy(*, doctor, start: datetime, now: datetime) -> None:
         raise ApplicationError(
             _("Appointments must be booked at least %(minutes)d minutes ahead.")
             % {"minutes": policy.min_notice.total_seconds() // 60},
-            code=Code.INSIDE_MIN_NOTICE, attr="start",
+            code=Code.INSIDE_MIN_NOTICE,
+            attr="start",
         )
     if start > now + policy.horizon:
         raise ApplicationError(
             _("Appointments can be booked at most %(days)d days ahead.") % {"days": policy.horizon.days},
-            code=Code.BEYOND_HORIZON, attr="start",
+            code=Code.BEYOND_HORIZON,
+            attr="start",
         )
 
 
@@ -148,8 +153,9 @@ def _schedule_slot(*, doctor, start: datetime, now: datetime) -> tuple[datetime,
         for slot_start, slot_end in slots:
             if slot_start == start:
                 return slot_start, slot_end
-    raise ApplicationError(_("That time is not one of the doctor's free slots."), code=Code.SLOT_UNAVAILABLE,
-                           attr="start")
+    raise ApplicationError(
+        _("That time is not one of the doctor's free slots."), code=Code.SLOT_UNAVAILABLE, attr="start"
+    )
 
 
 def _slot_taken() -> ConflictError:
@@ -196,11 +202,13 @@ def _expire_lapsed_holds(*, doctor, patient, start: datetime, end: datetime, now
     the database's exclusion constraints (which cannot read the clock) stop counting them."""
     lapsed = Appointment.objects.select_for_update().filter(
         Q(doctor=doctor) | Q(patient=patient),
-        status=S.PENDING_PAYMENT, hold_until__lte=now, start__lt=end, end__gt=start,
+        status=S.PENDING_PAYMENT,
+        hold_until__lte=now,
+        start__lt=end,
+        end__gt=start,
     )
     for appointment in lapsed:
-        appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="booking",
-                               note="hold ran out")
+        appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="booking", note="hold ran out")
 
 
 def _check_free(*, doctor, patient, start: datetime, end: datetime, now: datetime, exclude_id=None) -> None:
@@ -216,8 +224,10 @@ def _check_free(*, doctor, patient, start: datetime, end: datetime, now: datetim
 
 # --- booking ----------------------------------------------------------------------------------------
 
-def appointment_book(*, patient, doctor, start: datetime, reason: str = "", payment_method: str,
-                     idempotency_key: str | None = None) -> Appointment:
+
+def appointment_book(
+    *, patient, doctor, start: datetime, reason: str = "", payment_method: str, idempotency_key: str | None = None
+) -> Appointment:
     """Book `start` (one of the doctor's free slots) for `patient`.
 
     `card` -> `pending_payment` holding the slot until `hold_until`; `clinic` -> `confirmed`.
@@ -229,11 +239,23 @@ def appointment_book(*, patient, doctor, start: datetime, reason: str = "", paym
     if not idempotency_key:
         return _book(patient=patient, doctor=doctor, start=start, reason=reason, payment_method=payment_method)
     result = idempotent_call(
-        user=patient, scope="appointments.book", key=idempotency_key,
-        payload={"doctor_id": str(doctor.pk), "start": start.isoformat(), "reason": reason,
-                 "payment_method": payment_method},
-        handler=lambda: (201, {"id": str(_book(patient=patient, doctor=doctor, start=start, reason=reason,
-                                                payment_method=payment_method).pk)}),
+        user=patient,
+        scope="appointments.book",
+        key=idempotency_key,
+        payload={
+            "doctor_id": str(doctor.pk),
+            "start": start.isoformat(),
+            "reason": reason,
+            "payment_method": payment_method,
+        },
+        handler=lambda: (
+            201,
+            {
+                "id": str(
+                    _book(patient=patient, doctor=doctor, start=start, reason=reason, payment_method=payment_method).pk
+                )
+            },
+        ),
     )
     return Appointment.objects.select_related("doctor__user", "patient").get(pk=result.body["id"])
 
@@ -244,22 +266,37 @@ def _book(*, patient, doctor, start: datetime, reason: str, payment_method: str)
     now = timezone.now()
     _check_policy(doctor=doctor, start=start, now=now)
     if payment_method not in (doctor.accepts_payment_methods or []):
-        raise ApplicationError(_("This doctor does not accept that payment method."),
-                               code=Code.PAYMENT_METHOD_NOT_ACCEPTED, attr="payment_method")
+        raise ApplicationError(
+            _("This doctor does not accept that payment method."),
+            code=Code.PAYMENT_METHOD_NOT_ACCEPTED,
+            attr="payment_method",
+        )
     start, end = _schedule_slot(doctor=doctor, start=start, now=now)
     is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
         _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
         _check_free(doctor=doctor, patient=patient, start=start, end=end, now=now)
-        appointment = _write_or_conflict(lambda: Appointment.objects.create(
-            doctor=doctor, patient=patient, start=start, end=end, reason=reason, payment_method=payment_method,
-            status=S.PENDING_PAYMENT if is_card else S.CONFIRMED,
-            hold_until=now + booking_policy().hold if is_card else None,
-        ))
-        AppointmentStatusChange.objects.create(appointment=appointment, from_status="",
-                                               to_status=appointment.status, changed_by=patient, source="booking")
-        audit_record(action=f"appointment.{appointment.status}", actor=patient, target=appointment,
-                     data={"from": "", "source": "booking"})
+        appointment = _write_or_conflict(
+            lambda: Appointment.objects.create(
+                doctor=doctor,
+                patient=patient,
+                start=start,
+                end=end,
+                reason=reason,
+                payment_method=payment_method,
+                status=S.PENDING_PAYMENT if is_card else S.CONFIRMED,
+                hold_until=now + booking_policy().hold if is_card else None,
+            )
+        )
+        AppointmentStatusChange.objects.create(
+            appointment=appointment, from_status="", to_status=appointment.status, changed_by=patient, source="booking"
+        )
+        audit_record(
+            action=f"appointment.{appointment.status}",
+            actor=patient,
+            target=appointment,
+            data={"from": "", "source": "booking"},
+        )
         _notify_participants(appointment=appointment, template_key="appointment_booked")
         _schedule_changed(doctor=doctor)
     return appointment
@@ -272,9 +309,7 @@ def _lock(appointment: Appointment) -> Appointment:
 def _is_active(appointment: Appointment, now: datetime) -> bool:
     if appointment.status == S.CONFIRMED:
         return True
-    return appointment.status == S.PENDING_PAYMENT and (
-        appointment.hold_until is None or appointment.hold_until > now
-    )
+    return appointment.status == S.PENDING_PAYMENT and (appointment.hold_until is None or appointment.hold_until > now)
 
 
 def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> Appointment:
@@ -288,8 +323,7 @@ def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> 
     with transaction.atomic():
         appointment = _lock(appointment)
         if by.pk != appointment.patient_id:
-            raise PermissionDeniedError(_("Only the patient can reschedule an appointment."),
-                                        code=Code.PATIENTS_ONLY)
+            raise PermissionDeniedError(_("Only the patient can reschedule an appointment."), code=Code.PATIENTS_ONLY)
         if not _is_active(appointment, now):
             raise ConflictError(_("Only an upcoming active appointment can be rescheduled."), code=Code.NOT_ACTIVE)
         if now > appointment.start - booking_policy().cancellation_cutoff:
@@ -300,8 +334,9 @@ def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> 
         if start == appointment.start:
             return appointment
         _expire_lapsed_holds(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now)
-        _check_free(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now,
-                    exclude_id=appointment.pk)
+        _check_free(
+            doctor=doctor, patient=appointment.patient, start=start, end=end, now=now, exclude_id=appointment.pk
+        )
         previous_start, previous_end = appointment.start, appointment.end
         appointment.start, appointment.end = start, end
 
@@ -314,15 +349,21 @@ def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> 
         except ConflictError:
             appointment.start, appointment.end = previous_start, previous_end
             raise
-        audit_record(action="appointment.rescheduled", actor=by, target=appointment,
-                     data={"from": previous_start.isoformat(), "to": start.isoformat()})
-        _notify_participants(appointment=appointment, template_key="appointment_rescheduled",
-                             previous_start=previous_start)
+        audit_record(
+            action="appointment.rescheduled",
+            actor=by,
+            target=appointment,
+            data={"from": previous_start.isoformat(), "to": start.isoformat()},
+        )
+        _notify_participants(
+            appointment=appointment, template_key="appointment_rescheduled", previous_start=previous_start
+        )
         _schedule_changed(doctor=doctor)
     return appointment
 
 
 # --- cancel, complete, no-show ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AppointmentCancellation:
@@ -343,8 +384,9 @@ def _participant(appointment: Appointment, user) -> None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
 
 
-def appointment_cancel(*, appointment: Appointment, by, reason: str = "", source: str = "api"
-                       ) -> AppointmentCancellation:
+def appointment_cancel(
+    *, appointment: Appointment, by, reason: str = "", source: str = "api"
+) -> AppointmentCancellation:
     """Cancel by either participant before the start (409 `already_started` after it)."""
     now = timezone.now()
     with transaction.atomic():
@@ -354,8 +396,14 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str = "", source
             raise ConflictError(_("This appointment has already started."), code=Code.ALREADY_STARTED)
         full_refund_due = appointment_full_refund_due(appointment=appointment, by=by, at=now)
         appointment.cancellation_reason = (reason or "")[:500]
-        appointment_transition(appointment=appointment, to_status=S.CANCELLED, by=by, source=source,
-                               note=reason or "", extra_fields=("cancellation_reason",))
+        appointment_transition(
+            appointment=appointment,
+            to_status=S.CANCELLED,
+            by=by,
+            source=source,
+            note=reason or "",
+            extra_fields=("cancellation_reason",),
+        )
         if full_refund_due:
             # Inside the transaction: if Stripe refuses the refund, the cancellation rolls back too.
             payment_refund_for_cancellation(appointment=appointment, by=by)
@@ -380,8 +428,7 @@ def _doctor_closes(*, appointment: Appointment, by, to_status: str, template_key
 
 def appointment_complete(*, appointment: Appointment, by) -> Appointment:
     """The doctor marks a confirmed appointment completed, once it has started (409 before)."""
-    return _doctor_closes(appointment=appointment, by=by, to_status=S.COMPLETED,
-                          template_key="appointment_completed")
+    return _doctor_closes(appointment=appointment, by=by, to_status=S.COMPLETED, template_key="appointment_completed")
 
 
 def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
@@ -397,16 +444,21 @@ def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     with transaction.atomic():
-        lapsed = (Appointment.objects.select_for_update(skip_locked=True)
-                  .select_related("doctor").filter(status=S.PENDING_PAYMENT, hold_until__lte=now))
+        lapsed = (
+            Appointment.objects.select_for_update(skip_locked=True)
+            .select_related("doctor")
+            .filter(status=S.PENDING_PAYMENT, hold_until__lte=now)
+        )
         for appointment in lapsed:
-            appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="task:expire_holds",
-                                   note="hold ran out")
+            appointment_transition(
+                appointment=appointment, to_status=S.EXPIRED, source="task:expire_holds", note="hold ran out"
+            )
             count += 1
     return count
 
 
 # --- calendar feed ------------------------------------------------------------------------------------
+
 
 def calendar_feed_get_or_create(*, user) -> CalendarFeed:
     feed, _created = CalendarFeed.objects.get_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
@@ -425,16 +477,21 @@ def calendar_feed_rotate(*, user) -> CalendarFeed:
 
 # --- notifications --------------------------------------------------------------------------------------
 
-def _notify_participants(*, appointment: Appointment, template_key: str, previous_start: datetime | None = None,
-                         cancelled_by=None) -> None:
+
+def _notify_participants(
+    *, appointment: Appointment, template_key: str, previous_start: datetime | None = None, cancelled_by=None
+) -> None:
     """Tell both participants, each in their locale, with the clinic's zone and their own."""
     doctor = appointment.doctor
     doctor_user = doctor.user
     patient = appointment.patient
     for recipient in (patient, doctor_user):
         when = when_text(moment=appointment.start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
-        previous = (when_text(moment=previous_start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
-                    if previous_start else None)
+        previous = (
+            when_text(moment=previous_start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
+            if previous_start
+            else None
+        )
         context = {
             "recipient_is_doctor": recipient.pk == doctor_user.pk,
             "doctor_name": str(doctor),
@@ -446,7 +503,13 @@ def _notify_participants(*, appointment: Appointment, template_key: str, previou
             "cancelled_by_doctor": cancelled_by is not None and cancelled_by.pk == doctor_user.pk,
         }
         notification_send(
-            user=recipient, type="appointment", template_key=template_key, context=context,
-            data={"appointment_id": str(appointment.pk), "status": appointment.status,
-                  "start": appointment.start.isoformat()},
+            user=recipient,
+            type="appointment",
+            template_key=template_key,
+            context=context,
+            data={
+                "appointment_id": str(appointment.pk),
+                "status": appointment.status,
+                "start": appointment.start.isoformat(),
+            },
         )

@@ -120,9 +120,17 @@ def _is_busy(start: datetime, end: datetime, busy: tuple[list[datetime], list[da
     return index < len(starts) and starts[index] < end
 
 
-def compute_free_slots(*, zone: ZoneInfo, slot_minutes: int, rules: Sequence[tuple[int, time, time]],
-                       busy: Iterable[Interval], date_from: date, date_to: date, now: datetime,
-                       policy: BookingPolicy) -> list[DaySlots]:
+def compute_free_slots(
+    *,
+    zone: ZoneInfo,
+    slot_minutes: int,
+    rules: Sequence[tuple[int, time, time]],
+    busy: Iterable[Interval],
+    date_from: date,
+    date_to: date,
+    now: datetime,
+    policy: BookingPolicy,
+) -> list[DaySlots]:
     """Pure function: free slots per local day from rules (weekday, start, end) and busy intervals."""
     by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for weekday, start_time, end_time in rules:
@@ -168,13 +176,16 @@ class Schedule:
 
     def serves(self, *, now: datetime, policy: BookingPolicy, slot: timedelta) -> bool:
         """Whether it holds everything the free slots bookable at `now` depend on."""
-        return ((self.valid_until is None or now < self.valid_until)
-                and self.window[0] <= now + policy.min_notice
-                and now + policy.horizon + slot <= self.window[1])
+        return (
+            (self.valid_until is None or now < self.valid_until)
+            and self.window[0] <= now + policy.min_notice
+            and now + policy.horizon + slot <= self.window[1]
+        )
 
 
-def _load(*, doctor_ids: Sequence, window: Interval, now: datetime,
-          include_appointments: bool = True) -> dict[object, Schedule]:
+def _load(
+    *, doctor_ids: Sequence, window: Interval, now: datetime, include_appointments: bool = True
+) -> dict[object, Schedule]:
     """Schedules of several doctors over `window`: three queries whatever their number."""
     window_start, window_end = window
     rules: dict = defaultdict(list)
@@ -190,22 +201,35 @@ def _load(*, doctor_ids: Sequence, window: Interval, now: datetime,
     lapses: dict = {}
     if include_appointments:
         for doctor_id, start, end, status, hold_until in Appointment.objects.filter(
-            active_appointments_q(now=now), doctor_id__in=doctor_ids, start__lt=window_end, end__gt=window_start,
+            active_appointments_q(now=now),
+            doctor_id__in=doctor_ids,
+            start__lt=window_end,
+            end__gt=window_start,
         ).values_list("doctor_id", "start", "end", "status", "hold_until"):
             busy[doctor_id].append((start, end))
             if status == AppointmentStatus.PENDING_PAYMENT and hold_until is not None:
                 lapses[doctor_id] = min(hold_until, lapses.get(doctor_id, hold_until))
-    return {doctor_id: Schedule(rules=rules[doctor_id], busy=busy[doctor_id], window=window,
-                                valid_until=lapses.get(doctor_id))
-            for doctor_id in doctor_ids}
+    return {
+        doctor_id: Schedule(
+            rules=rules[doctor_id], busy=busy[doctor_id], window=window, valid_until=lapses.get(doctor_id)
+        )
+        for doctor_id in doctor_ids
+    }
 
 
-def schedule_free_slots(*, doctor, schedule: Schedule, date_from: date, date_to: date, now: datetime,
-                        policy: BookingPolicy | None = None) -> list[DaySlots]:
+def schedule_free_slots(
+    *, doctor, schedule: Schedule, date_from: date, date_to: date, now: datetime, policy: BookingPolicy | None = None
+) -> list[DaySlots]:
     """Free slots of `doctor` per local day from a loaded schedule (no query)."""
     return compute_free_slots(
-        zone=doctor_zone(doctor), slot_minutes=doctor.slot_minutes, rules=schedule.rules, busy=schedule.busy,
-        date_from=date_from, date_to=date_to, now=now, policy=policy or booking_policy(),
+        zone=doctor_zone(doctor),
+        slot_minutes=doctor.slot_minutes,
+        rules=schedule.rules,
+        busy=schedule.busy,
+        date_from=date_from,
+        date_to=date_to,
+        now=now,
+        policy=policy or booking_policy(),
     )
 
 
@@ -232,8 +256,9 @@ def schedule_slots(*, doctor, date_from: date, date_to: date, now: datetime | No
     Booking uses it to tell "not one of the doctor's slots" (400) from "taken meanwhile" (409).
     """
     now = now or timezone.now()
-    schedule = _load(doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now,
-                     include_appointments=False)[doctor.pk]
+    schedule = _load(
+        doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now, include_appointments=False
+    )[doctor.pk]
     return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
 
 
@@ -253,8 +278,9 @@ def next_free_slot(*, doctor, now: datetime | None = None) -> datetime | None:
     return None
 
 
-def doctor_ids_with_free_slot(*, doctor_ids: Iterable, date_from: date, date_to: date,
-                              now: datetime | None = None) -> set:
+def doctor_ids_with_free_slot(
+    *, doctor_ids: Iterable, date_from: date, date_to: date, now: datetime | None = None
+) -> set:
     """Ids of the doctors among `doctor_ids` with at least one free slot in [date_from, date_to]
     (local days of each doctor). Four queries whatever the number of doctors."""
     from doctors.models import DoctorProfile
@@ -270,8 +296,9 @@ def doctor_ids_with_free_slot(*, doctor_ids: Iterable, date_from: date, date_to:
     for doctor in doctors:
         if not schedules[doctor.pk].rules:
             continue
-        days = schedule_free_slots(doctor=doctor, schedule=schedules[doctor.pk], date_from=date_from,
-                                   date_to=date_to, now=now, policy=policy)
+        days = schedule_free_slots(
+            doctor=doctor, schedule=schedules[doctor.pk], date_from=date_from, date_to=date_to, now=now, policy=policy
+        )
         if any(slots for _day, slots in days):
             found.add(doctor.pk)
     return found

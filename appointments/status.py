@@ -25,8 +25,15 @@ def can_transition(*, appointment: Appointment, to_status: str) -> bool:
     return to_status in ALLOWED_TRANSITIONS[appointment.status]
 
 
-def appointment_transition(*, appointment: Appointment, to_status: str, by=None, source: str = "",
-                           note: str = "", extra_fields: tuple[str, ...] = ()) -> Appointment:
+def appointment_transition(
+    *,
+    appointment: Appointment,
+    to_status: str,
+    by=None,
+    source: str = "",
+    note: str = "",
+    extra_fields: tuple[str, ...] = (),
+) -> Appointment:
     """Move `appointment` to `to_status` or raise 409 `invalid_transition`.
 
     Precondition: the caller holds the appointment row lock (select_for_update) inside a transaction,
@@ -45,11 +52,16 @@ def appointment_transition(*, appointment: Appointment, to_status: str, by=None,
         appointment.cancelled_by = by if by is not None and getattr(by, "pk", None) else None
     appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at", *extra_fields])
     AppointmentStatusChange.objects.create(
-        appointment=appointment, from_status=from_status, to_status=to_status,
-        changed_by=by if by is not None and getattr(by, "pk", None) else None, source=source, note=note[:500],
+        appointment=appointment,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=by if by is not None and getattr(by, "pk", None) else None,
+        source=source,
+        note=note[:500],
     )
-    audit_record(action=f"appointment.{to_status}", actor=by, target=appointment,
-                 data={"from": from_status, "source": source})
+    audit_record(
+        action=f"appointment.{to_status}", actor=by, target=appointment, data={"from": from_status, "source": source}
+    )
     # Whoever moves it (a service, a payment webhook, the hold tidying), the doctor's free time may
     # have changed: cached availability must not outlive this.
     schedule_version_bump(doctor_id=appointment.doctor_id)

@@ -48,11 +48,15 @@ class DoctorAvailabilityView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(summary="Free slots of a doctor, per local day (max 31 days)", parameters=DATE_RANGE,
-                   responses=AvailabilitySerializer)
+    @extend_schema(
+        summary="Free slots of a doctor, per local day (max 31 days)",
+        parameters=DATE_RANGE,
+        responses=AvailabilitySerializer,
+    )
     def get(self, request, pk):
-        body = availability_json(doctor_id=pk, date_from=_date_param(request, "from"),
-                                 date_to=_date_param(request, "to"))
+        body = availability_json(
+            doctor_id=pk, date_from=_date_param(request, "from"), date_to=_date_param(request, "to")
+        )
         return HttpResponse(body, content_type="application/json")
 
 
@@ -62,8 +66,11 @@ class MyAvailabilityView(APIView):
         doctor = selectors.doctor_profile_of(user=request.user)
         return Response(AvailabilityRuleSerializer(selectors.availability_rules_of(doctor=doctor), many=True).data)
 
-    @extend_schema(summary="Replace my weekly availability rules (overlapping rules -> 400)",
-                   request=AvailabilityRuleSerializer(many=True), responses=AvailabilityRuleSerializer(many=True))
+    @extend_schema(
+        summary="Replace my weekly availability rules (overlapping rules -> 400)",
+        request=AvailabilityRuleSerializer(many=True),
+        responses=AvailabilityRuleSerializer(many=True),
+    )
     def put(self, request):
         doctor = selectors.doctor_profile_of(user=request.user)
         serializer = AvailabilityRuleSerializer(data=request.data, many=True)
@@ -112,7 +119,8 @@ class AppointmentListView(APIView):
     @extend_schema(
         summary="Book an appointment (honours Idempotency-Key)",
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
-        request=AppointmentBookSerializer, responses={201: AppointmentSerializer},
+        request=AppointmentBookSerializer,
+        responses={201: AppointmentSerializer},
     )
     def post(self, request):
         serializer = AppointmentBookSerializer(data=request.data)
@@ -122,13 +130,21 @@ class AppointmentListView(APIView):
         def book() -> tuple[int, dict]:
             doctor = selectors.bookable_doctor_get(doctor_id=data["doctor_id"])
             appointment = services.appointment_book(
-                patient=request.user, doctor=doctor, start=data["start"], reason=data["reason"],
+                patient=request.user,
+                doctor=doctor,
+                start=data["start"],
+                reason=data["reason"],
                 payment_method=data["payment_method"],
             )
             return status.HTTP_201_CREATED, AppointmentSerializer(appointment).data
 
-        result = idempotent_call(user=request.user, scope="api.appointments.book",
-                                 key=request.headers.get("Idempotency-Key"), payload=dict(request.data), handler=book)
+        result = idempotent_call(
+            user=request.user,
+            scope="api.appointments.book",
+            key=request.headers.get("Idempotency-Key"),
+            payload=dict(request.data),
+            handler=book,
+        )
         return Response(result.body, status=result.status)
 
 
@@ -138,27 +154,35 @@ class AppointmentDetailView(APIView):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         return Response(AppointmentSerializer(appointment).data)
 
-    @extend_schema(summary="Reschedule to another free slot (patient)", request=AppointmentRescheduleSerializer,
-                   responses=AppointmentSerializer)
+    @extend_schema(
+        summary="Reschedule to another free slot (patient)",
+        request=AppointmentRescheduleSerializer,
+        responses=AppointmentSerializer,
+    )
     def patch(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         serializer = AppointmentRescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.appointment_reschedule(appointment=appointment, by=request.user,
-                                        start=serializer.validated_data["start"])
+        services.appointment_reschedule(
+            appointment=appointment, by=request.user, start=serializer.validated_data["start"]
+        )
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         return Response(AppointmentSerializer(appointment).data)
 
 
 class AppointmentCancelView(APIView):
-    @extend_schema(summary="Cancel an appointment (either participant)", request=AppointmentCancelSerializer,
-                   responses=AppointmentSerializer)
+    @extend_schema(
+        summary="Cancel an appointment (either participant)",
+        request=AppointmentCancelSerializer,
+        responses=AppointmentSerializer,
+    )
     def post(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         serializer = AppointmentCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.appointment_cancel(appointment=appointment, by=request.user,
-                                    reason=serializer.validated_data["reason"])
+        services.appointment_cancel(
+            appointment=appointment, by=request.user, reason=serializer.validated_data["reason"]
+        )
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         return Response(AppointmentSerializer(appointment).data)
 
@@ -173,8 +197,9 @@ class AppointmentCompleteView(APIView):
 
 
 class AppointmentNoShowView(APIView):
-    @extend_schema(summary="Mark the patient absent (doctor, after the start)", request=None,
-                   responses=AppointmentSerializer)
+    @extend_schema(
+        summary="Mark the patient absent (doctor, after the start)", request=None, responses=AppointmentSerializer
+    )
     def post(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         services.appointment_mark_no_show(appointment=appointment, by=request.user)
@@ -186,8 +211,9 @@ class AppointmentIcsView(APIView):
     @extend_schema(summary="The appointment as an ICS event", responses=ICS_RESPONSE)
     def get(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
-        response = HttpResponse(appointment_ics(appointment=appointment, reader=request.user),
-                                content_type="text/calendar; charset=utf-8")
+        response = HttpResponse(
+            appointment_ics(appointment=appointment, reader=request.user), content_type="text/calendar; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
         return response
 
@@ -204,13 +230,18 @@ class CalendarAppointmentsView(APIView):
             raise serializers.ValidationError({"from": ["Both `from` and `to` are required."]})
         zone = selectors.calendar_zone(user=request.user, tz=request.query_params.get("tz"))
         date_from, date_to = selectors.calendar_window(date_from=date_from, date_to=date_to)
-        days = selectors.appointment_calendar_for_user(user=request.user, date_from=date_from, date_to=date_to,
-                                                       zone=zone)
-        return Response({
-            "timezone": zone.key,
-            "days": [{"date": day.isoformat(), "appointments": AppointmentSerializer(items, many=True).data}
-                     for day, items in days],
-        })
+        days = selectors.appointment_calendar_for_user(
+            user=request.user, date_from=date_from, date_to=date_to, zone=zone
+        )
+        return Response(
+            {
+                "timezone": zone.key,
+                "days": [
+                    {"date": day.isoformat(), "appointments": AppointmentSerializer(items, many=True).data}
+                    for day, items in days
+                ],
+            }
+        )
 
 
 def _feed_url(request, feed) -> dict:
@@ -224,8 +255,9 @@ class CalendarFeedUrlView(APIView):
 
 
 class CalendarFeedRotateView(APIView):
-    @extend_schema(summary="Revoke my ICS subscription URL and get a new one", request=None,
-                   responses=FeedUrlSerializer)
+    @extend_schema(
+        summary="Revoke my ICS subscription URL and get a new one", request=None, responses=FeedUrlSerializer
+    )
     def post(self, request):
         return Response(_feed_url(request, services.calendar_feed_rotate(user=request.user)))
 
@@ -236,11 +268,9 @@ class CalendarFeedView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(summary="ICS subscription feed (no auth header; the token is the secret)",
-                   responses=ICS_RESPONSE)
+    @extend_schema(summary="ICS subscription feed (no auth header; the token is the secret)", responses=ICS_RESPONSE)
     def get(self, request, token):
         user, appointments = selectors.calendar_feed_appointments(token=token)
-        return HttpResponse(calendar_feed_ics(appointments=appointments, reader=user),
-                            content_type="text/calendar; charset=utf-8")
-
-
+        return HttpResponse(
+            calendar_feed_ics(appointments=appointments, reader=user), content_type="text/calendar; charset=utf-8"
+        )

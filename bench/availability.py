@@ -62,23 +62,45 @@ def seed_schedules() -> None:
     from doctors.models import DoctorProfile
 
     rng = random.Random(7)
-    doctors = list(DoctorProfile.objects.filter(user__email__regex=BENCH_DOCTOR_EMAIL, availability_rules__isnull=True)
-                   .select_related("user").order_by("user__email"))
+    doctors = list(
+        DoctorProfile.objects.filter(user__email__regex=BENCH_DOCTOR_EMAIL, availability_rules__isnull=True)
+        .select_related("user")
+        .order_by("user__email")
+    )
     today = timezone.now().date()
     rules, appointments, time_off = [], [], []
-    patients = User.objects.bulk_create([
-        User(email=doctor.user.email.replace("bench-doctor-", "bench-patient-"), role=Role.PATIENT,
-             first_name="Bench", last_name="Patient", password="!")
-        for doctor in doctors
-    ], batch_size=500)
+    patients = User.objects.bulk_create(
+        [
+            User(
+                email=doctor.user.email.replace("bench-doctor-", "bench-patient-"),
+                role=Role.PATIENT,
+                first_name="Bench",
+                last_name="Patient",
+                password="!",
+            )
+            for doctor in doctors
+        ],
+        batch_size=500,
+    )
     for doctor, patient in zip(doctors, patients, strict=True):
         schedule = rng.choice(SCHEDULES)
-        rules += [AvailabilityRule(doctor=doctor, weekday=weekday, start_time=begin, end_time=end)
-                  for weekday in schedule[0] for begin, end in schedule[1]]
+        rules += [
+            AvailabilityRule(doctor=doctor, weekday=weekday, start_time=begin, end_time=end)
+            for weekday in schedule[0]
+            for begin, end in schedule[1]
+        ]
         slot = timedelta(minutes=doctor.slot_minutes)
         for start in _appointment_starts(rng, schedule, ZoneInfo(doctor.timezone), slot, today):
-            appointments.append(Appointment(doctor=doctor, patient=patient, start=start, end=start + slot,
-                                            status=AppointmentStatus.CONFIRMED, payment_method="clinic"))
+            appointments.append(
+                Appointment(
+                    doctor=doctor,
+                    patient=patient,
+                    start=start,
+                    end=start + slot,
+                    status=AppointmentStatus.CONFIRMED,
+                    payment_method="clinic",
+                )
+            )
         if rng.random() < 0.1:
             off = datetime.combine(today + timedelta(days=rng.randrange(1, 28)), dtime.min, tzinfo=UTC)
             time_off.append(TimeOff(doctor=doctor, start=off, end=off + timedelta(days=3), reason="Congress"))
@@ -88,20 +110,29 @@ def seed_schedules() -> None:
         TimeOff.objects.bulk_create(time_off, batch_size=1000)
         for doctor in doctors:
             schedule_version_bump(doctor_id=doctor.pk)
-    print(f"gave {len(doctors)} bench doctors a schedule: {len(rules)} rules, {len(appointments)} appointments, "
-          f"{len(time_off)} time off")
+    print(
+        f"gave {len(doctors)} bench doctors a schedule: {len(rules)} rules, {len(appointments)} appointments, "
+        f"{len(time_off)} time off"
+    )
 
 
 def bench_doctor_ids() -> list[str]:
     from doctors.models import DoctorProfile, VerificationStatus
 
-    return [str(pk) for pk in DoctorProfile.objects.filter(
-        user__email__regex=BENCH_DOCTOR_EMAIL, verification_status=VerificationStatus.VERIFIED,
-    ).order_by("user__email").values_list("pk", flat=True)]
+    return [
+        str(pk)
+        for pk in DoctorProfile.objects.filter(
+            user__email__regex=BENCH_DOCTOR_EMAIL,
+            verification_status=VerificationStatus.VERIFIED,
+        )
+        .order_by("user__email")
+        .values_list("pk", flat=True)
+    ]
 
 
-def load(url: str, doctor_ids: list[str], hot: int, hot_share: float, concurrency: int, total: int,
-         duration: float) -> None:
+def load(
+    url: str, doctor_ids: list[str], hot: int, hot_share: float, concurrency: int, total: int, duration: float
+) -> None:
     today = datetime.now(UTC).date()
     query = f"from={today.isoformat()}&to={(today + timedelta(days=30)).isoformat()}"
     hot_ids = doctor_ids[:hot]
@@ -120,8 +151,7 @@ def load(url: str, doctor_ids: list[str], hot: int, hot_share: float, concurrenc
         return f"/api/v1/doctors/{doctor_id}/availability?{query}", {"Accept-Language": rng.choice(["en", "fr"])}
 
     latencies, statuses, elapsed = hammer(url, concurrency, total, duration, next_request)
-    report(f"hot={hot} hot_share={hot_share:.0%} doctors={len(doctor_ids)}", latencies, statuses, concurrency,
-           elapsed)
+    report(f"hot={hot} hot_share={hot_share:.0%} doctors={len(doctor_ids)}", latencies, statuses, concurrency, elapsed)
     print(f"hit ratio ~{1 - misses / max(len(latencies), 1):.1%} ({misses} first requests of a doctor in a minute)")
 
 

@@ -35,8 +35,10 @@ def percentile(values: list[float], pct: float) -> float:
 
 def summary(label: str, latencies: list[float]) -> str:
     ms = [v * 1000 for v in latencies]
-    return (f"{label}: n={len(ms)} p50={percentile(ms, 50):.2f} ms p95={percentile(ms, 95):.2f} ms "
-            f"p99={percentile(ms, 99):.2f} ms max={max(ms):.2f} ms")
+    return (
+        f"{label}: n={len(ms)} p50={percentile(ms, 50):.2f} ms p95={percentile(ms, 95):.2f} ms "
+        f"p99={percentile(ms, 99):.2f} ms max={max(ms):.2f} ms"
+    )
 
 
 def prepare(clients: int):
@@ -53,18 +55,31 @@ def prepare(clients: int):
     from doctors.models import DoctorProfile, VerificationStatus
 
     run = uuid.uuid4().hex[:8]
-    doctor_user = User.objects.create_user(email=f"bench-doctor-{run}@bench.tabib.local", role=Role.DOCTOR,
-                                           first_name="Bench", last_name=run)
-    doctor = DoctorProfile.objects.create(user=doctor_user, timezone="Europe/Paris", slot_minutes=30,
-                                          verification_status=VerificationStatus.VERIFIED,
-                                          accepts_payment_methods=["card", "clinic"])
-    availability_rules_replace(doctor=doctor, rules=[
-        {"weekday": d, "start_time": dtime(7, 0), "end_time": dtime(21, 0)} for d in range(7)
-    ])
-    patients = User.objects.bulk_create([
-        User(email=f"bench-patient-{run}-{i}@bench.tabib.local", role=Role.PATIENT, first_name="P", last_name=str(i),
-             password="!") for i in range(clients)
-    ])
+    doctor_user = User.objects.create_user(
+        email=f"bench-doctor-{run}@bench.tabib.local", role=Role.DOCTOR, first_name="Bench", last_name=run
+    )
+    doctor = DoctorProfile.objects.create(
+        user=doctor_user,
+        timezone="Europe/Paris",
+        slot_minutes=30,
+        verification_status=VerificationStatus.VERIFIED,
+        accepts_payment_methods=["card", "clinic"],
+    )
+    availability_rules_replace(
+        doctor=doctor, rules=[{"weekday": d, "start_time": dtime(7, 0), "end_time": dtime(21, 0)} for d in range(7)]
+    )
+    patients = User.objects.bulk_create(
+        [
+            User(
+                email=f"bench-patient-{run}-{i}@bench.tabib.local",
+                role=Role.PATIENT,
+                first_name="P",
+                last_name=str(i),
+                password="!",
+            )
+            for i in range(clients)
+        ]
+    )
     tokens = [str(AccessToken.for_user(p)) for p in patients]
     return doctor, tokens
 
@@ -74,8 +89,9 @@ def free_starts(doctor, count: int) -> list[str]:
 
     today = local_today(doctor=doctor)
     found = []
-    for _day, slots in free_slots(doctor=doctor, date_from=today + timedelta(days=1),
-                                  date_to=today + timedelta(days=30)):
+    for _day, slots in free_slots(
+        doctor=doctor, date_from=today + timedelta(days=1), date_to=today + timedelta(days=30)
+    ):
         for start, _end in slots:
             found.append(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
             if len(found) == count:
@@ -100,8 +116,9 @@ def engine_timing(doctor, repeat: int = 50) -> list[float]:
     return timings
 
 
-async def bench_availability(base_url: str, doctor_id: str, date_from: str, date_to: str, requests: int,
-                             concurrency: int) -> tuple[list[float], float, dict]:
+async def bench_availability(
+    base_url: str, doctor_id: str, date_from: str, date_to: str, requests: int, concurrency: int
+) -> tuple[list[float], float, dict]:
     url = f"{base_url}/api/v1/doctors/{doctor_id}/availability?from={date_from}&to={date_to}"
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -140,8 +157,9 @@ async def race(base_url: str, doctor_id: str, start: str, tokens: list[str]) -> 
             await go.wait()
             began = time.perf_counter()
             try:
-                response = await client.post("/api/v1/appointments", json={
-                    "doctor_id": doctor_id, "start": start, "payment_method": "clinic"})
+                response = await client.post(
+                    "/api/v1/appointments", json={"doctor_id": doctor_id, "start": start, "payment_method": "clinic"}
+                )
                 key = {201: "success", 409: "409"}.get(response.status_code, f"other {response.status_code}")
                 if response.status_code == 409:
                     key = f"409 {response.json()['errors'][0]['code']}"
@@ -176,11 +194,20 @@ def main() -> int:
 
     if not args.skip_availability:
         print(summary("(a) engine in-process, uncached, 31 days", engine_timing(doctor)))
-        latencies, rate, statuses = asyncio.run(bench_availability(
-            args.base_url, str(doctor.pk), today.isoformat(), (today + timedelta(days=30)).isoformat(),
-            args.requests, args.concurrency))
-        print(summary(f"(a) GET availability 31 days, {args.concurrency} connections", latencies)
-              + f" throughput={rate:.0f} req/s statuses={statuses}")
+        latencies, rate, statuses = asyncio.run(
+            bench_availability(
+                args.base_url,
+                str(doctor.pk),
+                today.isoformat(),
+                (today + timedelta(days=30)).isoformat(),
+                args.requests,
+                args.concurrency,
+            )
+        )
+        print(
+            summary(f"(a) GET availability 31 days, {args.concurrency} connections", latencies)
+            + f" throughput={rate:.0f} req/s statuses={statuses}"
+        )
 
     starts = free_starts(doctor, args.rounds)
     exit_code = 0
@@ -190,8 +217,10 @@ def main() -> int:
         successes = outcomes.get("success", 0)
         conflicts = sum(v for k, v in outcomes.items() if k.startswith("409"))
         others = {k: v for k, v in outcomes.items() if k != "success" and not k.startswith("409")}
-        print(f"(b) race {round_number}: K={len(tokens)} slot={start} successes={successes} 409s={conflicts} "
-              f"other={others or 0} breakdown={outcomes}")
+        print(
+            f"(b) race {round_number}: K={len(tokens)} slot={start} successes={successes} 409s={conflicts} "
+            f"other={others or 0} breakdown={outcomes}"
+        )
         print("    " + summary("booking latency", result["latencies"]))
         if successes != 1:
             exit_code = 1

@@ -42,18 +42,34 @@ EMAIL_DOMAIN = "bench.tabib.local"
 
 def create_pairs(pairs: int, run: str) -> list[tuple[str, str, str]]:
     """(thread_id, patient_token, doctor_token) per pair, all created in bulk."""
-    patients = User.objects.bulk_create([
-        User(email=f"p{i}-{run}@{EMAIL_DOMAIN}", role=Role.PATIENT, first_name="Bench", last_name=f"P{i}",
-             password="!") for i in range(pairs)
-    ])
-    doctors = User.objects.bulk_create([
-        User(email=f"d{i}-{run}@{EMAIL_DOMAIN}", role=Role.DOCTOR, first_name="Bench", last_name=f"D{i}",
-             password="!") for i in range(pairs)
-    ])
+    patients = User.objects.bulk_create(
+        [
+            User(
+                email=f"p{i}-{run}@{EMAIL_DOMAIN}",
+                role=Role.PATIENT,
+                first_name="Bench",
+                last_name=f"P{i}",
+                password="!",
+            )
+            for i in range(pairs)
+        ]
+    )
+    doctors = User.objects.bulk_create(
+        [
+            User(
+                email=f"d{i}-{run}@{EMAIL_DOMAIN}",
+                role=Role.DOCTOR,
+                first_name="Bench",
+                last_name=f"D{i}",
+                password="!",
+            )
+            for i in range(pairs)
+        ]
+    )
     profiles = DoctorProfile.objects.bulk_create([DoctorProfile(user=doctor) for doctor in doctors])
-    threads = Thread.objects.bulk_create([
-        Thread(patient=patient, doctor=profile) for patient, profile in zip(patients, profiles, strict=True)
-    ])
+    threads = Thread.objects.bulk_create(
+        [Thread(patient=patient, doctor=profile) for patient, profile in zip(patients, profiles, strict=True)]
+    )
     return [
         (str(thread.pk), str(AccessToken.for_user(patient)), str(AccessToken.for_user(doctor)))
         for thread, patient, doctor in zip(threads, patients, doctors, strict=True)
@@ -77,8 +93,9 @@ class Client:
         self.socket: aiohttp.ClientWebSocketResponse | None = None
 
     async def connect(self, session: aiohttp.ClientSession) -> None:
-        self.socket = await session.ws_connect(self.url, headers={"Origin": "http://127.0.0.1"},
-                                               heartbeat=None, max_msg_size=0)
+        self.socket = await session.ws_connect(
+            self.url, headers={"Origin": "http://127.0.0.1"}, heartbeat=None, max_msg_size=0
+        )
 
     async def listen(self) -> None:
         async for frame in self.socket:
@@ -105,8 +122,9 @@ class Client:
             client_id = f"{self.name}-{index}"
             self.stats.sent_at[client_id] = time.perf_counter()
             self.stats.first_send = self.stats.first_send or time.perf_counter()
-            await self.socket.send_str(json.dumps({"type": "message", "body": f"bench {index}",
-                                                   "client_id": client_id}))
+            await self.socket.send_str(
+                json.dumps({"type": "message", "body": f"bench {index}", "client_id": client_id})
+            )
             await asyncio.sleep(interval)
 
 
@@ -161,12 +179,15 @@ def report(stats: Stats, args, sockets: int) -> None:
 
     def line(name: str, values: list[float]) -> str:
         ms = [v * 1000 for v in values]
-        return (f"{name:<9} p50 {percentile(ms, 50):7.1f} ms  p95 {percentile(ms, 95):7.1f} ms  "
-                f"p99 {percentile(ms, 99):7.1f} ms  max {max(ms, default=float('nan')):7.1f} ms  "
-                f"mean {statistics.fmean(ms) if ms else float('nan'):7.1f} ms")
+        return (
+            f"{name:<9} p50 {percentile(ms, 50):7.1f} ms  p95 {percentile(ms, 95):7.1f} ms  "
+            f"p99 {percentile(ms, 99):7.1f} ms  max {max(ms, default=float('nan')):7.1f} ms  "
+            f"mean {statistics.fmean(ms) if ms else float('nan'):7.1f} ms"
+        )
 
-    print(f"sockets {sockets}, target rate {args.rate}/s, {args.messages} messages per client, "
-          f"processes {len(args.url)}")
+    print(
+        f"sockets {sockets}, target rate {args.rate}/s, {args.messages} messages per client, processes {len(args.url)}"
+    )
     print(f"delivered {len(stats.delivery)}/{expected}, acked {len(stats.ack)}, errors {stats.errors}")
     print(line("delivery", stats.delivery))
     print(line("ack", stats.ack))

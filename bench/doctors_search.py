@@ -24,14 +24,76 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-CITIES = [("Paris", "FR"), ("Lyon", "FR"), ("Marseille", "FR"), ("Lille", "FR"), ("Nantes", "FR"),
-          ("Genève", "CH"), ("Bruxelles", "BE"), ("Casablanca", "MA"), ("Montréal", "CA"), ("London", "GB")]
-FIRST = ["Hélène", "François", "Zoé", "Amélie", "Jérôme", "Léa", "Noël", "Chloé", "Émile", "Inès", "James", "Sarah",
-         "Youssef", "Fatima", "Björn", "Olivia", "Thomas", "Camille", "Raphaël", "Nadia"]
-LAST = ["Dubois", "Lefèvre", "Moreau", "Girard", "Bénard", "Roux", "Fontaine", "Chevalier", "Müller", "Smith",
-        "El Amrani", "Durand", "Gauthier", "Perrin", "Mercier", "Lemaître", "Faure", "Brunet", "Ngô", "Caron"]
-SPECIALTIES = ["general-practice", "cardiology", "dermatology", "pediatrics", "gynecology", "ophthalmology",
-               "dentistry", "psychiatry", "ent", "orthopedics", "neurology", "endocrinology"]
+CITIES = [
+    ("Paris", "FR"),
+    ("Lyon", "FR"),
+    ("Marseille", "FR"),
+    ("Lille", "FR"),
+    ("Nantes", "FR"),
+    ("Genève", "CH"),
+    ("Bruxelles", "BE"),
+    ("Casablanca", "MA"),
+    ("Montréal", "CA"),
+    ("London", "GB"),
+]
+FIRST = [
+    "Hélène",
+    "François",
+    "Zoé",
+    "Amélie",
+    "Jérôme",
+    "Léa",
+    "Noël",
+    "Chloé",
+    "Émile",
+    "Inès",
+    "James",
+    "Sarah",
+    "Youssef",
+    "Fatima",
+    "Björn",
+    "Olivia",
+    "Thomas",
+    "Camille",
+    "Raphaël",
+    "Nadia",
+]
+LAST = [
+    "Dubois",
+    "Lefèvre",
+    "Moreau",
+    "Girard",
+    "Bénard",
+    "Roux",
+    "Fontaine",
+    "Chevalier",
+    "Müller",
+    "Smith",
+    "El Amrani",
+    "Durand",
+    "Gauthier",
+    "Perrin",
+    "Mercier",
+    "Lemaître",
+    "Faure",
+    "Brunet",
+    "Ngô",
+    "Caron",
+]
+SPECIALTIES = [
+    "general-practice",
+    "cardiology",
+    "dermatology",
+    "pediatrics",
+    "gynecology",
+    "ophthalmology",
+    "dentistry",
+    "psychiatry",
+    "ent",
+    "orthopedics",
+    "neurology",
+    "endocrinology",
+]
 LANGUAGES = [["fr"], ["fr", "en"], ["fr", "ar"], ["en", "fr", "es"], ["fr", "de"], ["en"]]
 
 
@@ -72,14 +134,21 @@ def seed(count: int) -> None:
         if email in existing:
             continue
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        user = User(email=email, first_name=first, last_name=last, role=Role.DOCTOR, password=password,
-                    email_verified=True)
+        user = User(
+            email=email, first_name=first, last_name=last, role=Role.DOCTOR, password=password, email_verified=True
+        )
         city, country = rng.choice(CITIES)
         profile = DoctorProfile(
-            user=user, city=city, country=country, clinic_name=f"Cabinet {last}",
-            fee_amount=rng.randrange(20, 150) * 100, fee_currency="EUR", languages=rng.choice(LANGUAGES),
+            user=user,
+            city=city,
+            country=country,
+            clinic_name=f"Cabinet {last}",
+            fee_amount=rng.randrange(20, 150) * 100,
+            fee_currency="EUR",
+            languages=rng.choice(LANGUAGES),
             years_experience=rng.randrange(1, 40),
-            avg_rating=round(rng.uniform(2.5, 5.0), 2), rating_count=rng.randrange(0, 300),
+            avg_rating=round(rng.uniform(2.5, 5.0), 2),
+            rating_count=rng.randrange(0, 300),
             verification_status="verified" if rng.random() > 0.05 else "pending",
             search_name=search_name_normalise(f"{first} {last}"),
             next_available_at=now + timedelta(minutes=rng.randrange(60, 60 * 24 * 20)) if rng.random() > 0.1 else None,
@@ -91,8 +160,9 @@ def seed(count: int) -> None:
     with transaction.atomic():
         User.objects.bulk_create(users, batch_size=500)
         DoctorProfile.objects.bulk_create(profiles, batch_size=500)
-        through.objects.bulk_create([through(doctorprofile_id=p.pk, specialty_id=s.pk) for p, s in links],
-                                    batch_size=1000)
+        through.objects.bulk_create(
+            [through(doctorprofile_id=p.pk, specialty_id=s.pk) for p, s in links], batch_size=1000
+        )
         directory_changed()
     print(f"seeded {len(profiles)} new bench doctors ({len(existing)} already there)")
 
@@ -122,8 +192,13 @@ def check_loopback(url: str) -> tuple[str, int]:
     return host, parts.port or 80
 
 
-def hammer(url: str, concurrency: int, total: int, duration: float,
-           next_request: Callable[[random.Random], tuple[str, dict[str, str]]]) -> tuple[list[float], dict, float]:
+def hammer(
+    url: str,
+    concurrency: int,
+    total: int,
+    duration: float,
+    next_request: Callable[[random.Random], tuple[str, dict[str, str]]],
+) -> tuple[list[float], dict, float]:
     """`concurrency` threads on keep-alive connections send `next_request(rng)` -> (path, headers)
     until `total` requests or `duration` seconds; returns latencies, statuses and elapsed seconds."""
     host, port = check_loopback(url)
@@ -174,8 +249,10 @@ def report(mode: str, latencies: list[float], statuses: dict, concurrency: int, 
         raise SystemExit("no request completed")
     cuts = statistics.quantiles(latencies, n=100)
     print(f"{mode} requests={len(latencies)} concurrency={concurrency} elapsed={elapsed:.2f}s statuses={statuses}")
-    print(f"p50={cuts[49] * 1000:.2f}ms p95={cuts[94] * 1000:.2f}ms p99={cuts[98] * 1000:.2f}ms "
-          f"rps={len(latencies) / elapsed:.0f}")
+    print(
+        f"p50={cuts[49] * 1000:.2f}ms p95={cuts[94] * 1000:.2f}ms p99={cuts[98] * 1000:.2f}ms "
+        f"rps={len(latencies) / elapsed:.0f}"
+    )
 
 
 def load(url: str, concurrency: int, total: int, duration: float, page_size: int, cold: bool) -> None:

@@ -42,37 +42,56 @@ THREADS = 40
 
 
 def _patients(count: int) -> list[User]:
-    users = [User(email=f"patient{i:03d}@{DOMAIN}", role=Role.PATIENT, first_name=f"Patient{i:03d}",
-                  last_name="Bench") for i in range(count)]
+    users = [
+        User(email=f"patient{i:03d}@{DOMAIN}", role=Role.PATIENT, first_name=f"Patient{i:03d}", last_name="Bench")
+        for i in range(count)
+    ]
     User.objects.bulk_create(users, ignore_conflicts=True)
     return list(User.objects.filter(email__endswith=f"@{DOMAIN}", role=Role.PATIENT).order_by("email"))
 
 
 def _appointments(doctor: DoctorProfile, patients: list[User]) -> list[Appointment]:
     zone, today = doctor_zone(doctor), local_today(doctor=doctor)
-    board = [datetime.combine(today + timedelta(days=i % 8), datetime.min.time(), tzinfo=zone)
-             + timedelta(hours=8, minutes=30 * (i // 8)) for i in range(BOARD_APPOINTMENTS)]
-    history = [datetime.combine(today - timedelta(days=d), datetime.min.time(), tzinfo=zone) + timedelta(hours=10)
-               for d in range(1, HISTORY_WEEKS * 7) if d % 7 < 5]
+    board = [
+        datetime.combine(today + timedelta(days=i % 8), datetime.min.time(), tzinfo=zone)
+        + timedelta(hours=8, minutes=30 * (i // 8))
+        for i in range(BOARD_APPOINTMENTS)
+    ]
+    history = [
+        datetime.combine(today - timedelta(days=d), datetime.min.time(), tzinfo=zone) + timedelta(hours=10)
+        for d in range(1, HISTORY_WEEKS * 7)
+        if d % 7 < 5
+    ]
     rows = []
     for index, start in enumerate(board + history):
-        status = AppointmentStatus.CONFIRMED if start > timezone.now() else (
-            AppointmentStatus.NO_SHOW if index % 11 == 0 else AppointmentStatus.COMPLETED)
-        rows.append(Appointment(doctor=doctor, patient=patients[index % len(patients)], start=start,
-                                end=start + timedelta(minutes=30), status=status, payment_method="clinic",
-                                reason="Follow-up"))
+        status = (
+            AppointmentStatus.CONFIRMED
+            if start > timezone.now()
+            else (AppointmentStatus.NO_SHOW if index % 11 == 0 else AppointmentStatus.COMPLETED)
+        )
+        rows.append(
+            Appointment(
+                doctor=doctor,
+                patient=patients[index % len(patients)],
+                start=start,
+                end=start + timedelta(minutes=30),
+                status=status,
+                payment_method="clinic",
+                reason="Follow-up",
+            )
+        )
     return rows
 
 
 def ensure_data() -> User:
     doctor_user, created = User.objects.get_or_create(
-        email=f"doctor@{DOMAIN}", defaults={"role": Role.DOCTOR, "first_name": "Bench", "last_name": "Doctor"})
+        email=f"doctor@{DOMAIN}", defaults={"role": Role.DOCTOR, "first_name": "Bench", "last_name": "Doctor"}
+    )
     if not created:
         return doctor_user
     print("creating bench data...", flush=True)
     with transaction.atomic():
-        doctor = DoctorProfile.objects.create(user=doctor_user, timezone="Europe/Paris",
-                                              verification_status="verified")
+        doctor = DoctorProfile.objects.create(user=doctor_user, timezone="Europe/Paris", verification_status="verified")
         patients = _patients(THREADS)
         Appointment.objects.bulk_create(_appointments(doctor, patients))
         for patient in patients:

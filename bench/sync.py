@@ -51,29 +51,47 @@ def ensure_data() -> User:
         return patient
     print("creating bench data...", flush=True)
     with transaction.atomic():
-        doctor_user, _ = User.objects.get_or_create(email="doctor@bench.tabib.local",
-                                                    defaults={"role": Role.DOCTOR})
+        doctor_user, _ = User.objects.get_or_create(email="doctor@bench.tabib.local", defaults={"role": Role.DOCTOR})
         doctor, _ = DoctorProfile.objects.get_or_create(user=doctor_user, defaults={"timezone": "Europe/Paris"})
         other, _ = User.objects.get_or_create(email="other@bench.tabib.local", defaults={"role": Role.PATIENT})
         start = timezone.now().replace(microsecond=0) - timedelta(days=500)
-        appointments = Appointment.objects.bulk_create([
-            Appointment(doctor=doctor, patient=patient, start=start + timedelta(hours=12 * i),
-                        end=start + timedelta(hours=12 * i, minutes=30), status=AppointmentStatus.COMPLETED,
-                        payment_method="clinic")
-            for i in range(APPOINTMENTS)
-        ])
-        notifications = Notification.objects.bulk_create([
-            Notification(user=patient, type="chat", template_key="chat_message", title=f"Message {i}",
-                         body="Bonjour docteur, je voulais savoir si le rendez-vous tient toujours.")
-            for i in range(MESSAGES)
-        ], batch_size=2000)
+        appointments = Appointment.objects.bulk_create(
+            [
+                Appointment(
+                    doctor=doctor,
+                    patient=patient,
+                    start=start + timedelta(hours=12 * i),
+                    end=start + timedelta(hours=12 * i, minutes=30),
+                    status=AppointmentStatus.COMPLETED,
+                    payment_method="clinic",
+                )
+                for i in range(APPOINTMENTS)
+            ]
+        )
+        notifications = Notification.objects.bulk_create(
+            [
+                Notification(
+                    user=patient,
+                    type="chat",
+                    template_key="chat_message",
+                    title=f"Message {i}",
+                    body="Bonjour docteur, je voulais savoir si le rendez-vous tient toujours.",
+                )
+                for i in range(MESSAGES)
+            ],
+            batch_size=2000,
+        )
         # What the services' sync_record calls write (bulk_create skips the receivers).
-        rows = [SyncChange(user=patient, resource="appointments", object_id=str(a.pk), op="upsert")
-                for a in appointments]
-        rows += [SyncChange(user=patient, resource="notifications", object_id=str(n.pk), op="upsert")
-                 for n in notifications]
-        rows += [SyncChange(user=other, resource="notifications", object_id=f"x{i}", op="upsert")
-                 for i in range(OTHER_LOG_ROWS)]
+        rows = [
+            SyncChange(user=patient, resource="appointments", object_id=str(a.pk), op="upsert") for a in appointments
+        ]
+        rows += [
+            SyncChange(user=patient, resource="notifications", object_id=str(n.pk), op="upsert") for n in notifications
+        ]
+        rows += [
+            SyncChange(user=other, resource="notifications", object_id=f"x{i}", op="upsert")
+            for i in range(OTHER_LOG_ROWS)
+        ]
         SyncChange.objects.bulk_create(rows, batch_size=5000)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -89,8 +107,10 @@ def timed(fn) -> float:
 
 def report(label: str, samples: list[float]) -> None:
     quantiles = statistics.quantiles(samples, n=100, method="inclusive")
-    print(f"{label:<44} n={len(samples):<4} p50={quantiles[49]:8.1f}  p95={quantiles[94]:8.1f}  "
-          f"p99={quantiles[98]:8.1f} ms")
+    print(
+        f"{label:<44} n={len(samples):<4} p50={quantiles[49]:8.1f}  p95={quantiles[94]:8.1f}  "
+        f"p99={quantiles[98]:8.1f} ms"
+    )
 
 
 def main() -> None:
@@ -114,8 +134,10 @@ def main() -> None:
         assert count >= APPOINTMENTS + MESSAGES, count
         return page["cursor"]
 
-    print(f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']}); "
-          f"{APPOINTMENTS} appointments, {MESSAGES} messages (as notifications), page limit {PAGE}")
+    print(
+        f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']}); "
+        f"{APPOINTMENTS} appointments, {MESSAGES} messages (as notifications), page limit {PAGE}"
+    )
     cursor = full_sync()  # warm up
     report("full snapshot, all pages (~12 requests)", [timed(full_sync) for _ in range(10)])
     report("full snapshot, first page only", [timed(lambda: get(limit=PAGE)) for _ in range(50)])
@@ -127,8 +149,9 @@ def main() -> None:
             for appointment in Appointment.objects.filter(pk__in=appointment_ids):
                 appointment.save(update_fields=["updated_at"])  # the receiver logs a change
             for i in range(10):
-                Notification.objects.create(user=patient, type="chat", template_key="chat_message",
-                                            title=f"New {round_number}-{i}")
+                Notification.objects.create(
+                    user=patient, type="chat", template_key="chat_message", title=f"New {round_number}-{i}"
+                )
         started = time.perf_counter()
         page = get(since=cursor, limit=PAGE)
         incremental.append((time.perf_counter() - started) * 1000)

@@ -113,8 +113,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(events.error_frame("invalid_frame", _("up_to must be a message id.")))
             return
         try:
-            await in_worker(services.message_mark_read)(thread=self.thread, reader=self.user,
-                                                                     up_to=up_to)
+            await in_worker(services.message_mark_read)(thread=self.thread, reader=self.user, up_to=up_to)
         except Exception as error:
             if isinstance(error, ApplicationError):
                 raise

@@ -21,9 +21,7 @@ class Thread(BaseModel):
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_threads")
     doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="chat_threads")
     # Denormalised on every send so the thread list needs no per-thread query.
-    last_message = models.ForeignKey(
-        "chat.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    last_message = models.ForeignKey("chat.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True, db_index=True)
 
     class Meta:
@@ -59,7 +57,8 @@ class Message(BaseModel):
         verbose_name_plural = _("chat messages")
         constraints = [
             models.UniqueConstraint(
-                fields=["sender", "client_id"], condition=models.Q(client_id__isnull=False),
+                fields=["sender", "client_id"],
+                condition=models.Q(client_id__isnull=False),
                 name="chat_message_client_id_unique_per_sender",
             ),
         ]

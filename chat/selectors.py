@@ -33,12 +33,14 @@ def _threads_for(user) -> QuerySet[Thread]:
 
 def thread_list_for_user(*, user, archived: bool = False) -> QuerySet[Thread]:
     """The user's threads, most recent activity first, each with `unread_count` and `last_message`."""
-    archived_since_last_activity = Exists(ThreadState.objects.filter(
-        thread=OuterRef("pk"), user=user, archived_at__isnull=False, archived_at__gte=OuterRef("updated_at")
-    ))
+    archived_since_last_activity = Exists(
+        ThreadState.objects.filter(
+            thread=OuterRef("pk"), user=user, archived_at__isnull=False, archived_at__gte=OuterRef("updated_at")
+        )
+    )
     threads = _threads_for(user)
-    threads = threads.filter(archived_since_last_activity) if archived else threads.exclude(
-        archived_since_last_activity
+    threads = (
+        threads.filter(archived_since_last_activity) if archived else threads.exclude(archived_since_last_activity)
     )
     return threads.order_by("-updated_at", "-id")
 
@@ -67,7 +69,8 @@ def message_list_for_thread(*, thread: Thread, q: str | None = None) -> QuerySet
     if q:
         needle = _fold(q.strip())
         matching = [
-            pk for pk, body, name in messages.values_list("pk", "body", "attachment_name")
+            pk
+            for pk, body, name in messages.values_list("pk", "body", "attachment_name")
             if needle in _fold(body or "") or needle in _fold(name or "")
         ]
         messages = messages.filter(pk__in=matching)
@@ -94,7 +97,5 @@ def message_get_with_attachment(*, thread: Thread, message_id: Any) -> Message:
 
 def unread_count_for_user(*, user) -> int:
     return (
-        Message.objects.filter(_participant_filter(user, "thread__"), read_at__isnull=True)
-        .exclude(sender=user)
-        .count()
+        Message.objects.filter(_participant_filter(user, "thread__"), read_at__isnull=True).exclude(sender=user).count()
     )

@@ -59,9 +59,9 @@ def thread_get_or_create(*, user: User, doctor_id: Any = None, patient_id: Any =
         if doctor is None:
             raise NotFoundError(_("Doctor not found."), code=ChatErrorCode.DOCTOR_NOT_FOUND, attr="doctor_id")
         patient = user
-        allowed = Appointment.objects.filter(patient=patient, doctor=doctor).exclude(
-            status__in=CHAT_CLOSED_STATUSES
-        ).exists()
+        allowed = (
+            Appointment.objects.filter(patient=patient, doctor=doctor).exclude(status__in=CHAT_CLOSED_STATUSES).exists()
+        )
         if not allowed and not Thread.objects.filter(patient=patient, doctor=doctor).exists():
             raise PermissionDeniedError(
                 _("You can message a doctor once you have an appointment with them."),
@@ -69,16 +69,19 @@ def thread_get_or_create(*, user: User, doctor_id: Any = None, patient_id: Any =
             )
     elif user.role == Role.DOCTOR and patient_id and hasattr(user, "doctor_profile"):
         doctor = user.doctor_profile
-        patient = User.objects.filter(
-            pk=patient_id, role=Role.PATIENT, is_active=True, appointments__doctor=doctor
-        ).distinct().first()
+        patient = (
+            User.objects.filter(pk=patient_id, role=Role.PATIENT, is_active=True, appointments__doctor=doctor)
+            .distinct()
+            .first()
+        )
         if patient is None:
             raise NotFoundError(_("Patient not found."), code=ChatErrorCode.PATIENT_NOT_FOUND, attr="patient_id")
     else:
         attr = "doctor_id" if user.role == Role.PATIENT else "patient_id"
         raise ApplicationError(
             _("Name the other participant: a patient gives doctor_id, a doctor gives patient_id."),
-            code=ChatErrorCode.THREAD_NOT_ALLOWED, attr=attr,
+            code=ChatErrorCode.THREAD_NOT_ALLOWED,
+            attr=attr,
         )
     # get_or_create re-reads after an IntegrityError, so two racing requests end on the same row.
     with transaction.atomic():
@@ -101,7 +104,8 @@ def _replay(existing: Message, thread: Thread) -> tuple[Message, bool]:
     if existing.thread_id != thread.pk:
         raise ConflictError(
             _("This client_id was already used for another message."),
-            code=ChatErrorCode.CLIENT_ID_REUSED, attr="client_id",
+            code=ChatErrorCode.CLIENT_ID_REUSED,
+            attr="client_id",
         )
     return existing, False
 
@@ -116,21 +120,32 @@ def _notify_if_offline(*, message: Message, thread: Thread, sender: User, recipi
     if presence_is_online(thread_id=thread.pk, user_id=recipient.pk):
         return
     earlier_unread = (
-        Message.objects.filter(thread=thread, read_at__isnull=True).exclude(sender=recipient)
-        .exclude(pk=message.pk).exists()
+        Message.objects.filter(thread=thread, read_at__isnull=True)
+        .exclude(sender=recipient)
+        .exclude(pk=message.pk)
+        .exists()
     )
     if earlier_unread:
         return
     sender_name = str(thread.doctor) if sender.pk == thread.doctor.user_id else sender.full_name
     notification_send(
-        user=recipient, type="chat", template_key="chat_message",
+        user=recipient,
+        type="chat",
+        template_key="chat_message",
         context={"sender_name": sender_name, "has_attachment": bool(message.attachment)},
         data={"thread_id": str(thread.pk), "message_id": str(message.pk)},
     )
 
 
-def message_send(*, thread: Thread, sender: User, body: str = "", client_id: str | None = None,
-                 attachment: UploadedFile | None = None, attachment_content_type: str = "") -> tuple[Message, bool]:
+def message_send(
+    *,
+    thread: Thread,
+    sender: User,
+    body: str = "",
+    client_id: str | None = None,
+    attachment: UploadedFile | None = None,
+    attachment_content_type: str = "",
+) -> tuple[Message, bool]:
     """Store a message, then (after commit) broadcast it to the thread and notify an offline recipient.
 
     Idempotent on (sender, client_id): a retry returns the first message and `created=False`,
@@ -143,21 +158,28 @@ def message_send(*, thread: Thread, sender: User, body: str = "", client_id: str
         if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
             raise ApplicationError(
                 _("client_id must be 1 to %(max)d characters.") % {"max": MAX_CLIENT_ID_LENGTH},
-                code=ChatErrorCode.INVALID_CLIENT_ID, attr="client_id",
+                code=ChatErrorCode.INVALID_CLIENT_ID,
+                attr="client_id",
             )
     if not body and attachment is None:
-        raise ApplicationError(_("A message needs some text or a file."), code=ChatErrorCode.EMPTY_MESSAGE,
-                               attr="body")
+        raise ApplicationError(_("A message needs some text or a file."), code=ChatErrorCode.EMPTY_MESSAGE, attr="body")
     if len(body) > MAX_BODY_LENGTH:
         raise ApplicationError(
             _("A message is at most %(max)d characters.") % {"max": MAX_BODY_LENGTH},
-            code=ChatErrorCode.BODY_TOO_LONG, attr="body",
+            code=ChatErrorCode.BODY_TOO_LONG,
+            attr="body",
         )
     # No look-up first: the unique (sender, client_id) constraint detects a retry, which keeps the
     # common path at INSERT + UPDATE + COMMIT (this is the hot path of the socket).
     try:
-        return _message_store(thread=thread, sender=sender, body=body, client_id=client_id,
-                              attachment=attachment, attachment_content_type=attachment_content_type), True
+        return _message_store(
+            thread=thread,
+            sender=sender,
+            body=body,
+            client_id=client_id,
+            attachment=attachment,
+            attachment_content_type=attachment_content_type,
+        ), True
     except IntegrityError:
         existing = Message.objects.filter(sender=sender, client_id=client_id).first() if client_id else None
         if existing is None:
@@ -166,13 +188,24 @@ def message_send(*, thread: Thread, sender: User, body: str = "", client_id: str
 
 
 @transaction.atomic
-def _message_store(*, thread: Thread, sender: User, body: str, client_id: str | None,
-                   attachment: UploadedFile | None, attachment_content_type: str) -> Message:
+def _message_store(
+    *,
+    thread: Thread,
+    sender: User,
+    body: str,
+    client_id: str | None,
+    attachment: UploadedFile | None,
+    attachment_content_type: str,
+) -> Message:
     fields: dict[str, Any] = {"thread": thread, "sender": sender, "body": body, "client_id": client_id}
     if attachment is not None:
         name = get_valid_filename(os.path.basename(attachment.name or "file"))[-255:] or "file"
-        fields.update(attachment=attachment, attachment_content_type=attachment_content_type,
-                      attachment_size=attachment.size, attachment_name=name)
+        fields.update(
+            attachment=attachment,
+            attachment_content_type=attachment_content_type,
+            attachment_size=attachment.size,
+            attachment_name=name,
+        )
     message = Message.objects.create(**fields)
     # Conditional, so a slower concurrent send never moves last_message backwards.
     Thread.objects.filter(pk=thread.pk).filter(
@@ -190,7 +223,9 @@ def attachment_check(*, file: UploadedFile) -> str:
     if file.size > MAX_ATTACHMENT_BYTES:
         raise ApplicationError(
             _("Files are limited to %(mb)d MB.") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
-            code=ChatErrorCode.FILE_TOO_LARGE, status=413, attr="file",
+            code=ChatErrorCode.FILE_TOO_LARGE,
+            status=413,
+            attr="file",
         )
     file.seek(0)
     head = file.read(8192)
@@ -199,13 +234,16 @@ def attachment_check(*, file: UploadedFile) -> str:
     if kind is None or kind.mime not in ALLOWED_ATTACHMENT_TYPES:
         raise ApplicationError(
             _("Only PNG, JPEG and PDF files can be sent."),
-            code=ChatErrorCode.UNSUPPORTED_MEDIA_TYPE, status=415, attr="file",
+            code=ChatErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            status=415,
+            attr="file",
         )
     return kind.mime
 
 
-def message_send_attachment(*, thread: Thread, sender: User, file: UploadedFile, caption: str = "",
-                            client_id: str | None = None) -> tuple[Message, bool]:
+def message_send_attachment(
+    *, thread: Thread, sender: User, file: UploadedFile, caption: str = "", client_id: str | None = None
+) -> tuple[Message, bool]:
     """A message carrying a PNG, JPEG or PDF (checked by content, at most 10 MB) and an optional caption."""
     _check_participant(thread, sender)
     if client_id:
@@ -213,8 +251,14 @@ def message_send_attachment(*, thread: Thread, sender: User, file: UploadedFile,
         if existing is not None:
             return _replay(existing, thread)
     content_type = attachment_check(file=file)
-    return message_send(thread=thread, sender=sender, body=caption, client_id=client_id, attachment=file,
-                        attachment_content_type=content_type)
+    return message_send(
+        thread=thread,
+        sender=sender,
+        body=caption,
+        client_id=client_id,
+        attachment=file,
+        attachment_content_type=content_type,
+    )
 
 
 @transaction.atomic
@@ -230,14 +274,16 @@ def message_mark_read(*, thread: Thread, reader: User, up_to: Any) -> tuple[int,
     read_at = timezone.now()
     unread_ids = list(
         Message.objects.filter(thread=thread, read_at__isnull=True, created_at__lte=target.created_at)
-        .exclude(sender=reader).values_list("pk", flat=True)
+        .exclude(sender=reader)
+        .values_list("pk", flat=True)
     )
     changed = Message.objects.filter(pk__in=unread_ids).update(read_at=read_at, updated_at=read_at)
     chat_sync_record(thread=thread, message_ids=unread_ids)
     ThreadState.objects.update_or_create(thread=thread, user=reader, defaults={"last_read_at": read_at})
     if changed:
-        broadcast([thread_group(thread.pk)],
-                  read_event(read_frame(reader_id=reader.pk, up_to=target.pk, read_at=read_at)))
+        broadcast(
+            [thread_group(thread.pk)], read_event(read_frame(reader_id=reader.pk, up_to=target.pk, read_at=read_at))
+        )
     return changed, read_at
 
 
@@ -260,8 +306,11 @@ def encrypted_field_rotate(*, model: type[models.Model], field_name: str, batch_
     cipher = field_cipher()
     rewritten = 0
     rows = (
-        model._default_manager.exclude(**{field_name: ""}).exclude(**{f"{field_name}__isnull": True})
-        .annotate(raw=Cast(field_name, TextField())).values_list("pk", "raw").order_by("pk")
+        model._default_manager.exclude(**{field_name: ""})
+        .exclude(**{f"{field_name}__isnull": True})
+        .annotate(raw=Cast(field_name, TextField()))
+        .values_list("pk", "raw")
+        .order_by("pk")
     )
     for pk, raw in rows.iterator(chunk_size=batch_size):
         try:

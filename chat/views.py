@@ -34,15 +34,20 @@ def _created_status(created: bool) -> int:
 
 def attachment_response(message: Message) -> FileResponse:
     """The file of a message the caller may read (the API and the portal check that first)."""
-    response = FileResponse(message.attachment.open("rb"), as_attachment=True,
-                            filename=message.attachment_name, content_type=message.attachment_content_type)
+    response = FileResponse(
+        message.attachment.open("rb"),
+        as_attachment=True,
+        filename=message.attachment_name,
+        content_type=message.attachment_content_type,
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 class ThreadListCreateView(APIView):
     @extend_schema(
-        tags=TAGS, summary="My chat threads, most recent activity first",
+        tags=TAGS,
+        summary="My chat threads, most recent activity first",
         parameters=[OpenApiParameter("archived", OpenApiTypes.BOOL, description="Only archived threads.")],
         responses={200: ThreadOutputSerializer(many=True)},
     )
@@ -54,7 +59,8 @@ class ThreadListCreateView(APIView):
         return paginator.get_paginated_response(ThreadOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=TAGS, summary="Open the thread with a doctor (patient) or a patient (doctor), or get it",
+        tags=TAGS,
+        summary="Open the thread with a doctor (patient) or a patient (doctor), or get it",
         request=ThreadCreateInputSerializer,
         responses={201: ThreadOutputSerializer, 200: ThreadOutputSerializer},
     )
@@ -67,8 +73,9 @@ class ThreadListCreateView(APIView):
 
 
 class ThreadDetailView(APIView):
-    @extend_schema(tags=TAGS, summary="A thread with its latest 20 messages",
-                   responses={200: ThreadDetailOutputSerializer})
+    @extend_schema(
+        tags=TAGS, summary="A thread with its latest 20 messages", responses={200: ThreadDetailOutputSerializer}
+    )
     def get(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         thread.last_messages = selectors.message_latest_for_thread(thread=thread)
@@ -77,7 +84,8 @@ class ThreadDetailView(APIView):
 
 class MessageListCreateView(APIView):
     @extend_schema(
-        tags=TAGS, summary="Messages of a thread, newest first (cursor-paginated), optionally searched",
+        tags=TAGS,
+        summary="Messages of a thread, newest first (cursor-paginated), optionally searched",
         parameters=[
             OpenApiParameter("cursor", OpenApiTypes.STR),
             OpenApiParameter("page_size", OpenApiTypes.INT),
@@ -93,7 +101,8 @@ class MessageListCreateView(APIView):
         return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=TAGS, summary="Send a message (REST fallback of the socket; idempotent on client_id)",
+        tags=TAGS,
+        summary="Send a message (REST fallback of the socket; idempotent on client_id)",
         request=MessageSendInputSerializer,
         responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
     )
@@ -109,7 +118,8 @@ class AttachmentUploadView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        tags=TAGS, summary="Send a PNG, JPEG or PDF (by content, at most 10 MB) with an optional caption",
+        tags=TAGS,
+        summary="Send a PNG, JPEG or PDF (by content, at most 10 MB) with an optional caption",
         request={"multipart/form-data": AttachmentInputSerializer},
         responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
     )
@@ -117,22 +127,28 @@ class AttachmentUploadView(APIView):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         data = AttachmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message, created = services.message_send_attachment(thread=thread, sender=request.user,
-                                                            **data.validated_data)
+        message, created = services.message_send_attachment(thread=thread, sender=request.user, **data.validated_data)
         return Response(MessageOutputSerializer(message).data, status=_created_status(created))
 
 
 class AttachmentDownloadView(APIView):
-    @extend_schema(tags=TAGS, summary="Download a message's attachment (participants only)",
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        tags=TAGS,
+        summary="Download a message's attachment (participants only)",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
     def get(self, request, thread_id, message_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         return attachment_response(selectors.message_get_with_attachment(thread=thread, message_id=message_id))
 
 
 class ThreadReadView(APIView):
-    @extend_schema(tags=TAGS, summary="Mark the other side's messages read up to a message",
-                   request=MarkReadInputSerializer, responses={200: MarkReadOutputSerializer})
+    @extend_schema(
+        tags=TAGS,
+        summary="Mark the other side's messages read up to a message",
+        request=MarkReadInputSerializer,
+        responses={200: MarkReadOutputSerializer},
+    )
     def post(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         data = MarkReadInputSerializer(data=request.data)
@@ -142,8 +158,12 @@ class ThreadReadView(APIView):
 
 
 class ThreadArchiveView(APIView):
-    @extend_schema(tags=TAGS, summary="Archive (or unarchive) a thread in my own list",
-                   request=ArchiveInputSerializer, responses={200: ArchiveOutputSerializer})
+    @extend_schema(
+        tags=TAGS,
+        summary="Archive (or unarchive) a thread in my own list",
+        request=ArchiveInputSerializer,
+        responses={200: ArchiveOutputSerializer},
+    )
     def post(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         data = ArchiveInputSerializer(data=request.data)
@@ -153,7 +173,10 @@ class ThreadArchiveView(APIView):
 
 
 class UnreadCountView(APIView):
-    @extend_schema(tags=TAGS, summary="How many messages I have not read, over all my threads",
-                   responses={200: UnreadCountOutputSerializer})
+    @extend_schema(
+        tags=TAGS,
+        summary="How many messages I have not read, over all my threads",
+        responses={200: UnreadCountOutputSerializer},
+    )
     def get(self, request):
         return Response({"count": selectors.unread_count_for_user(user=request.user)})

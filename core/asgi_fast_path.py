@@ -99,8 +99,14 @@ def _request(scope, headers: dict[bytes, bytes]) -> FastRequest | None:
     except UnicodeDecodeError:
         return None
     language = language_from_accept(headers.get(b"accept-language", b"").decode("latin-1"))
-    return FastRequest(path=scope["path"], query=query, host=host, scheme=scheme, language=language or "en",
-                       language_from_header=language is not None)
+    return FastRequest(
+        path=scope["path"],
+        query=query,
+        host=host,
+        scheme=scheme,
+        language=language or "en",
+        language_from_header=language is not None,
+    )
 
 
 class AsgiFastPath:
@@ -136,13 +142,21 @@ class AsgiFastPath:
         body = await self._cached_body(route, request) if request is not None else None
         if body is None:
             return False
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"content-language", request.language.encode()),
-            (b"x-request-id", request_id_from(headers.get(b"x-request-id", b"").decode("latin-1")).encode()),
-            *([] if request.language_from_header else [(b"vary", b"Cookie")]),
-            *route.headers, *self._security_headers[request.scheme],
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"content-language", request.language.encode()),
+                    (b"x-request-id", request_id_from(headers.get(b"x-request-id", b"").decode("latin-1")).encode()),
+                    *([] if request.language_from_header else [(b"vary", b"Cookie")]),
+                    *route.headers,
+                    *self._security_headers[request.scheme],
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
         return True
 

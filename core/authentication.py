@@ -15,4 +15,3 @@ class JWTAuthentication(SimpleJWTAuthentication):
                 translation.activate(locale)
                 request.LANGUAGE_CODE = locale
         return result
-

@@ -61,9 +61,7 @@ def django_not_found(request, exception=None):
 
 def django_server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            _error_body("server_error", "error", _("A server error occurred.")), status=500
-        )
+        return JsonResponse(_error_body("server_error", "error", _("A server error occurred.")), status=500)
     from django.views.defaults import server_error
 
     return server_error(request)

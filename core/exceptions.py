@@ -11,8 +11,15 @@ class ApplicationError(Exception):
 
     status: int = 400
 
-    def __init__(self, message: str, *, code: str, status: int | None = None, attr: str | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        status: int | None = None,
+        attr: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code

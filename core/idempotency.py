@@ -48,8 +48,9 @@ def _record_take(*, user, scope: str, key: str, fingerprint: str) -> tuple[Idemp
         return IdempotencyRecord.objects.select_for_update().get(user=user, scope=scope, key=key), False
 
 
-def idempotent_call(*, user, scope: str, key: str | None, payload: Any,
-                    handler: Callable[[], tuple[int, Any]]) -> IdempotentResult:
+def idempotent_call(
+    *, user, scope: str, key: str | None, payload: Any, handler: Callable[[], tuple[int, Any]]
+) -> IdempotentResult:
     """Run `handler` (-> (status, json body)) once per (user, scope, key); replay its answer afterwards.
 
     Same key with a different payload -> 409 `idempotency_key_reused`. Without a key, just runs.

@@ -5,8 +5,14 @@ from django.db import models
 from core.models import AuditLog
 
 
-def audit_record(*, action: str, actor=None, target: models.Model | None = None, ip_address: str | None = None,
-                 data: dict[str, Any] | None = None) -> AuditLog:
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    target: models.Model | None = None,
+    ip_address: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditLog:
     """Append one audit row. Call it inside the transaction of the change it records."""
     return AuditLog.objects.create(
         action=action,

@@ -60,8 +60,9 @@ class SyncResource:
 _registry: dict[str, SyncResource] = {}
 
 
-def register(name: str, *, serialize: Callable[[Any], dict[str, Any]], visible: Callable[[Any], QuerySet],
-             single: bool = False) -> SyncResource:
+def register(
+    name: str, *, serialize: Callable[[Any], dict[str, Any]], visible: Callable[[Any], QuerySet], single: bool = False
+) -> SyncResource:
     """Add a resource to `/sync`: its key in `changes`/`deleted`, its shape and who sees what."""
     if name in _registry:
         raise ValueError(f"sync resource {name!r} is already registered")
@@ -83,8 +84,9 @@ def sync_record(*, users: Iterable[Any], resource: str, object_id: Any, op: str 
     sync_record_many(users=users, resource=resource, object_ids=[object_id], op=op)
 
 
-def sync_record_many(*, users: Iterable[Any], resource: str, object_ids: Iterable[Any],
-                     op: str = SyncOp.UPSERT) -> None:
+def sync_record_many(
+    *, users: Iterable[Any], resource: str, object_ids: Iterable[Any], op: str = SyncOp.UPSERT
+) -> None:
     """`sync_record` for several objects of one resource, in one insert."""
     if resource not in _registry:
         raise ValueError(f"unknown sync resource {resource!r}")
@@ -92,12 +94,16 @@ def sync_record_many(*, users: Iterable[Any], resource: str, object_ids: Iterabl
         raise ValueError(f"unknown sync op {op!r}")
     user_ids = {getattr(user, "pk", user) for user in users if user is not None}
     SyncChange.objects.bulk_create(
-        [SyncChange(user_id=user_id, resource=resource, object_id=str(object_id), op=op)
-         for object_id in object_ids for user_id in user_ids]
+        [
+            SyncChange(user_id=user_id, resource=resource, object_id=str(object_id), op=op)
+            for object_id in object_ids
+            for user_id in user_ids
+        ]
     )
 
 
 # --- Reading -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Position:
@@ -140,8 +146,9 @@ class SyncCursor:
         except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
             raise ApplicationError(_("This sync cursor is not valid."), code="invalid_cursor", attr="since") from None
         if issued_at < (timezone.now() - SYNC_RETENTION).timestamp():
-            raise ConflictError(_("This sync cursor has expired: download everything again."),
-                                code="sync_cursor_expired", attr="since")
+            raise ConflictError(
+                _("This sync cursor has expired: download everything again."), code="sync_cursor_expired", attr="since"
+            )
         return cls(position=Position(txid, row_id), snapshot=snapshot, issued_at=issued_at)
 
 
@@ -253,7 +260,7 @@ def _fill_from_snapshot(*, builder: _PageBuilder, user, cursor: SyncCursor, room
     names = [r.name for r in registered()]
     name, last_pk = cursor.snapshot  # type: ignore[misc]
     sent = 0
-    for resource in registered()[names.index(name):]:
+    for resource in registered()[names.index(name) :]:
         queryset = resource.visible(user).order_by("pk")
         if resource.name == name and last_pk:
             queryset = queryset.filter(pk__gt=last_pk)
@@ -263,8 +270,9 @@ def _fill_from_snapshot(*, builder: _PageBuilder, user, cursor: SyncCursor, room
             builder.upsert(resource, obj)
         if len(objects) > take:
             resume_after = str(objects[take - 1].pk) if take else ""
-            return room, SyncCursor(position=cursor.position, snapshot=(resource.name, resume_after),
-                                    issued_at=cursor.issued_at)
+            return room, SyncCursor(
+                position=cursor.position, snapshot=(resource.name, resume_after), issued_at=cursor.issued_at
+            )
         sent += len(objects)
     return sent, SyncCursor(position=cursor.position, issued_at=cursor.issued_at)
 

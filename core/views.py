@@ -103,10 +103,20 @@ class MetaVersionView(APIView):
 
 
 class SyncQuerySerializer(serializers.Serializer):
-    since = serializers.CharField(required=False, allow_blank=True, max_length=512, default="",
-                                  help_text="Cursor of the previous sync; omit for a full snapshot.")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_LIMIT,
-                                     default=DEFAULT_PAGE_LIMIT, help_text="Changed objects per page.")
+    since = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=512,
+        default="",
+        help_text="Cursor of the previous sync; omit for a full snapshot.",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_LIMIT,
+        default=DEFAULT_PAGE_LIMIT,
+        help_text="Changed objects per page.",
+    )
 
 
 class SyncView(APIView):
@@ -127,14 +137,17 @@ class SyncView(APIView):
                 "changes": serializers.DictField(
                     help_text="Per resource: a list of objects (`profile`: one object or null)."
                 ),
-                "deleted": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                                 help_text="Per resource: ids of deleted / no longer visible objects."),
+                "deleted": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()),
+                    help_text="Per resource: ids of deleted / no longer visible objects.",
+                ),
             },
         ),
     )
     def get(self, request):
         params = SyncQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        page = sync_page(user=request.user, since=params.validated_data["since"] or None,
-                         limit=params.validated_data["limit"])
+        page = sync_page(
+            user=request.user, since=params.validated_data["since"] or None, limit=params.validated_data["limit"]
+        )
         return Response(page.as_dict())

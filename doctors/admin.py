@@ -30,8 +30,12 @@ class SpecialtyAdmin(TranslationAdmin):
 
 
 class VerificationDecisionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (sent to the doctor)"), widget=forms.Textarea(attrs={"rows": 3}),
-                             required=False, max_length=1000)
+    reason = forms.CharField(
+        label=_("Reason (sent to the doctor)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=1000,
+    )
 
     def __init__(self, *args, reason_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,24 +44,49 @@ class VerificationDecisionForm(forms.Form):
 
 @admin.register(DoctorProfile)
 class DoctorProfileAdmin(admin.ModelAdmin):
-    list_display = ("doctor_name", "doctor_email", "city", "country", "specialty_list", "verification_status",
-                    "avg_rating", "rating_count", "created_at")
+    list_display = (
+        "doctor_name",
+        "doctor_email",
+        "city",
+        "country",
+        "specialty_list",
+        "verification_status",
+        "avg_rating",
+        "rating_count",
+        "created_at",
+    )
     list_filter = ("verification_status", "specialties", "country")
     search_fields = ("user__first_name", "user__last_name", "user__email", "city", "search_name")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     filter_horizontal = ("specialties",)
-    readonly_fields = ("verification_status", "verified_by", "verified_at", "verification_reason", "avg_rating",
-                       "rating_count", "next_available_at", "search_name")
+    readonly_fields = (
+        "verification_status",
+        "verified_by",
+        "verified_at",
+        "verification_reason",
+        "avg_rating",
+        "rating_count",
+        "next_available_at",
+        "search_name",
+    )
     actions = ("approve_doctors", "reject_doctors")
     list_per_page = 50
 
     def get_queryset(self, request):
         # The verification queue first: pending doctors on top, oldest request first.
-        queue = Case(When(verification_status=VerificationStatus.PENDING, then=Value(0)), default=Value(1),
-                     output_field=IntegerField())
-        return (super().get_queryset(request).prefetch_related("specialties")
-                .annotate(queue=queue).order_by("queue", "created_at"))
+        queue = Case(
+            When(verification_status=VerificationStatus.PENDING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("specialties")
+            .annotate(queue=queue)
+            .order_by("queue", "created_at")
+        )
 
     @admin.display(description=_("name"), ordering="user__last_name")
     def doctor_name(self, obj):
@@ -76,21 +105,31 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         directory_changed()
 
     def _decide(self, request, queryset, *, approve: bool):
-        form = VerificationDecisionForm(request.POST if request.POST.get("confirm") else None,
-                                        reason_required=not approve)
+        form = VerificationDecisionForm(
+            request.POST if request.POST.get("confirm") else None, reason_required=not approve
+        )
         if request.POST.get("confirm") and form.is_valid():
             for doctor in queryset:
                 doctor_verify(doctor=doctor, by=request.user, approve=approve, reason=form.cleaned_data["reason"])
             count = queryset.count()
-            message = (ngettext("%(count)d doctor approved and notified.", "%(count)d doctors approved and notified.",
-                                count) if approve else
-                       ngettext("%(count)d doctor rejected and notified.", "%(count)d doctors rejected and notified.",
-                                count))
+            message = (
+                ngettext("%(count)d doctor approved and notified.", "%(count)d doctors approved and notified.", count)
+                if approve
+                else ngettext(
+                    "%(count)d doctor rejected and notified.", "%(count)d doctors rejected and notified.", count
+                )
+            )
             self.message_user(request, message % {"count": count}, messages.SUCCESS)
             return None
-        context = {**self.admin_site.each_context(request), "title": _("Confirm verification decision"),
-                   "doctors": queryset.select_related("user"), "form": form, "approve": approve,
-                   "action": "approve_doctors" if approve else "reject_doctors", "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Confirm verification decision"),
+            "doctors": queryset.select_related("user"),
+            "form": form,
+            "approve": approve,
+            "action": "approve_doctors" if approve else "reject_doctors",
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/doctors/verify_confirm.html", context)
 
     @admin.action(description=_("Approve selected doctors (notifies them)"))
@@ -124,8 +163,17 @@ class ReviewAdmin(admin.ModelAdmin):
     list_filter = ("is_hidden", "rating", RecentReviewFilter)
     search_fields = ("comment", "doctor__user__last_name", "doctor__user__email", "patient__email")
     list_select_related = ("doctor__user", "patient")
-    readonly_fields = ("appointment", "doctor", "patient", "rating", "comment", "doctor_reply", "replied_at",
-                       "is_hidden", "created_at")
+    readonly_fields = (
+        "appointment",
+        "doctor",
+        "patient",
+        "rating",
+        "comment",
+        "doctor_reply",
+        "replied_at",
+        "is_hidden",
+        "created_at",
+    )
     fields = readonly_fields
     actions = ("hide_reviews", "unhide_reviews")
     date_hierarchy = "created_at"

@@ -18,8 +18,12 @@ class DirectorySearchRoute:
         return path in SEARCH_PATHS
 
     def cache_keys(self, request: FastRequest) -> list[str]:
-        return [DIRECTORY_VERSION_KEY, search_page_key(query_lists=request.query.lists(), language=request.language,
-                                                       host=request.host, scheme=request.scheme)]
+        return [
+            DIRECTORY_VERSION_KEY,
+            search_page_key(
+                query_lists=request.query.lists(), language=request.language, host=request.host, scheme=request.scheme
+            ),
+        ]
 
     def cached_body(self, request: FastRequest, values: list[Any]) -> bytes | None:
         version, entry = values

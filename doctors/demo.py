@@ -28,15 +28,65 @@ SPECIALTIES = [
     ("neurology", "Neurology", "Neurologie"),
     ("endocrinology", "Endocrinology", "Endocrinologie"),
 ]
-CITIES = [("Paris", "FR"), ("Lyon", "FR"), ("Marseille", "FR"), ("Toulouse", "FR"), ("Bordeaux", "FR"),
-          ("Genève", "CH"), ("Bruxelles", "BE"), ("Casablanca", "MA")]
+CITIES = [
+    ("Paris", "FR"),
+    ("Lyon", "FR"),
+    ("Marseille", "FR"),
+    ("Toulouse", "FR"),
+    ("Bordeaux", "FR"),
+    ("Genève", "CH"),
+    ("Bruxelles", "BE"),
+    ("Casablanca", "MA"),
+]
 CURRENCY = {"FR": "EUR", "BE": "EUR", "CH": "CHF", "MA": "MAD"}
-FIRST_NAMES = ["Hélène", "François", "Zoé", "Amélie", "Jérôme", "Léa", "Noël", "Chloé", "Émile", "Inès", "Loïc",
-               "Anaïs", "James", "Sarah", "Youssef", "Fatima", "Björn", "Olivia", "Thomas", "Camille", "Raphaël",
-               "Nadia"]
-LAST_NAMES = ["Dubois", "Lefèvre", "Moreau", "Girard", "Bénard", "Roux", "Fontaine", "Chevalier", "Müller", "Smith",
-              "El Amrani", "Durand", "Gauthier", "Perrin", "Mercier", "Lemaître", "Faure", "Brunet", "Ngô", "Caron",
-              "Leclerc", "Barbier"]
+FIRST_NAMES = [
+    "Hélène",
+    "François",
+    "Zoé",
+    "Amélie",
+    "Jérôme",
+    "Léa",
+    "Noël",
+    "Chloé",
+    "Émile",
+    "Inès",
+    "Loïc",
+    "Anaïs",
+    "James",
+    "Sarah",
+    "Youssef",
+    "Fatima",
+    "Björn",
+    "Olivia",
+    "Thomas",
+    "Camille",
+    "Raphaël",
+    "Nadia",
+]
+LAST_NAMES = [
+    "Dubois",
+    "Lefèvre",
+    "Moreau",
+    "Girard",
+    "Bénard",
+    "Roux",
+    "Fontaine",
+    "Chevalier",
+    "Müller",
+    "Smith",
+    "El Amrani",
+    "Durand",
+    "Gauthier",
+    "Perrin",
+    "Mercier",
+    "Lemaître",
+    "Faure",
+    "Brunet",
+    "Ngô",
+    "Caron",
+    "Leclerc",
+    "Barbier",
+]
 LANGUAGES = [["fr"], ["fr", "en"], ["fr", "ar"], ["en", "fr", "es"], ["fr", "de"]]
 VERIFIED_COUNT = 44
 PENDING_COUNT = 4
@@ -46,9 +96,14 @@ def _specialties() -> list[Specialty]:
     specialties = []
     for slug, name_en, name_fr in SPECIALTIES:
         specialty, _created = Specialty.objects.update_or_create(
-            slug=slug, defaults={"name_en": name_en, "name_fr": name_fr,
-                                 "description_en": f"{name_en} consultations.",
-                                 "description_fr": f"Consultations de {name_fr.lower()}."})
+            slug=slug,
+            defaults={
+                "name_en": name_en,
+                "name_fr": name_fr,
+                "description_en": f"{name_en} consultations.",
+                "description_fr": f"Consultations de {name_fr.lower()}.",
+            },
+        )
         specialties.append(specialty)
     return specialties
 
@@ -56,18 +111,34 @@ def _specialties() -> list[Specialty]:
 def _doctor(index: int, specialties: list[Specialty], status: str) -> DoctorProfile:
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
-    user = demo_user(email=f"doctor{index:02d}@demo.tabib.local", first_name=first, last_name=last,
-                     role=Role.DOCTOR, locale="fr" if index % 3 else "en")
+    user = demo_user(
+        email=f"doctor{index:02d}@demo.tabib.local",
+        first_name=first,
+        last_name=last,
+        role=Role.DOCTOR,
+        locale="fr" if index % 3 else "en",
+    )
     city, country = CITIES[index % len(CITIES)]
-    profile, _created = DoctorProfile.objects.update_or_create(user=user, defaults={
-        "title": "Dr", "bio": f"{first} {last}, {specialties[index % len(specialties)].name_en}.",
-        "clinic_name": f"Cabinet {last}", "clinic_address": f"{10 + index} rue de la Santé, {city}",
-        "city": city, "country": country, "fee_amount": 3000 + (index % 8) * 1000, "fee_currency": CURRENCY[country],
-        "languages": LANGUAGES[index % len(LANGUAGES)], "years_experience": 3 + index % 25,
-        "timezone": "Africa/Casablanca" if country == "MA" else "Europe/Paris", "slot_minutes": (20, 30, 45)[index % 3],
-        "verification_status": status, "search_name": doctor_search_name(user),
-        "next_available_at": timezone.now() + timedelta(hours=3 + index * 5) if status == "verified" else None,
-    })
+    profile, _created = DoctorProfile.objects.update_or_create(
+        user=user,
+        defaults={
+            "title": "Dr",
+            "bio": f"{first} {last}, {specialties[index % len(specialties)].name_en}.",
+            "clinic_name": f"Cabinet {last}",
+            "clinic_address": f"{10 + index} rue de la Santé, {city}",
+            "city": city,
+            "country": country,
+            "fee_amount": 3000 + (index % 8) * 1000,
+            "fee_currency": CURRENCY[country],
+            "languages": LANGUAGES[index % len(LANGUAGES)],
+            "years_experience": 3 + index % 25,
+            "timezone": "Africa/Casablanca" if country == "MA" else "Europe/Paris",
+            "slot_minutes": (20, 30, 45)[index % 3],
+            "verification_status": status,
+            "search_name": doctor_search_name(user),
+            "next_available_at": timezone.now() + timedelta(hours=3 + index * 5) if status == "verified" else None,
+        },
+    )
     profile.specialties.set([specialties[index % len(specialties)], *([specialties[0]] if index % 4 == 0 else [])])
     return profile
 
@@ -78,17 +149,32 @@ def _reviews(doctors: list[DoctorProfile]) -> int:
     for doctor_index, doctor in enumerate(doctors[:8]):
         for patient_index, patient in enumerate(patients):
             start = (timezone.now() - timedelta(days=10 + patient_index, hours=doctor_index)).replace(
-                minute=0, second=0, microsecond=0)
+                minute=0, second=0, microsecond=0
+            )
             appointment, _made = Appointment.objects.get_or_create(
-                doctor=doctor, patient=patient, start=start,
-                defaults={"end": start + timedelta(minutes=30), "status": AppointmentStatus.COMPLETED,
-                          "payment_method": "clinic"})
+                doctor=doctor,
+                patient=patient,
+                start=start,
+                defaults={
+                    "end": start + timedelta(minutes=30),
+                    "status": AppointmentStatus.COMPLETED,
+                    "payment_method": "clinic",
+                },
+            )
             if Review.objects.filter(doctor=doctor, patient=patient).exists():
                 continue
-            review_create(patient=patient, doctor=doctor, appointment_id=appointment.pk,
-                          rating=(5, 4, 5, 3)[(doctor_index + patient_index) % 4],
-                          comment=("Très à l'écoute, je recommande.", "Clear explanations, on time.",
-                                   "Cabinet agréable, un peu d'attente.", "Good doctor.")[patient_index % 4])
+            review_create(
+                patient=patient,
+                doctor=doctor,
+                appointment_id=appointment.pk,
+                rating=(5, 4, 5, 3)[(doctor_index + patient_index) % 4],
+                comment=(
+                    "Très à l'écoute, je recommande.",
+                    "Clear explanations, on time.",
+                    "Cabinet agréable, un peu d'attente.",
+                    "Good doctor.",
+                )[patient_index % 4],
+            )
             created += 1
     return created
 
@@ -100,8 +186,10 @@ def seed(out) -> None:
         _doctor(i, specialties, VerificationStatus.PENDING)
     reviews = _reviews(verified)
     directory_changed()
-    out.write(f"  doctors  {VERIFIED_COUNT} verified + {PENDING_COUNT} pending in {len(CITIES)} cities, "
-              f"{len(specialties)} specialties, {reviews} new reviews")
+    out.write(
+        f"  doctors  {VERIFIED_COUNT} verified + {PENDING_COUNT} pending in {len(CITIES)} cities, "
+        f"{len(specialties)} specialties, {reviews} new reviews"
+    )
     for profile in verified[:3]:
         out.write(f"  doctor   {profile.user.email} / {DEMO_PASSWORD}  ({profile.user.full_name}, {profile.city})")
     out.write(f"  doctor   doctor{VERIFIED_COUNT:02d}@demo.tabib.local / {DEMO_PASSWORD}  (pending verification)")

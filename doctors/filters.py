@@ -48,8 +48,11 @@ class DoctorSearchForm(forms.Form):
             raise forms.ValidationError({"available_to": _("Must be on or after available_from.")})
         if (date_to - date_from).days >= MAX_AVAILABILITY_WINDOW_DAYS:
             raise forms.ValidationError(
-                {"available_to": _("The availability window is at most %(days)s days.")
-                 % {"days": MAX_AVAILABILITY_WINDOW_DAYS}})
+                {
+                    "available_to": _("The availability window is at most %(days)s days.")
+                    % {"days": MAX_AVAILABILITY_WINDOW_DAYS}
+                }
+            )
         self.available_window = (date_from, date_to)
         return cleaned
 
@@ -60,17 +63,22 @@ class DoctorSearchFilterSet(django_filters.FilterSet):
     city = django_filters.CharFilter(method="filter_city", max_length=120, label=_("City"))
     country = django_filters.CharFilter(method="filter_country", max_length=2, label=_("Country (ISO code)"))
     language = django_filters.CharFilter(method="filter_language", max_length=3, label=_("Language spoken"))
-    min_rating = django_filters.NumberFilter(field_name="avg_rating", lookup_expr="gte", min_value=0, max_value=5,
-                                             label=_("Minimum rating"))
-    max_fee = django_filters.NumberFilter(field_name="fee_amount", lookup_expr="lte", min_value=0,
-                                          label=_("Maximum fee (minor units)"))
-    ordering = django_filters.ChoiceFilter(method="filter_ordering", label=_("Ordering"),
-                                           choices=[(key, key) for key in ORDERINGS])
+    min_rating = django_filters.NumberFilter(
+        field_name="avg_rating", lookup_expr="gte", min_value=0, max_value=5, label=_("Minimum rating")
+    )
+    max_fee = django_filters.NumberFilter(
+        field_name="fee_amount", lookup_expr="lte", min_value=0, label=_("Maximum fee (minor units)")
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering", label=_("Ordering"), choices=[(key, key) for key in ORDERINGS]
+    )
     # Applied together in `filter_queryset`: one window, checked by the slot engine.
-    available_from = django_filters.DateFilter(method="filter_available_window",
-                                               label=_("Has a free slot on or after this date"))
-    available_to = django_filters.DateFilter(method="filter_available_window",
-                                             label=_("Has a free slot on or before this date"))
+    available_from = django_filters.DateFilter(
+        method="filter_available_window", label=_("Has a free slot on or after this date")
+    )
+    available_to = django_filters.DateFilter(
+        method="filter_available_window", label=_("Has a free slot on or before this date")
+    )
 
     class Meta:
         model = DoctorProfile

@@ -67,11 +67,18 @@ class DoctorProfile(BaseModel):
     accepts_payment_methods = models.JSONField(_("accepted payment methods"), default=default_payment_methods)
     photo = models.ImageField(_("photo"), upload_to="doctors/", blank=True)
     verification_status = models.CharField(
-        _("verification status"), max_length=16, choices=VerificationStatus.choices,
-        default=VerificationStatus.PENDING, db_index=True,
+        _("verification status"),
+        max_length=16,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.PENDING,
+        db_index=True,
     )
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("reviewed by"),
     )
     verified_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
@@ -89,21 +96,32 @@ class DoctorProfile(BaseModel):
         verbose_name = _("doctor")
         verbose_name_plural = _("doctors")
         constraints = [
-            models.CheckConstraint(condition=models.Q(slot_minutes__gte=5, slot_minutes__lte=240),
-                                   name="doctor_slot_minutes_range"),
-            models.CheckConstraint(condition=models.Q(avg_rating__gte=0, avg_rating__lte=5),
-                                   name="doctor_avg_rating_range"),
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gte=5, slot_minutes__lte=240), name="doctor_slot_minutes_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(avg_rating__gte=0, avg_rating__lte=5), name="doctor_avg_rating_range"
+            ),
         ]
         # Search only ever reads verified rows: partial indexes keep them small on both databases.
         indexes = [
             models.Index(Upper("city"), name="doctor_city_upper_idx"),
             models.Index(Upper("country"), name="doctor_country_upper_idx"),
-            models.Index(fields=["-avg_rating", "id"], name="doctor_verified_rating_idx",
-                         condition=models.Q(verification_status="verified")),
-            models.Index(fields=["fee_amount", "id"], name="doctor_verified_fee_idx",
-                         condition=models.Q(verification_status="verified")),
-            models.Index(fields=["next_available_at", "id"], name="doctor_verified_next_idx",
-                         condition=models.Q(verification_status="verified")),
+            models.Index(
+                fields=["-avg_rating", "id"],
+                name="doctor_verified_rating_idx",
+                condition=models.Q(verification_status="verified"),
+            ),
+            models.Index(
+                fields=["fee_amount", "id"],
+                name="doctor_verified_fee_idx",
+                condition=models.Q(verification_status="verified"),
+            ),
+            models.Index(
+                fields=["next_available_at", "id"],
+                name="doctor_verified_next_idx",
+                condition=models.Q(verification_status="verified"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,12 +155,15 @@ REVIEW_REPLY_MAX_LENGTH = 2000
 class Review(BaseModel):
     """A patient's rating of one completed appointment. Hidden reviews count nowhere."""
 
-    appointment = models.OneToOneField("appointments.Appointment", on_delete=models.PROTECT,
-                                       related_name="review", verbose_name=_("appointment"))
-    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="reviews",
-                               verbose_name=_("doctor"))
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews",
-                                verbose_name=_("patient"))
+    appointment = models.OneToOneField(
+        "appointments.Appointment", on_delete=models.PROTECT, related_name="review", verbose_name=_("appointment")
+    )
+    doctor = models.ForeignKey(
+        DoctorProfile, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("doctor")
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("patient")
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), max_length=REVIEW_COMMENT_MAX_LENGTH, blank=True)
     is_hidden = models.BooleanField(_("hidden"), default=False, db_index=True)

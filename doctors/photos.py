@@ -22,16 +22,24 @@ _KEPT_MODES = {"JPEG": ("RGB", "L"), "PNG": ("RGB", "RGBA", "L", "LA"), "WEBP": 
 
 
 def _unsupported() -> ApplicationError:
-    return ApplicationError(_("The photo must be a JPEG, PNG or WebP image."),
-                            code=DoctorErrorCode.UNSUPPORTED_MEDIA_TYPE, status=415, attr="photo")
+    return ApplicationError(
+        _("The photo must be a JPEG, PNG or WebP image."),
+        code=DoctorErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        status=415,
+        attr="photo",
+    )
 
 
 def photo_prepare(*, upload: UploadedFile) -> tuple[ContentFile, str]:
     """The upload re-encoded in its own format (JPEG, PNG or WebP), and that format's extension;
     413 past PHOTO_MAX_BYTES, 415 for anything that is not one of those images."""
     if upload.size > PHOTO_MAX_BYTES:
-        raise ApplicationError(_("The photo is limited to %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)},
-                               code=DoctorErrorCode.FILE_TOO_LARGE, status=413, attr="photo")
+        raise ApplicationError(
+            _("The photo is limited to %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)},
+            code=DoctorErrorCode.FILE_TOO_LARGE,
+            status=413,
+            attr="photo",
+        )
     upload.seek(0)
     try:
         with Image.open(upload) as original:

@@ -46,9 +46,11 @@ def doctor_profile_get_for_user(*, user: User) -> DoctorProfile:
     from doctors.services import doctor_profile_ensure
 
     profile = doctor_profile_ensure(user=user)
-    return (DoctorProfile.objects.select_related("user")
-            .prefetch_related(Prefetch("specialties", queryset=Specialty.objects.order_by("slug")))
-            .get(pk=profile.pk))
+    return (
+        DoctorProfile.objects.select_related("user")
+        .prefetch_related(Prefetch("specialties", queryset=Specialty.objects.order_by("slug")))
+        .get(pk=profile.pk)
+    )
 
 
 def favorite_doctor_ids(*, user, doctor_ids: Iterable) -> set[str]:
@@ -56,8 +58,9 @@ def favorite_doctor_ids(*, user, doctor_ids: Iterable) -> set[str]:
     ids = list(doctor_ids)
     if not ids or not getattr(user, "is_authenticated", False) or not user.is_patient:
         return set()
-    return {str(pk) for pk in Favorite.objects.filter(patient=user, doctor_id__in=ids)
-            .values_list("doctor_id", flat=True)}
+    return {
+        str(pk) for pk in Favorite.objects.filter(patient=user, doctor_id__in=ids).values_list("doctor_id", flat=True)
+    }
 
 
 def favorite_doctors(*, patient: User) -> QuerySet[DoctorProfile]:
@@ -66,5 +69,4 @@ def favorite_doctors(*, patient: User) -> QuerySet[DoctorProfile]:
 
 
 def review_list_public(*, doctor: DoctorProfile) -> QuerySet[Review]:
-    return (Review.objects.filter(doctor=doctor, is_hidden=False).select_related("patient")
-            .order_by("-created_at", "id"))
+    return Review.objects.filter(doctor=doctor, is_hidden=False).select_related("patient").order_by("-created_at", "id")

@@ -38,8 +38,22 @@ class DoctorCardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DoctorProfile
-        fields = ["id", "first_name", "last_name", "title", "specialties", "city", "country", "clinic_name", "fee",
-                  "avg_rating", "rating_count", "languages", "next_available_slot", "is_favorite"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "title",
+            "specialties",
+            "city",
+            "country",
+            "clinic_name",
+            "fee",
+            "avg_rating",
+            "rating_count",
+            "languages",
+            "next_available_slot",
+            "is_favorite",
+        ]
 
     @extend_schema_field(MoneySerializer)
     def get_fee(self, obj: DoctorProfile) -> dict:
@@ -53,8 +67,16 @@ class DoctorDetailSerializer(DoctorCardSerializer):
     photo_url = serializers.SerializerMethodField()
 
     class Meta(DoctorCardSerializer.Meta):
-        fields = [*DoctorCardSerializer.Meta.fields, "bio", "years_experience", "clinic_address", "timezone",
-                  "slot_minutes", "accepts_payment_methods", "photo_url"]
+        fields = [
+            *DoctorCardSerializer.Meta.fields,
+            "bio",
+            "years_experience",
+            "clinic_address",
+            "timezone",
+            "slot_minutes",
+            "accepts_payment_methods",
+            "photo_url",
+        ]
 
     def get_photo_url(self, obj: DoctorProfile) -> str | None:
         if not obj.photo:
@@ -70,7 +92,13 @@ class DoctorProfileOutputSerializer(DoctorDetailSerializer):
 
     class Meta(DoctorDetailSerializer.Meta):
         fields = [f for f in DoctorDetailSerializer.Meta.fields if f != "is_favorite"] + [
-            "specialty_ids", "latitude", "longitude", "verification_status", "verification_reason", "verified_at"]
+            "specialty_ids",
+            "latitude",
+            "longitude",
+            "verification_status",
+            "verification_reason",
+            "verified_at",
+        ]
 
 
 class DoctorProfileInputSerializer(serializers.Serializer):
@@ -81,17 +109,20 @@ class DoctorProfileInputSerializer(serializers.Serializer):
     clinic_address = serializers.CharField(max_length=255, allow_blank=True, required=False)
     city = serializers.CharField(max_length=120, allow_blank=True, required=False)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", allow_blank=True, required=False)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90,
-                                        allow_null=True, required=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180,
-                                         allow_null=True, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, allow_null=True, required=False
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, allow_null=True, required=False
+    )
     fee = MoneySerializer(required=False)
     languages = serializers.ListField(child=serializers.RegexField(r"^[a-z]{2,3}$"), max_length=20, required=False)
     years_experience = serializers.IntegerField(min_value=0, max_value=80, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
     slot_minutes = serializers.IntegerField(min_value=5, max_value=240, required=False)
-    accepts_payment_methods = serializers.ListField(child=serializers.ChoiceField(choices=PaymentMethod.choices),
-                                                    min_length=1, max_length=2, required=False)
+    accepts_payment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=PaymentMethod.choices), min_length=1, max_length=2, required=False
+    )
 
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
@@ -121,8 +152,9 @@ class ReviewSerializer(serializers.ModelSerializer):
 class ReviewCreateSerializer(serializers.Serializer):
     appointment_id = serializers.UUIDField()
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=REVIEW_COMMENT_MAX_LENGTH * 2, allow_blank=True, required=False,
-                                    default="")
+    comment = serializers.CharField(
+        max_length=REVIEW_COMMENT_MAX_LENGTH * 2, allow_blank=True, required=False, default=""
+    )
 
 
 class ReviewReplySerializer(serializers.Serializer):

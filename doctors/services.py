@@ -40,8 +40,19 @@ _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
 # Fields a doctor may set on their own profile (besides fee, specialties, names).
 PROFILE_FIELDS = (
-    "title", "bio", "clinic_name", "clinic_address", "city", "country", "latitude", "longitude",
-    "languages", "years_experience", "timezone", "slot_minutes", "accepts_payment_methods",
+    "title",
+    "bio",
+    "clinic_name",
+    "clinic_address",
+    "city",
+    "country",
+    "latitude",
+    "longitude",
+    "languages",
+    "years_experience",
+    "timezone",
+    "slot_minutes",
+    "accepts_payment_methods",
 )
 # The profile fields public availability is computed from.
 AVAILABILITY_FIELDS = {"timezone", "slot_minutes"}
@@ -63,8 +74,9 @@ def doctor_profile_ensure(*, user: User) -> DoctorProfile:
         return profile
     try:
         with transaction.atomic():
-            profile = DoctorProfile.objects.create(user=user, search_name=doctor_search_name(user),
-                                                   verification_status=VerificationStatus.PENDING)
+            profile = DoctorProfile.objects.create(
+                user=user, search_name=doctor_search_name(user), verification_status=VerificationStatus.PENDING
+            )
     except IntegrityError:  # created concurrently
         profile = DoctorProfile.objects.select_related("user").get(user=user)
     return profile
@@ -88,16 +100,20 @@ def _validate_profile(data: dict[str, Any]) -> None:
     if "accepts_payment_methods" in data:
         methods = data["accepts_payment_methods"]
         if not methods or any(m not in PaymentMethod.values for m in methods):
-            raise ApplicationError(_("Choose at least one payment method among card and clinic."),
-                                   code=DoctorErrorCode.INVALID_PAYMENT_METHOD)
+            raise ApplicationError(
+                _("Choose at least one payment method among card and clinic."),
+                code=DoctorErrorCode.INVALID_PAYMENT_METHOD,
+            )
     if "languages" in data and any(not _LANGUAGE_CODE.match(code or "") for code in data["languages"]):
-        raise ApplicationError(_("Languages are ISO 639-1 codes such as \"en\" or \"fr\"."),
-                               code=DoctorErrorCode.INVALID_LANGUAGE)
+        raise ApplicationError(
+            _('Languages are ISO 639-1 codes such as "en" or "fr".'), code=DoctorErrorCode.INVALID_LANGUAGE
+        )
 
 
 @transaction.atomic
-def doctor_profile_update(*, profile: DoctorProfile, data: dict[str, Any],
-                          specialty_ids: list | None = None) -> DoctorProfile:
+def doctor_profile_update(
+    *, profile: DoctorProfile, data: dict[str, Any], specialty_ids: list | None = None
+) -> DoctorProfile:
     """Update the doctor's own profile. The verification status never changes here: a verified
     doctor stays verified, a pending one stays in the queue."""
     _validate_profile(data)
@@ -167,12 +183,18 @@ def doctor_verify(*, doctor: DoctorProfile, by: User | None, approve: bool, reas
     doctor.verified_by = by
     doctor.verified_at = timezone.now()
     doctor.verification_reason = (reason or "").strip()
-    doctor.save(update_fields=["verification_status", "verified_by", "verified_at", "verification_reason",
-                               "updated_at"])
-    audit_record(action="doctor.verified" if approve else "doctor.rejected", actor=by, target=doctor,
-                 data={"from": previous, "to": doctor.verification_status, "reason": doctor.verification_reason})
+    doctor.save(
+        update_fields=["verification_status", "verified_by", "verified_at", "verification_reason", "updated_at"]
+    )
+    audit_record(
+        action="doctor.verified" if approve else "doctor.rejected",
+        actor=by,
+        target=doctor,
+        data={"from": previous, "to": doctor.verification_status, "reason": doctor.verification_reason},
+    )
     notification_send(
-        user=doctor.user, type="system",
+        user=doctor.user,
+        type="system",
         template_key="doctor_verified" if approve else "doctor_rejected",
         context={"doctor": doctor, "first_name": doctor.user.first_name, "reason": doctor.verification_reason},
         data={"doctor_id": str(doctor.pk), "verification_status": doctor.verification_status},
@@ -204,8 +226,9 @@ def review_text_clean(text: str, *, max_length: int) -> str:
     cleaned = cleaned.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")
     cleaned = cleaned.replace("&amp;", "&").strip()
     if len(cleaned) > max_length:
-        raise ApplicationError(_("This text is too long (at most %(max)d characters).") % {"max": max_length},
-                               code="max_length")
+        raise ApplicationError(
+            _("This text is too long (at most %(max)d characters).") % {"max": max_length}, code="max_length"
+        )
     return cleaned
 
 
@@ -229,21 +252,25 @@ def review_create(*, patient: User, doctor: DoctorProfile, appointment_id, ratin
     comment = review_text_clean(comment, max_length=REVIEW_COMMENT_MAX_LENGTH)
     appointment = Appointment.objects.filter(pk=appointment_id, patient=patient, doctor=doctor).first()
     if appointment is None:
-        raise NotFoundError(_("No such appointment with this doctor."),
-                            code=DoctorErrorCode.APPOINTMENT_NOT_FOUND)
+        raise NotFoundError(_("No such appointment with this doctor."), code=DoctorErrorCode.APPOINTMENT_NOT_FOUND)
     if appointment.status != AppointmentStatus.COMPLETED:
-        raise ApplicationError(_("You can review an appointment only once it is completed."),
-                               code=DoctorErrorCode.APPOINTMENT_NOT_COMPLETED, status=403)
+        raise ApplicationError(
+            _("You can review an appointment only once it is completed."),
+            code=DoctorErrorCode.APPOINTMENT_NOT_COMPLETED,
+            status=403,
+        )
     locked = _doctor_lock(doctor)
     if Review.objects.filter(appointment=appointment).exists():
         raise ConflictError(_("This appointment already has a review."), code=DoctorErrorCode.ALREADY_REVIEWED)
     try:
         with transaction.atomic():
-            review = Review.objects.create(appointment=appointment, doctor=locked, patient=patient,
-                                           rating=rating, comment=comment)
+            review = Review.objects.create(
+                appointment=appointment, doctor=locked, patient=patient, rating=rating, comment=comment
+            )
     except IntegrityError:
-        raise ConflictError(_("This appointment already has a review."),
-                            code=DoctorErrorCode.ALREADY_REVIEWED) from None
+        raise ConflictError(
+            _("This appointment already has a review."), code=DoctorErrorCode.ALREADY_REVIEWED
+        ) from None
     doctor_rating_recompute(doctor=locked)
     doctor.avg_rating, doctor.rating_count = locked.avg_rating, locked.rating_count
     return review

@@ -70,12 +70,17 @@ class DoctorListView(generics.ListAPIView):
         # Raw parameters, not cleaned ones: a hit must not pay for building the filterset. Bad
         # input never reaches the cache (the miss path validates first).
         request = self.request
-        return search_page_key(query_lists=request.query_params.lists(), language=translation.get_language(),
-                               host=request.get_host(), scheme=request.scheme)
+        return search_page_key(
+            query_lists=request.query_params.lists(),
+            language=translation.get_language(),
+            host=request.get_host(),
+            scheme=request.scheme,
+        )
 
     def render_page(self) -> bytes:
-        filterset = self.filterset_class(data=self.request.query_params, queryset=self.get_queryset(),
-                                         request=self.request)
+        filterset = self.filterset_class(
+            data=self.request.query_params, queryset=self.get_queryset(), request=self.request
+        )
         if not filterset.is_valid():
             raise filter_utils.translate_validation(filterset.errors)
         page = self.paginate_queryset(filterset.qs)
@@ -115,8 +120,11 @@ class DoctorMeProfileView(APIView):
         profile = selectors.doctor_profile_get_for_user(user=request.user)
         return Response(DoctorProfileOutputSerializer(profile, context={"request": request}).data)
 
-    @extend_schema(summary="Update my doctor profile (verification status is kept)",
-                   request=DoctorProfileInputSerializer, responses=DoctorProfileOutputSerializer)
+    @extend_schema(
+        summary="Update my doctor profile (verification status is kept)",
+        request=DoctorProfileInputSerializer,
+        responses=DoctorProfileOutputSerializer,
+    )
     def patch(self, request):
         serializer = DoctorProfileInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -130,9 +138,11 @@ class DoctorMePhotoView(APIView):
     permission_classes = [IsAuthenticated, IsDoctor]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(summary="Set my public photo (JPEG, PNG or WebP by content, at most 5 MB; stored without metadata)",
-                   request={"multipart/form-data": DoctorPhotoInputSerializer},
-                   responses=DoctorProfileOutputSerializer)
+    @extend_schema(
+        summary="Set my public photo (JPEG, PNG or WebP by content, at most 5 MB; stored without metadata)",
+        request={"multipart/form-data": DoctorPhotoInputSerializer},
+        responses=DoctorProfileOutputSerializer,
+    )
     def put(self, request):
         serializer = DoctorPhotoInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -149,14 +159,20 @@ class DoctorMePhotoView(APIView):
 class DoctorFavoriteView(APIView):
     permission_classes = [IsAuthenticated, IsPatient]
 
-    @extend_schema(summary="Add a doctor to my favorites (idempotent)", request=None,
-                   responses={204: OpenApiResponse(description="Added")})
+    @extend_schema(
+        summary="Add a doctor to my favorites (idempotent)",
+        request=None,
+        responses={204: OpenApiResponse(description="Added")},
+    )
     def post(self, request, pk):
         services.favorite_add(patient=request.user, doctor=selectors.doctor_get_visible(id=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Remove a doctor from my favorites (idempotent)", request=None,
-                   responses={204: OpenApiResponse(description="Removed")})
+    @extend_schema(
+        summary="Remove a doctor from my favorites (idempotent)",
+        request=None,
+        responses={204: OpenApiResponse(description="Removed")},
+    )
     def delete(self, request, pk):
         services.favorite_remove(patient=request.user, doctor=selectors.doctor_get_visible(id=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -173,8 +189,9 @@ class PatientFavoriteListView(generics.ListAPIView):
     @extend_schema(summary="My favorite doctors (paginated cards)")
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        data = DoctorCardSerializer(page, many=True, context={"request": request,
-                                                              "favorite_ids": {str(d.pk) for d in page}}).data
+        data = DoctorCardSerializer(
+            page, many=True, context={"request": request, "favorite_ids": {str(d.pk) for d in page}}
+        ).data
         return self.get_paginated_response(data)
 
 
@@ -194,21 +211,26 @@ class DoctorReviewListView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(summary="Review my completed appointment with this doctor",
-                   request=ReviewCreateSerializer, responses={201: ReviewSerializer})
+    @extend_schema(
+        summary="Review my completed appointment with this doctor",
+        request=ReviewCreateSerializer,
+        responses={201: ReviewSerializer},
+    )
     def post(self, request, pk):
         serializer = ReviewCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        review = services.review_create(patient=request.user, doctor=selectors.doctor_get_visible(id=pk),
-                                        **serializer.validated_data)
+        review = services.review_create(
+            patient=request.user, doctor=selectors.doctor_get_visible(id=pk), **serializer.validated_data
+        )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 class DoctorReviewReplyView(APIView):
     permission_classes = [IsAuthenticated, IsDoctor]
 
-    @extend_schema(summary="Reply publicly to a review of me (once)", request=ReviewReplySerializer,
-                   responses=ReviewSerializer)
+    @extend_schema(
+        summary="Reply publicly to a review of me (once)", request=ReviewReplySerializer, responses=ReviewSerializer
+    )
     def post(self, request, pk):
         serializer = ReviewReplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -36,8 +36,17 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ("notification__user__email", "notification__template_key", "last_error")
     date_hierarchy = "created_at"
     list_select_related = ("notification__user",)
-    readonly_fields = ("notification", "channel", "status", "attempts", "last_error", "sent_at", "payload",
-                       "created_at", "updated_at")
+    readonly_fields = (
+        "notification",
+        "channel",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "payload",
+        "created_at",
+        "updated_at",
+    )
 
     @admin.display(description=_("recipient"), ordering="notification__user__email")
     def recipient(self, obj):

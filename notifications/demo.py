@@ -12,7 +12,12 @@ def seed(out) -> None:
     for user in users:
         if Notification.objects.filter(user=user, template_key="test").exists():
             continue
-        notification_send(user=user, type=NotificationType.SYSTEM, template_key="test",
-                          context={"name": user.first_name or user.email}, data={"demo": True})
+        notification_send(
+            user=user,
+            type=NotificationType.SYSTEM,
+            template_key="test",
+            context={"name": user.first_name or user.email},
+            data={"demo": True},
+        )
         created += 1
     out.write(f"  notifications: {created} demo notification(s) created")

@@ -8,8 +8,9 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 
-def notification_email_render(*, template_key: str, title: str, body: str, context: dict[str, Any],
-                              locale: str) -> dict[str, str]:
+def notification_email_render(
+    *, template_key: str, title: str, body: str, context: dict[str, Any], locale: str
+) -> dict[str, str]:
     """Subject, text and HTML of a notification email in `locale`.
 
     A template may bring a richer HTML body in `notifications/<key>/email.html` (rendered with the

@@ -52,8 +52,9 @@ class Notification(BaseModel):
 class NotificationPreference(BaseModel):
     """A user's explicit choice for one type on one channel; absent rows mean the default."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     type = models.CharField(_("type"), max_length=16, choices=NotificationType.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     enabled = models.BooleanField(_("enabled"))
@@ -81,8 +82,9 @@ class Delivery(BaseModel):
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    status = models.CharField(_("status"), max_length=8, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -121,10 +123,12 @@ class Device(BaseModel):
     locale = models.CharField(_("locale"), max_length=8, blank=True)
     active = models.BooleanField(_("active"), default=True)
     deactivated_reason = models.CharField(_("deactivated because"), max_length=255, blank=True)
-    gcm_device = models.OneToOneField("push_notifications.GCMDevice", null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
-    webpush_device = models.OneToOneField("push_notifications.WebPushDevice", null=True, blank=True,
-                                          on_delete=models.SET_NULL, related_name="+")
+    gcm_device = models.OneToOneField(
+        "push_notifications.GCMDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    webpush_device = models.OneToOneField(
+        "push_notifications.WebPushDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-updated_at"]

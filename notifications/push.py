@@ -41,8 +41,11 @@ def web_subscription_parse(push_token: str) -> dict[str, str] | None:
         subscription = {"endpoint": str(endpoint), "p256dh": str(keys["p256dh"]), "auth": str(keys["auth"])}
     except (ValueError, TypeError, KeyError):
         return None
-    if not subscription["endpoint"].startswith("https://") or len(subscription["p256dh"]) > 88 \
-            or len(subscription["auth"]) > 24:
+    if (
+        not subscription["endpoint"].startswith("https://")
+        or len(subscription["p256dh"]) > 88
+        or len(subscription["auth"]) > 24
+    ):
         return None
     return subscription
 
@@ -88,8 +91,9 @@ def _webpush_send(device: WebPushDevice, *, title: str, body: str, data: dict[st
     raise PushTransientError(f"WebPush: {result['results'][0].get('error')}")
 
 
-def push_send(*, gcm_device: GCMDevice | None, webpush_device: WebPushDevice | None, title: str, body: str,
-              data: dict[str, Any]) -> PushOutcome:
+def push_send(
+    *, gcm_device: GCMDevice | None, webpush_device: WebPushDevice | None, title: str, body: str, data: dict[str, Any]
+) -> PushOutcome:
     """Send one notification to one provider device."""
     # FCM data values must be strings; the client reads `data` to route the tap.
     flat = {key: value if isinstance(value, str) else json.dumps(value) for key, value in data.items()}

@@ -48,7 +48,8 @@ class DeviceInputSerializer(serializers.Serializer):
         if token and attrs["platform"] == DevicePlatform.WEB and web_subscription_parse(token) is None:
             raise serializers.ValidationError(
                 {"push_token": _("A web push token must be a push subscription with an https endpoint and its keys.")},
-                code="invalid_push_token")
+                code="invalid_push_token",
+            )
         return attrs
 
 

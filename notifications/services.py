@@ -48,6 +48,7 @@ class DeliveryRetry(Exception):
 
 # --- Rendering and sending ------------------------------------------------------------------------
 
+
 def notification_render(*, template_key: str, context: dict[str, Any], locale: str) -> tuple[str, str]:
     """Title and body of `template_key` in `locale`, from `notifications/<key>/{title,body}.txt`."""
     with translation.override(locale):
@@ -60,13 +61,15 @@ def notification_preferences_effective(*, user, type: str) -> dict[str, bool]:
     """The user's channels for one notification type: their choices over the defaults."""
     channels = dict(DEFAULT_PREFERENCES[type])
     for channel, enabled in NotificationPreference.objects.filter(user=user, type=type).values_list(
-            "channel", "enabled"):
+        "channel", "enabled"
+    ):
         channels[channel] = enabled or (type, channel) in LOCKED_ON
     return channels
 
 
-def notification_send(*, user, type: str, template_key: str, context: dict[str, Any] | None = None,
-                      data: dict[str, Any] | None = None) -> Notification:
+def notification_send(
+    *, user, type: str, template_key: str, context: dict[str, Any] | None = None, data: dict[str, Any] | None = None
+) -> Notification:
     """Notify `user`: render `notifications/<template_key>/{title,body}.txt` in their locale, store the
     notification, and after commit push it to their sockets and queue email/push per preferences.
 
@@ -81,7 +84,12 @@ def notification_send(*, user, type: str, template_key: str, context: dict[str, 
     channels = notification_preferences_effective(user=user, type=type)
     title, body = notification_render(template_key=template_key, context=context, locale=user.locale)
     notification = Notification.objects.create(
-        user=user, type=type, template_key=template_key, title=title[:200], body=body, data=data or {},
+        user=user,
+        type=type,
+        template_key=template_key,
+        title=title[:200],
+        body=body,
+        data=data or {},
         in_app=channels[Channel.IN_APP],
     )
     if notification.in_app:
@@ -91,8 +99,9 @@ def notification_send(*, user, type: str, template_key: str, context: dict[str, 
     from notifications import tasks  # tasks import this module
 
     if channels[Channel.EMAIL] and user.email and user.is_active:
-        payload = notification_email_render(template_key=template_key, title=notification.title, body=body,
-                                            context=context, locale=user.locale)
+        payload = notification_email_render(
+            template_key=template_key, title=notification.title, body=body, context=context, locale=user.locale
+        )
         delivery = Delivery.objects.create(notification=notification, channel=Channel.EMAIL, payload=payload)
         enqueue_task(tasks.notification_email_deliver, str(delivery.pk))
     if channels[Channel.PUSH] and Device.objects.filter(user=user, active=True).exists():
@@ -103,14 +112,21 @@ def notification_send(*, user, type: str, template_key: str, context: dict[str, 
 
 # --- Deliveries (called by the Celery tasks) ---------------------------------------------------------
 
+
 def _delivery_attempt_failed(*, delivery: Delivery, error: str, final: bool) -> None:
     delivery.attempts += 1
     delivery.last_error = error[:2000]
     if final:
         delivery.status = DeliveryStatus.FAILED
-        logger.error("notification delivery failed for good", extra={
-            "delivery_id": str(delivery.pk), "channel": delivery.channel, "attempts": delivery.attempts,
-            "error": delivery.last_error})
+        logger.error(
+            "notification delivery failed for good",
+            extra={
+                "delivery_id": str(delivery.pk),
+                "channel": delivery.channel,
+                "attempts": delivery.attempts,
+                "error": delivery.last_error,
+            },
+        )
     delivery.save(update_fields=["attempts", "last_error", "status", "payload", "updated_at"])
 
 
@@ -124,13 +140,18 @@ def _delivery_sent(*, delivery: Delivery) -> None:
 def delivery_email_send(*, delivery_id: str, final_attempt: bool) -> None:
     """One attempt at an email delivery. Raises DeliveryRetry when the SMTP server failed and this
     was not the last attempt; a delivery already sent or failed is left alone (safe to run twice)."""
-    delivery = Delivery.objects.select_related("notification__user").filter(
-        pk=delivery_id, channel=Channel.EMAIL).first()
+    delivery = (
+        Delivery.objects.select_related("notification__user").filter(pk=delivery_id, channel=Channel.EMAIL).first()
+    )
     if delivery is None or delivery.status != DeliveryStatus.QUEUED:
         return
     user = delivery.notification.user
-    message = EmailMultiAlternatives(subject=delivery.payload["subject"], body=delivery.payload["text"],
-                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
+    message = EmailMultiAlternatives(
+        subject=delivery.payload["subject"],
+        body=delivery.payload["text"],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
     message.attach_alternative(delivery.payload["html"], "text/html")
     try:
         message.send()
@@ -151,13 +172,21 @@ def delivery_push_send(*, delivery_id: str, final_attempt: bool) -> None:
     notification = delivery.notification
     reached: list[str] = list(delivery.payload.get("devices_reached", []))
     errors: list[str] = []
-    devices = Device.objects.filter(user_id=notification.user_id, active=True).exclude(
-        pk__in=reached).select_related("gcm_device", "webpush_device")
+    devices = (
+        Device.objects.filter(user_id=notification.user_id, active=True)
+        .exclude(pk__in=reached)
+        .select_related("gcm_device", "webpush_device")
+    )
     data = {**notification.data, "notification_id": str(notification.pk), "type": notification.type}
     for device in devices:
         try:
-            outcome = push_send(gcm_device=device.gcm_device, webpush_device=device.webpush_device,
-                                title=notification.title, body=notification.body, data=data)
+            outcome = push_send(
+                gcm_device=device.gcm_device,
+                webpush_device=device.webpush_device,
+                title=notification.title,
+                body=notification.body,
+                data=data,
+            )
         except PushTransientError as exc:
             errors.append(str(exc))
             continue
@@ -183,6 +212,7 @@ def delivery_push_send(*, delivery_id: str, final_attempt: bool) -> None:
 
 
 # --- Reading state ------------------------------------------------------------------------------------
+
 
 def notification_mark_read(*, notification: Notification) -> Notification:
     if not notification.is_read:
@@ -211,13 +241,16 @@ def notification_delete(*, notification: Notification) -> None:
 
 # --- Preferences --------------------------------------------------------------------------------------
 
+
 def notification_preferences_get(*, user) -> dict[str, dict[str, bool]]:
     matrix = {type_: dict(channels) for type_, channels in DEFAULT_PREFERENCES.items()}
     for type_, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
-            "type", "channel", "enabled"):
+        "type", "channel", "enabled"
+    ):
         matrix[type_][channel] = enabled or (type_, channel) in LOCKED_ON
-    return {str(type_): {str(channel): value for channel, value in channels.items()}
-            for type_, channels in matrix.items()}
+    return {
+        str(type_): {str(channel): value for channel, value in channels.items()} for type_, channels in matrix.items()
+    }
 
 
 @transaction.atomic
@@ -228,22 +261,39 @@ def notification_preferences_update(*, user, preferences: dict[str, dict[str, bo
             if (type_, channel) in LOCKED_ON:
                 continue
             NotificationPreference.objects.update_or_create(
-                user=user, type=type_, channel=channel, defaults={"enabled": enabled})
+                user=user, type=type_, channel=channel, defaults={"enabled": enabled}
+            )
     return notification_preferences_get(user=user)
 
 
 # --- Devices --------------------------------------------------------------------------------------------
 
-def device_register(*, user, platform: str, push_token: str | None = None, app_version: str = "",
-                    os_version: str = "", model: str = "", locale: str = "") -> tuple[Device, bool]:
+
+def device_register(
+    *,
+    user,
+    platform: str,
+    push_token: str | None = None,
+    app_version: str = "",
+    os_version: str = "",
+    model: str = "",
+    locale: str = "",
+) -> tuple[Device, bool]:
     """Register or refresh a device; idempotent on `push_token`. A token registered by another user
     (the phone changed hands, or someone signed in) moves to this user. Returns (device, created).
 
     For `web`, `push_token` is the browser's `JSON.stringify(PushSubscription)`; its endpoint is the
     identity of the device.
     """
-    fields = {"user": user, "platform": platform, "push_token": push_token, "app_version": app_version,
-              "os_version": os_version, "model": model, "locale": locale}
+    fields = {
+        "user": user,
+        "platform": platform,
+        "push_token": push_token,
+        "app_version": app_version,
+        "os_version": os_version,
+        "model": model,
+        "locale": locale,
+    }
     try:
         with transaction.atomic():
             return _device_register(**fields)
@@ -253,18 +303,30 @@ def device_register(*, user, platform: str, push_token: str | None = None, app_v
             return _device_register(**fields)
 
 
-def _device_register(*, user, platform: str, push_token: str | None, app_version: str, os_version: str,
-                     model: str, locale: str) -> tuple[Device, bool]:
+def _device_register(
+    *, user, platform: str, push_token: str | None, app_version: str, os_version: str, model: str, locale: str
+) -> tuple[Device, bool]:
     subscription = None
     token = push_token or None
     if token and platform == DevicePlatform.WEB:
         subscription = web_subscription_parse(token)
         if subscription is None:
-            raise ApplicationError(_("A web push token must be a push subscription with an https endpoint "
-                                     "and its keys."), code="invalid_push_token", attr="push_token")
+            raise ApplicationError(
+                _("A web push token must be a push subscription with an https endpoint and its keys."),
+                code="invalid_push_token",
+                attr="push_token",
+            )
         token = subscription["endpoint"]
-    fields = {"user": user, "platform": platform, "app_version": app_version, "os_version": os_version,
-              "model": model, "locale": locale, "active": True, "deactivated_reason": ""}
+    fields = {
+        "user": user,
+        "platform": platform,
+        "app_version": app_version,
+        "os_version": os_version,
+        "model": model,
+        "locale": locale,
+        "active": True,
+        "deactivated_reason": "",
+    }
     device = Device.objects.select_for_update().filter(push_token=token).first() if token else None
     created = device is None
     if device is None:
@@ -333,11 +395,17 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     ]
     for kind, after, until in windows:
         lead = REMINDER_LEADS[kind]
-        due = Appointment.objects.filter(
-            status=AppointmentStatus.CONFIRMED, start__gt=after, start__lte=until,
-        ).exclude(
-            Exists(ReminderSent.objects.filter(appointment=OuterRef("pk"), kind=kind, start=OuterRef("start")))
-        ).select_related("doctor__user", "patient")
+        due = (
+            Appointment.objects.filter(
+                status=AppointmentStatus.CONFIRMED,
+                start__gt=after,
+                start__lte=until,
+            )
+            .exclude(
+                Exists(ReminderSent.objects.filter(appointment=OuterRef("pk"), kind=kind, start=OuterRef("start")))
+            )
+            .select_related("doctor__user", "patient")
+        )
         for appointment in due:
             if appointment.created_at > appointment.start - lead:
                 continue
@@ -358,12 +426,20 @@ def _reminder_send(*, appointment, kind: str) -> bool:
                 "clinic_address": doctor.clinic_address,
                 "clinic_time": _local_time(appointment.start, doctor.timezone, patient.locale),
                 "clinic_timezone": doctor.timezone,
-                "patient_time": (_local_time(appointment.start, patient.timezone, patient.locale)
-                                 if patient.timezone != doctor.timezone else ""),
+                "patient_time": (
+                    _local_time(appointment.start, patient.timezone, patient.locale)
+                    if patient.timezone != doctor.timezone
+                    else ""
+                ),
                 "patient_timezone": patient.timezone,
             }
-            notification_send(user=patient, type=NotificationType.REMINDER, template_key="appointment_reminder",
-                              context=context, data={"appointment_id": str(appointment.pk), "kind": kind})
+            notification_send(
+                user=patient,
+                type=NotificationType.REMINDER,
+                template_key="appointment_reminder",
+                context=context,
+                data={"appointment_id": str(appointment.pk), "kind": kind},
+            )
     except IntegrityError:
         return False  # another beat run sent it
     return True

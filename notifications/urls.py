@@ -9,8 +9,11 @@ urlpatterns = [
     path("notifications/test", views.NotificationTestView.as_view(), name="notification-test"),
     path("notifications/<uuid:pk>", views.NotificationDetailView.as_view(), name="notification-detail"),
     path("notifications/<uuid:pk>/read", views.NotificationReadView.as_view(), name="notification-read"),
-    path("users/me/notification-preferences", views.NotificationPreferencesView.as_view(),
-         name="notification-preferences"),
+    path(
+        "users/me/notification-preferences",
+        views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("devices", views.DeviceRegisterView.as_view(), name="device-register"),
     path("devices/<uuid:pk>", views.DeviceDetailView.as_view(), name="device-detail"),
 ]

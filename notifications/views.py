@@ -45,8 +45,11 @@ class NotificationListView(APIView):
     def get(self, request):
         filters = NotificationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        notifications = notification_list(user=request.user, is_read=filters.validated_data.get("is_read"),
-                                          type=filters.validated_data.get("type") or None)
+        notifications = notification_list(
+            user=request.user,
+            is_read=filters.validated_data.get("is_read"),
+            type=filters.validated_data.get("type") or None,
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(notifications, request, view=self)
         return paginator.get_paginated_response(NotificationOutputSerializer(page, many=True).data)
@@ -80,28 +83,37 @@ class NotificationDetailView(APIView):
 
 
 class NotificationTestView(APIView):
-    @extend_schema(summary="Send myself a test notification (DEBUG only; 404 otherwise)", request=None,
-                   responses={201: NotificationOutputSerializer})
+    @extend_schema(
+        summary="Send myself a test notification (DEBUG only; 404 otherwise)",
+        request=None,
+        responses={201: NotificationOutputSerializer},
+    )
     def post(self, request):
         if not settings.DEBUG:
             raise NotFoundError(_("Not found."), code="not_found")
-        notification = notification_send(user=request.user, type=NotificationType.SYSTEM, template_key="test",
-                                         context={"name": request.user.first_name or request.user.email},
-                                         data={"test": True})
+        notification = notification_send(
+            user=request.user,
+            type=NotificationType.SYSTEM,
+            template_key="test",
+            context={"name": request.user.first_name or request.user.email},
+            data={"test": True},
+        )
         return Response(NotificationOutputSerializer(notification).data, status=status.HTTP_201_CREATED)
 
 
 class NotificationPreferencesView(APIView):
-    @extend_schema(summary="My notification preferences per type and channel",
-                   responses=NotificationPreferencesSerializer)
+    @extend_schema(
+        summary="My notification preferences per type and channel", responses=NotificationPreferencesSerializer
+    )
     def get(self, request):
         return Response(notification_preferences_get(user=request.user))
 
     @extend_schema(
         summary="Update my notification preferences",
         description="Send any subset of type -> {in_app, email, push}; the others keep their value. The "
-                    "in-app channel of appointment and reminder notifications cannot be switched off.",
-        request=NotificationPreferencesSerializer, responses=NotificationPreferencesSerializer,
+        "in-app channel of appointment and reminder notifications cannot be switched off.",
+        request=NotificationPreferencesSerializer,
+        responses=NotificationPreferencesSerializer,
     )
     def put(self, request):
         serializer = NotificationPreferencesSerializer(data=request.data)
@@ -113,8 +125,9 @@ class DeviceRegisterView(APIView):
     @extend_schema(
         summary="Register or refresh a device for push notifications",
         description="Idempotent on push_token; a token registered by another account moves to this one. "
-                    "For web, push_token is JSON.stringify(PushSubscription).",
-        request=DeviceInputSerializer, responses={201: DeviceCreatedSerializer},
+        "For web, push_token is JSON.stringify(PushSubscription).",
+        request=DeviceInputSerializer,
+        responses={201: DeviceCreatedSerializer},
     )
     def post(self, request):
         serializer = DeviceInputSerializer(data=request.data)

@@ -10,8 +10,12 @@ from payments.models import Payment, PaymentEvent
 
 
 class RefundForm(forms.Form):
-    amount = forms.IntegerField(label=_("Amount (minor units)"), min_value=1, required=False,
-                                help_text=_("Leave empty to refund everything that is left."))
+    amount = forms.IntegerField(
+        label=_("Amount (minor units)"),
+        min_value=1,
+        required=False,
+        help_text=_("Leave empty to refund everything that is left."),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=400)
 
 
@@ -28,17 +32,49 @@ class PaymentEventInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["receipt_number", "appointment", "method", "status", "amount", "amount_refunded", "currency",
-                    "paid_at", "created_at"]
-    list_filter = ["status", "method", "provider", ("paid_at", admin.DateFieldListFilter),
-                   ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["receipt_number", "provider_payment_id", "appointment__patient__email",
-                     "appointment__doctor__user__email"]
+    list_display = [
+        "receipt_number",
+        "appointment",
+        "method",
+        "status",
+        "amount",
+        "amount_refunded",
+        "currency",
+        "paid_at",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "method",
+        "provider",
+        ("paid_at", admin.DateFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    ]
+    search_fields = [
+        "receipt_number",
+        "provider_payment_id",
+        "appointment__patient__email",
+        "appointment__doctor__user__email",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["appointment__doctor__user", "appointment__patient"]
-    readonly_fields = ["appointment", "method", "provider", "provider_payment_id", "amount", "currency", "status",
-                       "amount_refunded", "receipt_number", "paid_at", "receipt_emailed_at", "stripe_payment_intent",
-                       "stripe_charge", "created_at", "updated_at"]
+    readonly_fields = [
+        "appointment",
+        "method",
+        "provider",
+        "provider_payment_id",
+        "amount",
+        "currency",
+        "status",
+        "amount_refunded",
+        "receipt_number",
+        "paid_at",
+        "receipt_emailed_at",
+        "stripe_payment_intent",
+        "stripe_charge",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [PaymentEventInline]
     actions = ["refund_payments"]
 
@@ -54,27 +90,47 @@ class PaymentAdmin(admin.ModelAdmin):
         if "apply" in request.POST and form.is_valid():
             for payment in queryset:
                 try:
-                    services.payment_refund(payment=payment, amount=form.cleaned_data["amount"],
-                                            reason=form.cleaned_data["reason"], by=request.user)
+                    services.payment_refund(
+                        payment=payment,
+                        amount=form.cleaned_data["amount"],
+                        reason=form.cleaned_data["reason"],
+                        by=request.user,
+                    )
                 except ApplicationError as error:
                     self.message_user(request, f"{payment}: {error.message}", messages.ERROR)
                 else:
                     self.message_user(request, _("Refunded %(payment)s.") % {"payment": payment}, messages.SUCCESS)
             return None
-        return TemplateResponse(request, "admin/payments/payment/refund.html", {
-            **self.admin_site.each_context(request), "form": form, "payments": queryset,
-            "title": _("Refund payments"), "opts": self.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "admin/payments/payment/refund.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "payments": queryset,
+                "title": _("Refund payments"),
+                "opts": self.model._meta,
+            },
+        )
 
     def get_urls(self):
         return [
-            path("reconciliation/", self.admin_site.admin_view(self.reconciliation_view),
-                 name="payments_payment_reconciliation"),
+            path(
+                "reconciliation/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="payments_payment_reconciliation",
+            ),
             *super().get_urls(),
         ]
 
     def reconciliation_view(self, request):
-        return TemplateResponse(request, "admin/payments/payment/reconciliation.html", {
-            **self.admin_site.each_context(request), "mismatches": selectors.payment_reconciliation_mismatches(),
-            "title": _("Reconciliation with Stripe"), "opts": self.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "admin/payments/payment/reconciliation.html",
+            {
+                **self.admin_site.each_context(request),
+                "mismatches": selectors.payment_reconciliation_mismatches(),
+                "title": _("Reconciliation with Stripe"),
+                "opts": self.model._meta,
+            },
+        )

@@ -42,11 +42,19 @@ class Payment(BaseModel):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, db_index=True)
     receipt_emailed_at = models.DateTimeField(_("receipt emailed at"), null=True, blank=True)
     stripe_payment_intent = models.ForeignKey(
-        "djstripe.PaymentIntent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "djstripe.PaymentIntent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("Stripe payment intent"),
     )
     stripe_charge = models.ForeignKey(
-        "djstripe.Charge", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "djstripe.Charge",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("Stripe charge"),
     )
 
@@ -59,7 +67,8 @@ class Payment(BaseModel):
                 condition=models.Q(amount_refunded__lte=models.F("amount")), name="payment_refund_within_amount"
             ),
             models.UniqueConstraint(
-                fields=["provider", "provider_payment_id"], condition=~models.Q(provider_payment_id=""),
+                fields=["provider", "provider_payment_id"],
+                condition=~models.Q(provider_payment_id=""),
                 name="payment_unique_provider_id",
             ),
         ]
@@ -84,8 +93,9 @@ class PaymentEvent(models.Model):
     to_status = models.CharField(max_length=20)
     source = models.CharField(max_length=80, blank=True, help_text=_("Stripe event id, user, task..."))
     stripe_event_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     amount = models.PositiveIntegerField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -35,11 +35,17 @@ def receipt_data(*, payment: Payment) -> ReceiptData:
     appointment = payment.appointment
     doctor = appointment.doctor
     return ReceiptData(
-        number=payment.receipt_number or "", patient_name=appointment.patient.full_name, doctor_name=str(doctor),
-        clinic_name=doctor.clinic_name, clinic_address=", ".join(
-            part for part in (doctor.clinic_address, doctor.city) if part),
-        paid_at=payment.paid_at, appointment_start=appointment.start, timezone=doctor.timezone,
-        amount=payment.amount, amount_refunded=payment.amount_refunded, currency=payment.currency,
+        number=payment.receipt_number or "",
+        patient_name=appointment.patient.full_name,
+        doctor_name=str(doctor),
+        clinic_name=doctor.clinic_name,
+        clinic_address=", ".join(part for part in (doctor.clinic_address, doctor.city) if part),
+        paid_at=payment.paid_at,
+        appointment_start=appointment.start,
+        timezone=doctor.timezone,
+        amount=payment.amount,
+        amount_refunded=payment.amount_refunded,
+        currency=payment.currency,
         method=payment.method,
     )
 

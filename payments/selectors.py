@@ -21,8 +21,11 @@ def payment_list_for_user(*, user) -> QuerySet[Payment]:
 
 def payment_get_for_user(*, user, payment_id) -> Payment:
     """A payment of one of the user's appointments, with what its receipt shows; else 404."""
-    payment = (Payment.objects.filter(_visible_to(user), pk=payment_id)
-               .select_related("appointment__doctor__user", "appointment__patient").first())
+    payment = (
+        Payment.objects.filter(_visible_to(user), pk=payment_id)
+        .select_related("appointment__doctor__user", "appointment__patient")
+        .first()
+    )
     if payment is None:
         raise NotFoundError(_("Payment not found."), code="not_found")
     return payment
@@ -38,21 +41,36 @@ def payment_reconciliation_mismatches() -> list[dict]:
 
     mismatches: list[dict] = []
     intents = {pi.id: pi for pi in PaymentIntent.objects.all()}
-    payments = {p.provider_payment_id: p for p in Payment.objects.filter(method=PaymentMethod.CARD)
-                .exclude(provider_payment_id="").select_related("appointment")}
+    payments = {
+        p.provider_payment_id: p
+        for p in Payment.objects.filter(method=PaymentMethod.CARD)
+        .exclude(provider_payment_id="")
+        .select_related("appointment")
+    }
     for intent_id, intent in intents.items():
         stripe_status = (intent.stripe_data or {}).get("status", "")
         payment = payments.get(intent_id)
         if stripe_status == "succeeded" and (payment is None or payment.status not in PAID_STATUSES):
-            mismatches.append({"kind": "stripe_succeeded_not_here", "intent_id": intent_id,
-                               "stripe_status": stripe_status, "payment": payment,
-                               "ledger_status": payment.status if payment else ""})
+            mismatches.append(
+                {
+                    "kind": "stripe_succeeded_not_here",
+                    "intent_id": intent_id,
+                    "stripe_status": stripe_status,
+                    "payment": payment,
+                    "ledger_status": payment.status if payment else "",
+                }
+            )
     for intent_id, payment in payments.items():
         intent = intents.get(intent_id)
         stripe_status = (intent.stripe_data or {}).get("status", "") if intent else ""
         if payment.status in PAID_STATUSES and stripe_status != "succeeded":
-            mismatches.append({"kind": "here_succeeded_not_stripe", "intent_id": intent_id,
-                               "stripe_status": stripe_status or "missing", "payment": payment,
-                               "ledger_status": payment.status})
+            mismatches.append(
+                {
+                    "kind": "here_succeeded_not_stripe",
+                    "intent_id": intent_id,
+                    "stripe_status": stripe_status or "missing",
+                    "payment": payment,
+                    "ledger_status": payment.status,
+                }
+            )
     return mismatches
-

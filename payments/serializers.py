@@ -47,8 +47,21 @@ class PaymentListOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payment
-        fields = ["id", "appointment_id", "status", "amount", "amount_refunded", "currency", "method", "provider",
-                  "provider_payment_id", "receipt_number", "paid_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "appointment_id",
+            "status",
+            "amount",
+            "amount_refunded",
+            "currency",
+            "method",
+            "provider",
+            "provider_payment_id",
+            "receipt_number",
+            "paid_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

@@ -50,8 +50,12 @@ def _call(operation: str, func, **params: Any):
 def payment_intent_create(*, amount: int, currency: str, metadata: dict[str, str], idempotency_key: str):
     """A card PaymentIntent. The idempotency key makes a retried call return the first intent."""
     return _call(
-        "payment_intent.create", stripe.PaymentIntent.create,
-        amount=amount, currency=currency.lower(), metadata=metadata, payment_method_types=["card"],
+        "payment_intent.create",
+        stripe.PaymentIntent.create,
+        amount=amount,
+        currency=currency.lower(),
+        metadata=metadata,
+        payment_method_types=["card"],
         idempotency_key=idempotency_key,
     )
 
@@ -63,6 +67,10 @@ def payment_intent_retrieve(*, intent_id: str):
 def refund_create(*, payment_intent_id: str, amount: int, metadata: dict[str, str], idempotency_key: str):
     """Refund `amount` minor units of the intent's charge."""
     return _call(
-        "refund.create", stripe.Refund.create,
-        payment_intent=payment_intent_id, amount=amount, metadata=metadata, idempotency_key=idempotency_key,
+        "refund.create",
+        stripe.Refund.create,
+        payment_intent=payment_intent_id,
+        amount=amount,
+        metadata=metadata,
+        idempotency_key=idempotency_key,
     )

@@ -23,16 +23,20 @@ from payments.serializers import (
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
     description="The same key replays the first answer; the same key with another body -> 409 "
-                "`idempotency_key_reused`. Retries are safe without it too: one intent per appointment.",
+    "`idempotency_key_reused`. Retries are safe without it too: one intent per appointment.",
 )
 
 
 class PaymentIntentCreateApi(APIView):
     @extend_schema(
         summary="Create (or get) the card payment intent of my pending appointment",
-        request=PaymentIntentCreateInputSerializer, parameters=[IDEMPOTENCY_HEADER],
+        request=PaymentIntentCreateInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: PaymentIntentOutputSerializer, 200: PaymentIntentOutputSerializer},
         tags=["payments"],
     )
@@ -42,22 +46,38 @@ class PaymentIntentCreateApi(APIView):
 
         def create() -> tuple[int, dict]:
             payment, client_secret, created = services.payment_intent_create(
-                patient=request.user, appointment_id=serializer.validated_data["appointment_id"])
-            data = {"payment_id": payment.pk, "client_secret": client_secret, "amount": payment.amount,
-                    "currency": payment.currency, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-                    "status": payment.status}
-            return (status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-                    PaymentIntentOutputSerializer(data).data)
+                patient=request.user, appointment_id=serializer.validated_data["appointment_id"]
+            )
+            data = {
+                "payment_id": payment.pk,
+                "client_secret": client_secret,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+                "status": payment.status,
+            }
+            return (
+                status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                PaymentIntentOutputSerializer(data).data,
+            )
 
-        result = idempotent_call(user=request.user, scope="api.payments.intent",
-                                 key=request.headers.get("Idempotency-Key"), payload=dict(request.data),
-                                 handler=create)
+        result = idempotent_call(
+            user=request.user,
+            scope="api.payments.intent",
+            key=request.headers.get("Idempotency-Key"),
+            payload=dict(request.data),
+            handler=create,
+        )
         return Response(result.body, status=result.status)
 
 
 class PaymentListApi(APIView):
-    @extend_schema(summary="My payments (as patient or doctor)", request=None,
-                   responses=PaymentListOutputSerializer(many=True), tags=["payments"])
+    @extend_schema(
+        summary="My payments (as patient or doctor)",
+        request=None,
+        responses=PaymentListOutputSerializer(many=True),
+        tags=["payments"],
+    )
     def get(self, request):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.payment_list_for_user(user=request.user), request, view=self)
@@ -65,8 +85,12 @@ class PaymentListApi(APIView):
 
 
 class PaymentDetailApi(APIView):
-    @extend_schema(summary="One of my payments, with its receipt data", request=None,
-                   responses=PaymentDetailOutputSerializer, tags=["payments"])
+    @extend_schema(
+        summary="One of my payments, with its receipt data",
+        request=None,
+        responses=PaymentDetailOutputSerializer,
+        tags=["payments"],
+    )
     def get(self, request, pk):
         payment = selectors.payment_get_for_user(user=request.user, payment_id=pk)
         return Response(PaymentDetailOutputSerializer(payment).data)
@@ -74,23 +98,29 @@ class PaymentDetailApi(APIView):
 
 class PaymentReceiptApi(APIView):
     @extend_schema(
-        summary="PDF receipt of a paid payment, in the patient's language", request=None,
+        summary="PDF receipt of a paid payment, in the patient's language",
+        request=None,
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The receipt PDF")},
         tags=["payments"],
     )
     def get(self, request, pk):
         payment = selectors.payment_get_for_user(user=request.user, payment_id=pk)
         if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
-            raise ConflictError(_("A receipt is only available for a paid payment."),
-                                code=services.PaymentErrorCode.RECEIPT_UNAVAILABLE)
+            raise ConflictError(
+                _("A receipt is only available for a paid payment."), code=services.PaymentErrorCode.RECEIPT_UNAVAILABLE
+            )
         response = HttpResponse(receipt_pdf_render(payment=payment), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="receipt-{payment.receipt_number}.pdf"'
         return response
 
 
 class AppointmentMarkPaidApi(APIView):
-    @extend_schema(summary="Record that a pay-at-clinic appointment was paid at the desk (doctor)", request=None,
-                   responses=PaymentDetailOutputSerializer, tags=["payments"])
+    @extend_schema(
+        summary="Record that a pay-at-clinic appointment was paid at the desk (doctor)",
+        request=None,
+        responses=PaymentDetailOutputSerializer,
+        tags=["payments"],
+    )
     def post(self, request, pk):
         appointment = get_object_or_404(Appointment, pk=pk)
         payment = services.payment_mark_clinic_paid(appointment=appointment, by=request.user)

@@ -24,15 +24,17 @@ def _id(value) -> str:
 
 def handle_payment_intent_succeeded(event) -> None:
     intent = event.data["object"]
-    services.payment_stripe_succeeded(intent_id=intent["id"], stripe_event_id=event.id,
-                                      charge_id=_id(intent.get("latest_charge")))
+    services.payment_stripe_succeeded(
+        intent_id=intent["id"], stripe_event_id=event.id, charge_id=_id(intent.get("latest_charge"))
+    )
 
 
 def handle_payment_intent_payment_failed(event) -> None:
     intent = event.data["object"]
     error = intent.get("last_payment_error") or {}
-    services.payment_stripe_failed(intent_id=intent["id"], stripe_event_id=event.id,
-                                   failure_message=str(error.get("message") or "")[:300])
+    services.payment_stripe_failed(
+        intent_id=intent["id"], stripe_event_id=event.id, failure_message=str(error.get("message") or "")[:300]
+    )
 
 
 def handle_charge_refunded(event) -> None:
@@ -41,8 +43,9 @@ def handle_charge_refunded(event) -> None:
     if not intent_id:
         logger.info("stripe refund without intent ignored", extra={"stripe_event_id": event.id})
         return
-    services.payment_stripe_refunded(intent_id=intent_id, stripe_event_id=event.id,
-                                     amount_refunded=int(charge.get("amount_refunded") or 0))
+    services.payment_stripe_refunded(
+        intent_id=intent_id, stripe_event_id=event.id, amount_refunded=int(charge.get("amount_refunded") or 0)
+    )
 
 
 HANDLERS: dict[str, Callable] = {
@@ -55,8 +58,10 @@ HANDLED_EVENTS = frozenset(HANDLERS)
 
 def on_stripe_event(sender, event, **kwargs) -> None:
     handler = HANDLERS.get(event.type)
-    logger.info("stripe event received", extra={"stripe_event_id": event.id, "stripe_event_type": event.type,
-                                                "handled": handler is not None})
+    logger.info(
+        "stripe event received",
+        extra={"stripe_event_id": event.id, "stripe_event_type": event.type, "handled": handler is not None},
+    )
     if handler is not None:
         handler(event)
 

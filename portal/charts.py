@@ -60,17 +60,37 @@ def bar_chart(*, labels: list[str], series: list[Series], value_labels: list[str
     slot = WIDTH / len(labels)
     baseline = TOP + PLOT_HEIGHT
     columns = [
-        _column(label=label, left=index * slot, slot=slot, baseline=baseline, scale=scale,
-                values=[(s.key, s.values[index]) for s in series],
-                value_label=value_labels[index] if value_labels else str(totals[index]))
+        _column(
+            label=label,
+            left=index * slot,
+            slot=slot,
+            baseline=baseline,
+            scale=scale,
+            values=[(s.key, s.values[index]) for s in series],
+            value_label=value_labels[index] if value_labels else str(totals[index]),
+        )
         for index, label in enumerate(labels)
     ]
-    return BarChart(width=WIDTH, height=baseline + BOTTOM, baseline_y=baseline, label_y=baseline + BOTTOM - 6,
-                    columns=columns, series=series)
+    return BarChart(
+        width=WIDTH,
+        height=baseline + BOTTOM,
+        baseline_y=baseline,
+        label_y=baseline + BOTTOM - 6,
+        columns=columns,
+        series=series,
+    )
 
 
-def _column(*, label: str, left: float, slot: float, baseline: int, scale: float, values: list[tuple[str, int]],
-            value_label: str) -> Column:
+def _column(
+    *,
+    label: str,
+    left: float,
+    slot: float,
+    baseline: int,
+    scale: float,
+    values: list[tuple[str, int]],
+    value_label: str,
+) -> Column:
     width = min(slot * 0.7, MAX_BAR)
     x = left + (slot - width) / 2
     top = float(baseline)
@@ -79,10 +99,10 @@ def _column(*, label: str, left: float, slot: float, baseline: int, scale: float
         if value:
             height = value * scale
             top -= height
-            rects.append(Rect(x=round(x, 2), y=round(top, 2), width=round(width, 2), height=round(height, 2),
-                              key=key))
-    return Column(label=label, center=round(left + slot / 2, 2), value_label=value_label, value_y=round(top - 5, 2),
-                  rects=rects)
+            rects.append(Rect(x=round(x, 2), y=round(top, 2), width=round(width, 2), height=round(height, 2), key=key))
+    return Column(
+        label=label, center=round(left + slot / 2, 2), value_label=value_label, value_y=round(top - 5, 2), rects=rects
+    )
 
 
 @dataclass(frozen=True)
@@ -98,21 +118,39 @@ def insights_charts(insights: Insights) -> InsightsCharts:
     appointments, and net revenue by method for each currency."""
     weeks = [date_format(week.start, "j M") for week in insights.weeks]
     return InsightsCharts(
-        visits=bar_chart(labels=weeks, series=[
-            Series("visits", _("Visits"), [week.visits for week in insights.weeks])]),
-        patients=bar_chart(labels=weeks, series=[
-            Series("new", _("New patients"), [week.new_patients for week in insights.weeks]),
-            Series("returning", _("Returning patients"), [week.returning_patients for week in insights.weeks])]),
+        visits=bar_chart(
+            labels=weeks, series=[Series("visits", _("Visits"), [week.visits for week in insights.weeks])]
+        ),
+        patients=bar_chart(
+            labels=weeks,
+            series=[
+                Series("new", _("New patients"), [week.new_patients for week in insights.weeks]),
+                Series("returning", _("Returning patients"), [week.returning_patients for week in insights.weeks]),
+            ],
+        ),
         outcomes=bar_chart(
             labels=[_("Completed"), _("No-show"), _("Cancelled"), _("Not marked yet")],
-            series=[Series("outcome", _("Appointments"), [insights.visits.count, insights.no_shows.count,
-                                                          insights.cancellations.count, insights.unmarked.count])]),
+            series=[
+                Series(
+                    "outcome",
+                    _("Appointments"),
+                    [
+                        insights.visits.count,
+                        insights.no_shows.count,
+                        insights.cancellations.count,
+                        insights.unmarked.count,
+                    ],
+                )
+            ],
+        ),
         revenue=[(currency, _revenue_chart(currency)) for currency in insights.revenue],
     )
 
 
 def _revenue_chart(currency: CurrencyRevenue) -> BarChart:
     methods = currency.methods
-    return bar_chart(labels=[str(m.label) for m in methods],
-                     series=[Series("revenue", _("Net revenue"), [m.net for m in methods])],
-                     value_labels=[number_format(m.net_decimal, 2) for m in methods])
+    return bar_chart(
+        labels=[str(m.label) for m in methods],
+        series=[Series("revenue", _("Net revenue"), [m.net for m in methods])],
+        value_labels=[number_format(m.net_decimal, 2) for m in methods],
+    )

@@ -52,34 +52,41 @@ class RuleForm(forms.Form):
 
 class BaseRuleFormSet(forms.BaseFormSet):
     def rules(self) -> list[dict]:
-        return [form.cleaned_data for form in self.forms
-                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        return [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
 
 
 RuleFormSet = forms.formset_factory(RuleForm, formset=BaseRuleFormSet, extra=2, can_delete=True)
 
 
 class TimeOffForm(forms.Form):
-    start = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    end = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                              input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    start = forms.DateTimeField(
+        label=_("From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    end = forms.DateTimeField(
+        label=_("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
 
 class AppointmentFilterForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status")), *AppointmentStatus.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *AppointmentStatus.choices]
+    )
     q = forms.CharField(label=_("Patient name"), required=False, max_length=100)
 
 
 class ProfileForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=60, required=False)
     bio = forms.CharField(label=_("Biography"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
-    specialties = forms.ModelMultipleChoiceField(label=_("Specialties"), queryset=Specialty.objects.order_by("slug"),
-                                                 required=False)
+    specialties = forms.ModelMultipleChoiceField(
+        label=_("Specialties"), queryset=Specialty.objects.order_by("slug"), required=False
+    )
     clinic_name = forms.CharField(label=_("Clinic name"), max_length=160, required=False)
     clinic_address = forms.CharField(label=_("Clinic address"), max_length=255, required=False)
     city = forms.CharField(label=_("City"), max_length=120, required=False)
@@ -90,9 +97,9 @@ class ProfileForm(forms.Form):
     slot_minutes = forms.IntegerField(label=_("Slot length (minutes)"), min_value=5, max_value=240)
     fee_amount = forms.IntegerField(label=_("Fee (minor units, e.g. cents)"), min_value=0)
     fee_currency = forms.ChoiceField(label=_("Currency"), choices=[])
-    accepts_payment_methods = forms.MultipleChoiceField(label=_("Accepted payment methods"),
-                                                        choices=PaymentMethod.choices,
-                                                        widget=forms.CheckboxSelectMultiple)
+    accepts_payment_methods = forms.MultipleChoiceField(
+        label=_("Accepted payment methods"), choices=PaymentMethod.choices, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,48 +119,52 @@ class ThreadOpenForm(forms.Form):
 
 def _client_id_field() -> forms.CharField:
     # Chosen when the form is rendered, so posting the same form twice stores one message.
-    return forms.CharField(max_length=MAX_CLIENT_ID_LENGTH, required=False, empty_value=None,
-                           widget=forms.HiddenInput)
+    return forms.CharField(max_length=MAX_CLIENT_ID_LENGTH, required=False, empty_value=None, widget=forms.HiddenInput)
 
 
 class MessageForm(forms.Form):
     """Its cleaned data are `message_send`'s arguments; that service says what an empty message is."""
 
-    body = forms.CharField(label=_("Message"), max_length=MAX_BODY_LENGTH, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Message"), max_length=MAX_BODY_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     client_id = _client_id_field()
 
 
 class AttachmentForm(forms.Form):
     """Its cleaned data are `message_send_attachment`'s arguments; that service checks the file."""
 
-    file = forms.FileField(label=_("File"),
-                           widget=forms.FileInput(attrs={"accept": ",".join(ALLOWED_ATTACHMENT_TYPES)}))
+    file = forms.FileField(
+        label=_("File"), widget=forms.FileInput(attrs={"accept": ",".join(ALLOWED_ATTACHMENT_TYPES)})
+    )
     caption = forms.CharField(label=_("Caption"), max_length=MAX_BODY_LENGTH, required=False)
     client_id = _client_id_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = gettext("PNG, JPEG or PDF, at most %(mb)d MB.") % {
-            "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+            "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        }
 
 
 class PhotoForm(forms.Form):
     # A plain file field: what counts as a photo is decided by the service, by the file's content.
-    photo = forms.FileField(label=_("New photo"),
-                            widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    photo = forms.FileField(
+        label=_("New photo"), widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photo"].help_text = gettext("JPEG, PNG or WebP, at most %(mb)d MB.") % {
-            "mb": PHOTO_MAX_BYTES // (1024 * 1024)}
+            "mb": PHOTO_MAX_BYTES // (1024 * 1024)
+        }
 
 
 # --- Password reset: allauth's pages (ACCOUNT_FORMS), the API's services ------------------------------
 
+
 class PasswordResetRequestForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def save(self, request) -> str:
         """Whether or not the email has an account, the page answers the same (no enumeration)."""
@@ -167,19 +178,26 @@ class PasswordResetSetForm(ResetPasswordKeyForm):
     the service, which re-checks the link's token, revokes the API's refresh tokens and audits."""
 
     def save(self) -> None:
-        password_reset_set(user=self.user, token=self.temp_key, new_password=self.cleaned_data["password1"],
-                           ip_address=client_ip(context.request))
+        password_reset_set(
+            user=self.user,
+            token=self.temp_key,
+            new_password=self.cleaned_data["password1"],
+            ip_address=client_ip(context.request),
+        )
 
 
 class PasswordChangeForm(forms.Form):
     """Parses the two entries; the API's `password_change` checks the current one and the rules."""
 
-    old_password = forms.CharField(label=_("Current password"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label=_("New password"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password_again = forms.CharField(label=_("New password (again)"), strip=False,
-                                         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password_again = forms.CharField(
+        label=_("New password (again)"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean(self):
         data = super().clean()

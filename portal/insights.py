@@ -105,16 +105,24 @@ def portal_insights(*, doctor, now: datetime | None = None) -> Insights:
     first_monday = today - timedelta(days=today.weekday(), weeks=WEEKS - 1)
     window_start = datetime.combine(first_monday, time.min, tzinfo=zone)
     by_week = _weekly_rows(doctor=doctor, window_start=window_start, now=now)
-    weeks = [_week_stats(monday, by_week.get(monday, {}))
-             for monday in (first_monday + timedelta(weeks=index) for index in range(WEEKS))]
+    weeks = [
+        _week_stats(monday, by_week.get(monday, {}))
+        for monday in (first_monday + timedelta(weeks=index) for index in range(WEEKS))
+    ]
     due = sum(week.due for week in weeks)
 
     def share(outcome: str) -> Rate:
         return Rate(count=sum(getattr(week, outcome) for week in weeks), total=due)
 
     return Insights(
-        first_day=first_monday, last_day=today, weeks=weeks, due=due, visits=share("visits"),
-        no_shows=share("no_shows"), cancellations=share("cancellations"), unmarked=share("unmarked"),
+        first_day=first_monday,
+        last_day=today,
+        weeks=weeks,
+        due=due,
+        visits=share("visits"),
+        no_shows=share("no_shows"),
+        cancellations=share("cancellations"),
+        unmarked=share("unmarked"),
         new_patients=sum(week.new_patients for week in weeks),
         revenue=_revenue(doctor=doctor, window_start=window_start, now=now),
     )
@@ -129,8 +137,11 @@ def _weekly_rows(*, doctor, window_start: datetime, now: datetime) -> dict[date,
     before the window), returning in any later week with a visit; each is counted once a week.
     """
     zone = doctor_zone(doctor)
-    first_visit = Appointment.objects.filter(
-        doctor=doctor, patient=OuterRef("patient"), status=S.COMPLETED).order_by("start").values("start")[:1]
+    first_visit = (
+        Appointment.objects.filter(doctor=doctor, patient=OuterRef("patient"), status=S.COMPLETED)
+        .order_by("start")
+        .values("start")[:1]
+    )
     completed = Q(status=S.COMPLETED)
     rows = (
         Appointment.objects.filter(doctor=doctor, status__in=BOOKED_STATUSES, start__gte=window_start, start__lt=now)
@@ -167,22 +178,31 @@ def _revenue(*, doctor, window_start: datetime, now: datetime) -> list[CurrencyR
     """Money received in the window (by `paid_at`) per currency and method, net of what has been
     refunded of it since. Both methods are listed for every currency that has a payment."""
     rows = (
-        Payment.objects.filter(appointment__doctor=doctor, status__in=PAID_STATUSES, paid_at__gte=window_start,
-                               paid_at__lt=now)
+        Payment.objects.filter(
+            appointment__doctor=doctor, status__in=PAID_STATUSES, paid_at__gte=window_start, paid_at__lt=now
+        )
         .values("currency", "method")
         .annotate(payments=Count("id"), gross=Sum("amount"), refunded=Sum("amount_refunded"))
         .order_by()
     )
     totals = {(row["currency"], row["method"]): row for row in rows}
     return [
-        CurrencyRevenue(currency=currency, methods=[
-            _method_revenue(method, label, totals.get((currency, method), {}))
-            for method, label in PaymentMethod.choices
-        ])
+        CurrencyRevenue(
+            currency=currency,
+            methods=[
+                _method_revenue(method, label, totals.get((currency, method), {}))
+                for method, label in PaymentMethod.choices
+            ],
+        )
         for currency in sorted({currency for currency, _method in totals})
     ]
 
 
 def _method_revenue(method: str, label: str, row: dict) -> MethodRevenue:
-    return MethodRevenue(method=method, label=label, payments=row.get("payments", 0), gross=row.get("gross", 0),
-                         refunded=row.get("refunded", 0))
+    return MethodRevenue(
+        method=method,
+        label=label,
+        payments=row.get("payments", 0),
+        gross=row.get("gross", 0),
+        refunded=row.get("refunded", 0),
+    )

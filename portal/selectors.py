@@ -53,7 +53,8 @@ class TodayBoard:
 
 def _unpaid_clinic_q() -> Q:
     return Q(payment_method=PaymentMethod.CLINIC, status__in=[S.CONFIRMED, S.COMPLETED]) & ~Q(
-        payment__status__in=PAID_STATUSES)
+        payment__status__in=PAID_STATUSES
+    )
 
 
 def portal_today_board(*, doctor, now: datetime | None = None) -> TodayBoard:
@@ -78,14 +79,14 @@ def portal_today_board(*, doctor, now: datetime | None = None) -> TodayBoard:
         today_appointments=todays,
         upcoming=sorted(by_day.items()),
         count_today=sum(1 for a in todays if a.status in counted),
-        count_week=sum(1 for a in appointments
-                       if a.status in counted and a.start.astimezone(zone).date() <= week_end),
+        count_week=sum(1 for a in appointments if a.status in counted and a.start.astimezone(zone).date() <= week_end),
         pending_payments=_doctor_appointments(doctor).filter(_unpaid_clinic_q()).count(),
     )
 
 
-def portal_appointment_list(*, doctor, date_from: date | None = None, date_to: date | None = None,
-                            status: str = "", search: str = "") -> QuerySet[Appointment]:
+def portal_appointment_list(
+    *, doctor, date_from: date | None = None, date_to: date | None = None, status: str = "", search: str = ""
+) -> QuerySet[Appointment]:
     """The doctor's appointments, newest first, filtered by local date range, status and patient name."""
     zone = doctor_zone(doctor)
     queryset = _doctor_appointments(doctor)
@@ -115,17 +116,22 @@ def portal_schedule_preview(*, doctor, weeks: int = 8, now: datetime | None = No
     today = local_today(doctor=doctor, now=now)
     last = today + timedelta(days=weeks * 7 - 1)
     days = schedule_slots(doctor=doctor, date_from=today, date_to=last, now=now)
-    time_off = list(time_off_of(doctor=doctor).filter(end__gt=_day_start(today, zone),
-                                                      start__lt=_day_start(last + timedelta(days=1), zone)))
+    time_off = list(
+        time_off_of(doctor=doctor).filter(
+            end__gt=_day_start(today, zone), start__lt=_day_start(last + timedelta(days=1), zone)
+        )
+    )
     preview = []
     for day, slots in days:
         start, end = _day_start(day, zone), _day_start(day + timedelta(days=1), zone)
-        preview.append(PreviewDay(
-            day=day,
-            slot_count=len(slots),
-            dst_switch=start.utcoffset() != end.utcoffset(),
-            time_off=any(off.start < end and off.end > start for off in time_off),
-        ))
+        preview.append(
+            PreviewDay(
+                day=day,
+                slot_count=len(slots),
+                dst_switch=start.utcoffset() != end.utcoffset(),
+                time_off=any(off.start < end and off.end > start for off in time_off),
+            )
+        )
     return preview
 
 
@@ -157,7 +163,8 @@ def portal_message_window(*, thread: Thread, before: Any = None, size: int = 50)
     messages = message_list_for_thread(thread=thread)
     if before is not None:
         anchor = message_get_for_thread(thread=thread, message_id=before)
-        messages = messages.filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at,
-                                                                          pk__lt=anchor.pk))
-    newest_first = list(messages.order_by("-created_at", "-id")[:size + 1])
+        messages = messages.filter(
+            Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, pk__lt=anchor.pk)
+        )
+    newest_first = list(messages.order_by("-created_at", "-id")[: size + 1])
     return MessageWindow(messages=newest_first[:size][::-1], has_older=len(newest_first) > size)

@@ -78,8 +78,7 @@ TODAY_POLL_SECONDS = 15
 
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback
 
@@ -111,13 +110,18 @@ class PortalPage(DoctorRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(doctor=self.doctor, nav=self.nav, zone=doctor_zone(self.doctor),
-                       unread_count=selectors.portal_unread_count(user=self.request.user),
-                       unread_messages=unread_count_for_user(user=self.request.user))
+        context.update(
+            doctor=self.doctor,
+            nav=self.nav,
+            zone=doctor_zone(self.doctor),
+            unread_count=selectors.portal_unread_count(user=self.request.user),
+            unread_messages=unread_count_for_user(user=self.request.user),
+        )
         return context
 
 
 # --- Sign in / out and language ----------------------------------------------------------------------
+
 
 class LoginView(auth_views.LoginView):
     """Sign-in throttled like the API's login: per account with the IP, and per account."""
@@ -132,9 +136,15 @@ class LoginView(auth_views.LoginView):
             return super().post(request, *args, **kwargs)
         minutes = max(1, math.ceil(wait / 60))
         form = self.get_form()
-        form.add_error(None, ngettext("Too many sign-in attempts. Try again in %(minutes)d minute.",
-                                      "Too many sign-in attempts. Try again in %(minutes)d minutes.",
-                                      minutes) % {"minutes": minutes})
+        form.add_error(
+            None,
+            ngettext(
+                "Too many sign-in attempts. Try again in %(minutes)d minute.",
+                "Too many sign-in attempts. Try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
         response = self.render_to_response(self.get_context_data(form=form), status=429)
         response["Retry-After"] = str(math.ceil(wait))
         return response
@@ -161,15 +171,19 @@ class LocaleSwitchView(View):
 
 # --- Today -------------------------------------------------------------------------------------------
 
+
 class TodayView(PortalPage):
     template_name = "portal/today.html"
     nav = "today"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(board=selectors.portal_today_board(doctor=self.doctor), cancel_form=CancelForm(),
-                       paid_statuses=PAID_STATUSES,
-                       poll_seconds=getattr(settings, "PORTAL_POLL_SECONDS", TODAY_POLL_SECONDS))
+        context.update(
+            board=selectors.portal_today_board(doctor=self.doctor),
+            cancel_form=CancelForm(),
+            paid_statuses=PAID_STATUSES,
+            poll_seconds=getattr(settings, "PORTAL_POLL_SECONDS", TODAY_POLL_SECONDS),
+        )
         return context
 
 
@@ -179,13 +193,19 @@ class TodayPartialView(TodayView):
 
     def get_context_data(self, **kwargs):
         context = super(PortalPage, self).get_context_data(**kwargs)
-        context.update(doctor=self.doctor, zone=doctor_zone(self.doctor), cancel_form=CancelForm(),
-                       board=selectors.portal_today_board(doctor=self.doctor), paid_statuses=PAID_STATUSES,
-                       unread_messages=unread_count_for_user(user=self.request.user))
+        context.update(
+            doctor=self.doctor,
+            zone=doctor_zone(self.doctor),
+            cancel_form=CancelForm(),
+            board=selectors.portal_today_board(doctor=self.doctor),
+            paid_statuses=PAID_STATUSES,
+            unread_messages=unread_count_for_user(user=self.request.user),
+        )
         return context
 
 
 # --- Appointment actions -----------------------------------------------------------------------------
+
 
 class AppointmentActionView(DoctorRequiredMixin, View):
     """POST-only: complete / no-show / cancel / mark paid, through the API's services."""
@@ -207,8 +227,9 @@ class AppointmentActionView(DoctorRequiredMixin, View):
                 if not form.is_valid():
                     messages.error(request, _("The reason is too long."))
                     return HttpResponseRedirect(target)
-                appointment_cancel(appointment=appointment, by=request.user, reason=form.cleaned_data["reason"],
-                                   source="portal")
+                appointment_cancel(
+                    appointment=appointment, by=request.user, reason=form.cleaned_data["reason"], source="portal"
+                )
                 messages.success(request, _("Appointment cancelled."))
             elif action == "mark-paid":
                 payment_mark_clinic_paid(appointment=appointment, by=request.user)
@@ -222,6 +243,7 @@ class AppointmentActionView(DoctorRequiredMixin, View):
 
 # --- Appointments ------------------------------------------------------------------------------------
 
+
 class AppointmentListView(PortalPage):
     template_name = "portal/appointments.html"
     nav = "appointments"
@@ -231,14 +253,16 @@ class AppointmentListView(PortalPage):
         form = AppointmentFilterForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
         queryset = selectors.portal_appointment_list(
-            doctor=self.doctor, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
-            status=filters.get("status", ""), search=filters.get("q", ""),
+            doctor=self.doctor,
+            date_from=filters.get("date_from"),
+            date_to=filters.get("date_to"),
+            status=filters.get("status", ""),
+            search=filters.get("q", ""),
         )
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(form=form if self.request.GET else AppointmentFilterForm(), page=page,
-                       query=query.urlencode())
+        context.update(form=form if self.request.GET else AppointmentFilterForm(), page=page, query=query.urlencode())
         return context
 
 
@@ -250,9 +274,13 @@ class AppointmentDetailView(PortalPage):
         context = super().get_context_data(**kwargs)
         appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=kwargs["pk"])
         payment = getattr(appointment, "payment", None)
-        context.update(appointment=appointment, payment=payment, cancel_form=CancelForm(),
-                       history=selectors.portal_status_history(appointment=appointment),
-                       paid_statuses=PAID_STATUSES)
+        context.update(
+            appointment=appointment,
+            payment=payment,
+            cancel_form=CancelForm(),
+            history=selectors.portal_status_history(appointment=appointment),
+            paid_statuses=PAID_STATUSES,
+        )
         return context
 
 
@@ -270,20 +298,24 @@ class ReceiptView(DoctorRequiredMixin, View):
 
 # --- Schedule ----------------------------------------------------------------------------------------
 
+
 class ScheduleView(PortalPage):
     template_name = "portal/schedule.html"
     nav = "schedule"
 
     def _initial_rules(self) -> list[dict]:
-        return [{"weekday": r.weekday, "start_time": r.start_time, "end_time": r.end_time}
-                for r in availability_rules_of(doctor=self.doctor)]
+        return [
+            {"weekday": r.weekday, "start_time": r.start_time, "end_time": r.end_time}
+            for r in availability_rules_of(doctor=self.doctor)
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("rule_formset", RuleFormSet(initial=self._initial_rules(), prefix="rules"))
         context.setdefault("time_off_form", TimeOffForm(prefix="off"))
-        context.update(time_off=time_off_of(doctor=self.doctor),
-                       preview=selectors.portal_schedule_preview(doctor=self.doctor))
+        context.update(
+            time_off=time_off_of(doctor=self.doctor), preview=selectors.portal_schedule_preview(doctor=self.doctor)
+        )
         return context
 
     def post(self, request):
@@ -302,8 +334,12 @@ class ScheduleView(PortalPage):
         if form.is_valid():
             zone = doctor_zone(self.doctor)
             try:
-                time_off_create(doctor=self.doctor, start=_in_zone(form.cleaned_data["start"], zone),
-                                end=_in_zone(form.cleaned_data["end"], zone), reason=form.cleaned_data["reason"])
+                time_off_create(
+                    doctor=self.doctor,
+                    start=_in_zone(form.cleaned_data["start"], zone),
+                    end=_in_zone(form.cleaned_data["end"], zone),
+                    reason=form.cleaned_data["reason"],
+                )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -328,6 +364,7 @@ class TimeOffDeleteView(DoctorRequiredMixin, View):
 
 # --- Profile -----------------------------------------------------------------------------------------
 
+
 class ProfileView(PortalPage):
     template_name = "portal/profile.html"
     nav = "profile"
@@ -335,11 +372,20 @@ class ProfileView(PortalPage):
     def _initial(self) -> dict:
         d = self.doctor
         return {
-            "title": d.title, "bio": d.bio, "specialties": list(d.specialties.all()), "clinic_name": d.clinic_name,
-            "clinic_address": d.clinic_address, "city": d.city, "country": d.country,
-            "languages": ", ".join(d.languages or []), "years_experience": d.years_experience,
-            "timezone": d.timezone, "slot_minutes": d.slot_minutes, "fee_amount": d.fee_amount,
-            "fee_currency": d.fee_currency, "accepts_payment_methods": d.accepts_payment_methods,
+            "title": d.title,
+            "bio": d.bio,
+            "specialties": list(d.specialties.all()),
+            "clinic_name": d.clinic_name,
+            "clinic_address": d.clinic_address,
+            "city": d.city,
+            "country": d.country,
+            "languages": ", ".join(d.languages or []),
+            "years_experience": d.years_experience,
+            "timezone": d.timezone,
+            "slot_minutes": d.slot_minutes,
+            "fee_amount": d.fee_amount,
+            "fee_currency": d.fee_currency,
+            "accepts_payment_methods": d.accepts_payment_methods,
         }
 
     def get_context_data(self, **kwargs):
@@ -400,14 +446,19 @@ class ProfilePreviewView(PortalPage):
         context = super().get_context_data(**kwargs)
         profile = doctor_profile_get_for_user(user=self.request.user)
         card = DoctorDetailSerializer(profile, context={"request": self.request}).data
-        context.update(card=card, fee=money_display(card["fee"]["amount"], card["fee"]["currency"]),
-                       payment_methods=[PaymentMethod(m).label for m in card["accepts_payment_methods"]])
+        context.update(
+            card=card,
+            fee=money_display(card["fee"]["amount"], card["fee"]["currency"]),
+            payment_methods=[PaymentMethod(m).label for m in card["accepts_payment_methods"]],
+        )
         return context
 
 
 _ERROR_FIELDS = {
-    "invalid_timezone": "timezone", "invalid_currency": "fee_currency",
-    "invalid_payment_method": "accepts_payment_methods", "invalid_language": "languages",
+    "invalid_timezone": "timezone",
+    "invalid_currency": "fee_currency",
+    "invalid_payment_method": "accepts_payment_methods",
+    "invalid_language": "languages",
     "invalid_specialty": "specialties",
 }
 
@@ -434,8 +485,12 @@ class PasswordChangeView(PortalPage):
         form = PasswordChangeForm(request.POST)
         if form.is_valid():
             try:
-                password_change(user=request.user, old_password=form.cleaned_data["old_password"],
-                                new_password=form.cleaned_data["new_password"], ip_address=client_ip(request))
+                password_change(
+                    user=request.user,
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password"],
+                    ip_address=client_ip(request),
+                )
             except ApplicationError as error:
                 _form_error(form, error)
             else:
@@ -446,6 +501,7 @@ class PasswordChangeView(PortalPage):
 
 
 # --- Insights ----------------------------------------------------------------------------------------
+
 
 class InsightsView(PortalPage):
     template_name = "portal/insights.html"
@@ -459,6 +515,7 @@ class InsightsView(PortalPage):
 
 
 # --- Notifications -----------------------------------------------------------------------------------
+
 
 class NotificationListView(PortalPage):
     template_name = "portal/notifications.html"
@@ -486,6 +543,7 @@ class NotificationReadView(DoctorRequiredMixin, View):
 
 # --- Messages ----------------------------------------------------------------------------------------
 
+
 class ThreadListView(PortalPage):
     template_name = "portal/messages.html"
     nav = "messages"
@@ -506,8 +564,9 @@ class ThreadView(PortalPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("message_form", MessageForm(prefix="message", initial={"client_id": uuid.uuid4().hex}))
-        context.setdefault("attachment_form",
-                           AttachmentForm(prefix="attachment", initial={"client_id": uuid.uuid4().hex}))
+        context.setdefault(
+            "attachment_form", AttachmentForm(prefix="attachment", initial={"client_id": uuid.uuid4().hex})
+        )
         return context
 
     def get(self, request, pk):

@@ -67,14 +67,24 @@ class SupportRequestAdmin(admin.ModelAdmin):
     list_filter = ("status", "category")
     search_fields = ("subject", "requester__email")
     list_select_related = ("requester",)
-    readonly_fields = ("requester", "subject", "message", "category", "appointment", "status", "staff_reply",
-                       "replied_at", "replied_by", "created_at", "updated_at")
+    readonly_fields = (
+        "requester",
+        "subject",
+        "message",
+        "category",
+        "appointment",
+        "status",
+        "staff_reply",
+        "replied_at",
+        "replied_by",
+        "created_at",
+        "updated_at",
+    )
     fields = readonly_fields
     actions = ["close"]
 
     def get_queryset(self, request):
-        open_first = Case(When(status=SupportStatus.OPEN, then=Value(0)), default=Value(1),
-                          output_field=IntegerField())
+        open_first = Case(When(status=SupportStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
         # Not super(): it orders by get_ordering() before the annotation exists.
         return self.model._default_manager.annotate(open_first=open_first).order_by("open_first", "created_at")
 
@@ -98,8 +108,9 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def reply_link(self, obj: SupportRequest):
         if obj.status == SupportStatus.CLOSED:
             return "-"
-        return format_html('<a href="{}">{}</a>', reverse("admin:support_supportrequest_reply", args=[obj.pk]),
-                           _("Reply"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:support_supportrequest_reply", args=[obj.pk]), _("Reply")
+        )
 
     def reply_view(self, request, pk):
         support_request = get_object_or_404(SupportRequest.objects.select_related("requester"), pk=pk)
@@ -112,8 +123,11 @@ class SupportRequestAdmin(admin.ModelAdmin):
             except ApplicationError as error:
                 form.add_error("reply", error.message)
             else:
-                self.message_user(request, _("Reply sent to %(email)s.") % {"email": support_request.requester.email},
-                                  messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("Reply sent to %(email)s.") % {"email": support_request.requester.email},
+                    messages.SUCCESS,
+                )
                 return HttpResponseRedirect(reverse("admin:support_supportrequest_changelist"))
         context = {
             **self.admin_site.each_context(request),

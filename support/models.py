@@ -50,15 +50,18 @@ class SupportRequest(BaseModel):
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_requests")
     subject = models.CharField(_("subject"), max_length=200)
     message = models.TextField(_("message"))
-    category = models.CharField(_("category"), max_length=16, choices=SupportCategory.choices,
-                                default=SupportCategory.OTHER)
-    appointment = models.ForeignKey("appointments.Appointment", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="support_requests")
+    category = models.CharField(
+        _("category"), max_length=16, choices=SupportCategory.choices, default=SupportCategory.OTHER
+    )
+    appointment = models.ForeignKey(
+        "appointments.Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="support_requests"
+    )
     status = models.CharField(_("status"), max_length=16, choices=SupportStatus.choices, default=SupportStatus.OPEN)
     staff_reply = models.TextField(_("staff reply"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
-    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -94,8 +97,9 @@ class Policy(BaseModel):
         verbose_name_plural = _("policy versions")
         constraints = [
             models.UniqueConstraint(fields=["slug", "version"], name="policy_slug_version_unique"),
-            models.UniqueConstraint(fields=["slug"], condition=models.Q(is_published=True),
-                                    name="policy_one_published_per_slug"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=models.Q(is_published=True), name="policy_one_published_per_slug"
+            ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="policy_version_positive"),
         ]
 

@@ -23,8 +23,7 @@ def faq_list(*, query: str = "") -> list[FaqEntry]:
     words = _fold(query).split()
     if not words:
         return entries
-    return [entry for entry in entries
-            if all(word in _fold(f"{entry.question}\n{entry.answer}") for word in words)]
+    return [entry for entry in entries if all(word in _fold(f"{entry.question}\n{entry.answer}") for word in words)]
 
 
 def support_request_list(*, user) -> QuerySet[SupportRequest]:

@@ -30,8 +30,18 @@ class SupportRequestOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupportRequest
-        fields = ["id", "subject", "message", "category", "appointment_id", "status", "staff_reply", "replied_at",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "subject",
+            "message",
+            "category",
+            "appointment_id",
+            "status",
+            "staff_reply",
+            "replied_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

@@ -21,14 +21,15 @@ def _record_support_request_change(support_request: SupportRequest) -> None:
 
 
 @transaction.atomic
-def support_request_create(*, requester, subject: str, message: str, category: str,
-                           appointment_id: Any = None) -> SupportRequest:
+def support_request_create(
+    *, requester, subject: str, message: str, category: str, appointment_id: Any = None
+) -> SupportRequest:
     """Open a support request. The appointment, if given, must be one the requester takes part in."""
     appointment = None
     if appointment_id is not None:
-        appointment = (
-            Appointment.objects.filter(Q(patient=requester) | Q(doctor__user=requester), pk=appointment_id).first()
-        )
+        appointment = Appointment.objects.filter(
+            Q(patient=requester) | Q(doctor__user=requester), pk=appointment_id
+        ).first()
         if appointment is None:
             raise ApplicationError(_("No such appointment."), code="appointment_not_found", attr="appointment_id")
     support_request = SupportRequest.objects.create(
@@ -89,10 +90,12 @@ def policy_publish(*, policy: Policy, by=None) -> Policy:
         with transaction.atomic():
             policy.save(update_fields=["is_published", "published_at", "updated_at"])
     except IntegrityError:
-        raise ConflictError(_("Another version was published at the same time."),
-                            code="policy_publish_conflict") from None
-    audit_record(action="policy.publish", actor=by, target=policy, data={"slug": policy.slug,
-                                                                         "version": policy.version})
+        raise ConflictError(
+            _("Another version was published at the same time."), code="policy_publish_conflict"
+        ) from None
+    audit_record(
+        action="policy.publish", actor=by, target=policy, data={"slug": policy.slug, "version": policy.version}
+    )
     return policy
 
 
@@ -101,8 +104,9 @@ def policy_accept(*, user, slug: str, version: int | None = None) -> PolicyAccep
     A `version` that is no longer current is refused so nobody accepts a text they did not see."""
     policy = policy_get_published(slug=slug)
     if version is not None and version != policy.version:
-        raise ConflictError(_("A newer version of this policy has been published."), code="policy_outdated",
-                            attr="version")
+        raise ConflictError(
+            _("A newer version of this policy has been published."), code="policy_outdated", attr="version"
+        )
     try:
         with transaction.atomic():
             acceptance, _created = PolicyAcceptance.objects.get_or_create(user=user, policy=policy)
@@ -110,4 +114,3 @@ def policy_accept(*, user, slug: str, version: int | None = None) -> PolicyAccep
         # Two simultaneous accepts: the other one won, which is the same outcome.
         acceptance = PolicyAcceptance.objects.get(user=user, policy=policy)
     return acceptance
-

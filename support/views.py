@@ -27,7 +27,7 @@ class FaqView(APIView):
     @extend_schema(
         summary="Help center FAQ",
         description="Published entries in the request's language; `q` matches every word in the question or "
-                    "answer of that language, ignoring case and accents.",
+        "answer of that language, ignoring case and accents.",
         parameters=[FaqQuerySerializer],
         responses=FaqEntrySerializer(many=True),
     )
@@ -45,8 +45,11 @@ class SupportRequestListCreateView(APIView):
         page = paginator.paginate_queryset(support_request_list(user=request.user), request, view=self)
         return paginator.get_paginated_response(SupportRequestOutputSerializer(page, many=True).data)
 
-    @extend_schema(summary="Ask the support team", request=SupportRequestInputSerializer,
-                   responses={201: SupportRequestOutputSerializer})
+    @extend_schema(
+        summary="Ask the support team",
+        request=SupportRequestInputSerializer,
+        responses={201: SupportRequestOutputSerializer},
+    )
     def post(self, request):
         serializer = SupportRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -17,8 +17,14 @@ RESET = "/api/v1/auth/password/reset"
 
 
 def _register(api_client, capture, **overrides):
-    body = {"email": "nadia@example.com", "password": "plum-Tree-harbour-42", "role": "patient",
-            "first_name": "Nadia", "last_name": "Haddad", **overrides}
+    body = {
+        "email": "nadia@example.com",
+        "password": "plum-Tree-harbour-42",
+        "role": "patient",
+        "first_name": "Nadia",
+        "last_name": "Haddad",
+        **overrides,
+    }
     with capture(execute=True):
         return api_client.post("/api/v1/auth/register", body)
 
@@ -34,8 +40,18 @@ def test_register_login_refresh_logout_verify_flow(api_client, django_capture_on
     response = _register(api_client, django_capture_on_commit_callbacks)
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert set(body["user"]) >= {"id", "email", "role", "first_name", "last_name", "locale", "theme",
-                                 "email_verified", "avatar_url", "created_at"}
+    assert set(body["user"]) >= {
+        "id",
+        "email",
+        "role",
+        "first_name",
+        "last_name",
+        "locale",
+        "theme",
+        "email_verified",
+        "avatar_url",
+        "created_at",
+    }
     assert body["user"]["email_verified"] is False
     assert len(mail.outbox) == 1
     key = _emailed(r"key: (\S+)", mail.outbox[0])
@@ -103,12 +119,17 @@ def test_register_as_admin_is_rejected(api_client, django_capture_on_commit_call
 
 @pytest.mark.parametrize(
     ("password", "code"),
-    [("short1A", "password_too_short"), ("password123", "password_too_common"),
-     ("48213957620", "password_entirely_numeric"), ("nadia.haddad@example", "password_too_similar")],
+    [
+        ("short1A", "password_too_short"),
+        ("password123", "password_too_common"),
+        ("48213957620", "password_entirely_numeric"),
+        ("nadia.haddad@example", "password_too_similar"),
+    ],
 )
 def test_register_with_a_weak_password_is_400(api_client, django_capture_on_commit_callbacks, password, code):
-    response = _register(api_client, django_capture_on_commit_callbacks, email="nadia.haddad@example.com",
-                         password=password)
+    response = _register(
+        api_client, django_capture_on_commit_callbacks, email="nadia.haddad@example.com", password=password
+    )
 
     assert response.status_code == 400
     error = response.json()["errors"][0]
@@ -123,15 +144,23 @@ def test_register_with_a_taken_email_in_any_case_is_400(api_client, django_captu
 
     assert response.status_code == 400
     assert response.json()["errors"][0] == {
-        "code": "email_taken", "detail": "An account with this email already exists.", "attr": "email"}
+        "code": "email_taken",
+        "detail": "An account with this email already exists.",
+        "attr": "email",
+    }
 
 
 def test_register_without_locale_takes_the_request_language(api_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client.post(
             "/api/v1/auth/register",
-            {"email": "luc@example.com", "password": "plum-Tree-harbour-42", "role": "patient",
-             "first_name": "Luc", "last_name": "Moreau"},
+            {
+                "email": "luc@example.com",
+                "password": "plum-Tree-harbour-42",
+                "role": "patient",
+                "first_name": "Luc",
+                "last_name": "Moreau",
+            },
             HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9",
         )
 
@@ -229,8 +258,9 @@ def test_reset_with_a_weak_password_is_400(api_client, django_capture_on_commit_
 def test_change_password(auth_client, api_client):
     user = UserFactory()
 
-    response = auth_client(user).post("/api/v1/auth/password/change",
-                                      {"old_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD})
+    response = auth_client(user).post(
+        "/api/v1/auth/password/change", {"old_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+    )
 
     assert response.status_code == 204
     assert api_client.post("/api/v1/auth/login", {"email": user.email, "password": NEW_PASSWORD}).status_code == 200
@@ -240,8 +270,9 @@ def test_change_password(auth_client, api_client):
 def test_change_password_with_a_wrong_old_password_is_400(auth_client):
     user = UserFactory()
 
-    response = auth_client(user).post("/api/v1/auth/password/change",
-                                      {"old_password": "wrong-password-1", "new_password": NEW_PASSWORD})
+    response = auth_client(user).post(
+        "/api/v1/auth/password/change", {"old_password": "wrong-password-1", "new_password": NEW_PASSWORD}
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "old_password"
@@ -258,15 +289,22 @@ def test_get_and_patch_me(auth_client):
     user = UserFactory(first_name="Old")
     client = auth_client(user)
 
-    response = client.patch("/api/v1/users/me", {"first_name": "New", "locale": "fr", "theme": "dark",
-                                                 "role": "admin", "email": "hacker@example.com"})
+    response = client.patch(
+        "/api/v1/users/me",
+        {"first_name": "New", "locale": "fr", "theme": "dark", "role": "admin", "email": "hacker@example.com"},
+    )
 
     assert response.status_code == 200
     assert response.json()["first_name"] == "New"
     assert response.json()["theme"] == "dark"
     user.refresh_from_db()
     assert (user.first_name, user.locale, user.theme, user.role, user.email) == (
-        "New", "fr", "dark", Role.PATIENT, user.email)
+        "New",
+        "fr",
+        "dark",
+        Role.PATIENT,
+        user.email,
+    )
     assert client.get("/api/v1/users/me").json()["locale"] == "fr"
 
 
@@ -294,8 +332,12 @@ def test_erasure_deactivates_anonymises_and_revokes_tokens(auth_client, api_clie
     assert user.patient_profile.phone == "" and user.patient_profile.city == ""
     assert api_client.post("/api/v1/auth/refresh", {"refresh": refresh}).status_code == 401
     assert client.get("/api/v1/users/me").status_code == 401
-    assert api_client.post("/api/v1/auth/login", {"email": "erase.me@example.com",
-                                                  "password": DEFAULT_PASSWORD}).status_code == 401
+    assert (
+        api_client.post(
+            "/api/v1/auth/login", {"email": "erase.me@example.com", "password": DEFAULT_PASSWORD}
+        ).status_code
+        == 401
+    )
     assert AuditLog.objects.filter(action="user.erase", target_id=str(user.pk)).exists()
 
 
@@ -312,13 +354,26 @@ def test_patient_profile_get_and_patch(auth_client):
     user = PatientFactory()
     client = auth_client(user)
 
-    response = client.patch("/api/v1/patients/me/profile", {"date_of_birth": "1990-04-02", "phone": "+212 600-000000",
-                                                           "gender": "female", "city": "Rabat", "country": "ma"})
+    response = client.patch(
+        "/api/v1/patients/me/profile",
+        {
+            "date_of_birth": "1990-04-02",
+            "phone": "+212 600-000000",
+            "gender": "female",
+            "city": "Rabat",
+            "country": "ma",
+        },
+    )
 
     assert response.status_code == 200, response.json()
     assert client.get("/api/v1/patients/me/profile").json() == {
-        "date_of_birth": "1990-04-02", "phone": "+212 600-000000", "gender": "female",
-        "address": "", "city": "Rabat", "country": "MA"}
+        "date_of_birth": "1990-04-02",
+        "phone": "+212 600-000000",
+        "gender": "female",
+        "address": "",
+        "city": "Rabat",
+        "country": "MA",
+    }
 
 
 def test_patient_profile_rejects_a_future_birth_date(auth_client):

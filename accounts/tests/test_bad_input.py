@@ -91,9 +91,11 @@ def test_wrong_content_type_is_415(client_for, method, path, needs_auth, fields)
     assert response.json()["errors"][0]["code"] == "unsupported_media_type"
 
 
-@pytest.mark.parametrize(("method", "path", "needs_auth", "fields"),
-                         [endpoint for endpoint in ENDPOINTS if endpoint[0] == "post"],
-                         ids=[i for i, endpoint in zip(ENDPOINT_IDS, ENDPOINTS, strict=True) if endpoint[0] == "post"])
+@pytest.mark.parametrize(
+    ("method", "path", "needs_auth", "fields"),
+    [endpoint for endpoint in ENDPOINTS if endpoint[0] == "post"],
+    ids=[i for i, endpoint in zip(ENDPOINT_IDS, ENDPOINTS, strict=True) if endpoint[0] == "post"],
+)
 def test_missing_fields_are_400_with_each_field_named(client_for, method, path, needs_auth, fields):
     response = getattr(client_for(needs_auth), method)(path, {}, format="json")
 
@@ -102,11 +104,17 @@ def test_missing_fields_are_400_with_each_field_named(client_for, method, path, 
     assert required and required <= set(fields)
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("get", "/api/v1/users/me"), ("patch", "/api/v1/users/me"), ("delete", "/api/v1/users/me"),
-    ("get", "/api/v1/patients/me/profile"), ("patch", "/api/v1/patients/me/profile"),
-    ("post", "/api/v1/auth/password/change"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/users/me"),
+        ("patch", "/api/v1/users/me"),
+        ("delete", "/api/v1/users/me"),
+        ("get", "/api/v1/patients/me/profile"),
+        ("patch", "/api/v1/patients/me/profile"),
+        ("post", "/api/v1/auth/password/change"),
+    ],
+)
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-jwt", "Bearer ", "Basic Zm9vOmJhcg==", "Bearer a b c"])
 def test_private_endpoints_without_a_valid_token_are_401(api_client, method, path, authorization):
     headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
@@ -116,8 +124,10 @@ def test_private_endpoints_without_a_valid_token_are_401(api_client, method, pat
     assert_error_shape(response, 401)
 
 
-@pytest.mark.parametrize(("method", "path"), [("put", "/api/v1/users/me"), ("get", "/api/v1/auth/login"),
-                                              ("delete", "/api/v1/patients/me/profile")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("put", "/api/v1/users/me"), ("get", "/api/v1/auth/login"), ("delete", "/api/v1/patients/me/profile")],
+)
 def test_wrong_method_is_405(auth_client, method, path):
     response = getattr(auth_client(PatientFactory()), method)(path, {}, format="json")
 
@@ -127,8 +137,9 @@ def test_wrong_method_is_405(auth_client, method, path):
 @pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
 def test_a_body_over_the_upload_limit_is_413(api_client, settings, content_type):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
-    body = ('{"email": "a@b.co", "password": "%s"}' if content_type == "application/json"
-            else "email=a%%40b.co&password=%s") % ("x" * 20_000)
+    body = (
+        '{"email": "a@b.co", "password": "%s"}' if content_type == "application/json" else "email=a%%40b.co&password=%s"
+    ) % ("x" * 20_000)
 
     response = api_client.post("/api/v1/auth/login", body, content_type=content_type)
 

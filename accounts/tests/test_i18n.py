@@ -16,8 +16,9 @@ def test_validation_error_follows_accept_language_fr(api_client):
 
 
 def test_our_own_error_messages_are_translated(api_client):
-    response = api_client.post("/api/v1/auth/login", {"email": "x@example.com", "password": "wrong-password-1"},
-                               HTTP_ACCEPT_LANGUAGE="fr")
+    response = api_client.post(
+        "/api/v1/auth/login", {"email": "x@example.com", "password": "wrong-password-1"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
 
     assert response.json()["errors"][0]["detail"] == "Impossible de se connecter avec les identifiants fournis."
 
@@ -45,8 +46,7 @@ def test_header_wins_over_the_saved_locale(auth_client):
     assert response.json()["errors"][0]["detail"] == '"neon" is not a valid choice.'
 
 
-def test_password_reset_email_uses_the_recipient_locale_not_the_request(api_client,
-                                                                         django_capture_on_commit_callbacks):
+def test_password_reset_email_uses_the_recipient_locale_not_the_request(api_client, django_capture_on_commit_callbacks):
     user = UserFactory(locale="fr")
 
     with django_capture_on_commit_callbacks(execute=True):

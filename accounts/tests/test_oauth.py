@@ -37,9 +37,18 @@ def google(stand_in_server, settings):
         @staticmethod
         def sign(signing_key=None, kid="test-kid", **overrides) -> str:
             now = int(time.time())
-            claims = {"iss": "https://accounts.google.com", "aud": CLIENT_ID, "sub": "google-sub-1",
-                      "email": "gina@example.com", "email_verified": True, "given_name": "Gina",
-                      "family_name": "Lopez", "iat": now, "exp": now + 600, **overrides}
+            claims = {
+                "iss": "https://accounts.google.com",
+                "aud": CLIENT_ID,
+                "sub": "google-sub-1",
+                "email": "gina@example.com",
+                "email_verified": True,
+                "given_name": "Gina",
+                "family_name": "Lopez",
+                "iat": now,
+                "exp": now + 600,
+                **overrides,
+            }
             claims = {name: value for name, value in claims.items() if value is not None}
             return jwt.encode(claims, signing_key or key, algorithm="RS256", headers={"kid": kid})
 
@@ -101,8 +110,15 @@ def test_google_token_with_an_unverified_email_is_not_linked(api_client, google)
         pytest.param(lambda g: g.sign(iss="https://evil.example.com"), id="wrong-issuer"),
         pytest.param(lambda g: g.sign(kid="unknown-kid"), id="unknown-key"),
         pytest.param(lambda g: g.sign(exp=None), id="no-expiry"),
-        pytest.param(lambda g: jwt.encode({"sub": "x", "aud": CLIENT_ID}, "a-shared-secret-of-at-least-32-bytes!",
-                                          algorithm="HS256", headers={"kid": "test-kid"}), id="hs256-with-our-kid"),
+        pytest.param(
+            lambda g: jwt.encode(
+                {"sub": "x", "aud": CLIENT_ID},
+                "a-shared-secret-of-at-least-32-bytes!",
+                algorithm="HS256",
+                headers={"kid": "test-kid"},
+            ),
+            id="hs256-with-our-kid",
+        ),
         pytest.param(lambda g: "not-a-jwt", id="garbage"),
     ],
 )
@@ -140,8 +156,10 @@ def facebook(stand_in_server, settings):
     settings.FACEBOOK_APP_ID = FB_APP_ID
     settings.FACEBOOK_APP_SECRET = FB_APP_SECRET
     tokens: dict[str, tuple[str, dict]] = {
-        "good-token": (FB_APP_ID, {"id": "fb-42", "email": "fatima@example.com", "first_name": "Fatima",
-                                   "last_name": "Zahra"}),
+        "good-token": (
+            FB_APP_ID,
+            {"id": "fb-42", "email": "fatima@example.com", "first_name": "Fatima", "last_name": "Zahra"},
+        ),
         "other-app-token": ("999", {"id": "fb-43", "email": "other@example.com"}),
     }
 

@@ -82,8 +82,9 @@ def test_refresh_of_a_deactivated_user_is_refused():
 
 def test_register_never_creates_an_admin():
     with pytest.raises(ApplicationError) as error:
-        services.user_register(email="boss@example.com", password="plum-Tree-harbour-42", role=Role.ADMIN,
-                               first_name="B", last_name="O")
+        services.user_register(
+            email="boss@example.com", password="plum-Tree-harbour-42", role=Role.ADMIN, first_name="B", last_name="O"
+        )
 
     assert error.value.attr == "role"
 
@@ -116,7 +117,8 @@ def test_demo_seed_is_idempotent_and_its_logins_work(api_client):
     demo.seed(io.StringIO())
 
     assert User.objects.filter(email__endswith="@demo.tabib.local").count() == 1 + len(demo.PATIENTS)
-    response = api_client.post("/api/v1/auth/login", {"email": "alice@demo.tabib.local",
-                                                      "password": demo.DEMO_PASSWORD})
+    response = api_client.post(
+        "/api/v1/auth/login", {"email": "alice@demo.tabib.local", "password": demo.DEMO_PASSWORD}
+    )
     assert response.status_code == 200
     assert response.json()["user"]["email_verified"] is True

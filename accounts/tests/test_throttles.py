@@ -13,8 +13,12 @@ CLINIC_IP = "203.0.113.7"
 def low_rates(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"login": "3/min", "login_account": "5/hour",
-                                   "password_forgot": "2/hour", "password_forgot_account": "3/hour"},
+        "DEFAULT_THROTTLE_RATES": {
+            "login": "3/min",
+            "login_account": "5/hour",
+            "password_forgot": "2/hour",
+            "password_forgot_account": "3/hour",
+        },
     }
 
 

@@ -36,8 +36,9 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
 
     doctor = factory.SubFactory(DoctorProfileFactory)
     patient = factory.SubFactory(PatientFactory)
-    start = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=3)).replace(minute=0, second=0,
-                                                                                      microsecond=0))
+    start = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    )
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
     status = AppointmentStatus.CONFIRMED
     payment_method = "clinic"

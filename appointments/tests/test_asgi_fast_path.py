@@ -62,14 +62,16 @@ def take_time_off(doctor, start: datetime) -> None:
 
 def close_that_weekday(doctor, start: datetime) -> None:
     closed = start.astimezone(doctor_zone(doctor)).weekday()
-    availability_rules_replace(doctor=doctor, rules=[
-        {"weekday": day, "start_time": "08:00", "end_time": "18:00"} for day in range(7) if day != closed
-    ])
+    availability_rules_replace(
+        doctor=doctor,
+        rules=[{"weekday": day, "start_time": "08:00", "end_time": "18:00"} for day in range(7) if day != closed],
+    )
 
 
 @pytest.mark.parametrize("change", [book, take_time_off, close_that_weekday])
-def test_after_a_schedule_change_the_next_request_goes_to_django_and_is_fresh(doctor, free_slot_after, change,
-                                                                              same_minute):
+def test_after_a_schedule_change_the_next_request_goes_to_django_and_is_fresh(
+    doctor, free_slot_after, change, same_minute
+):
     start = free_slot_after(doctor, timedelta(days=2))
     app, django = fast_path_app(AvailabilityRoute())
     assert offers(asgi_get(app, url(doctor)).body, start)
@@ -81,13 +83,16 @@ def test_after_a_schedule_change_the_next_request_goes_to_django_and_is_fresh(do
     assert not offers(response.body, start)
 
 
-@pytest.mark.parametrize("query, status", [
-    ("from=2030-01-05&to=2030-01-01", 400),  # well-formed dates, window Django refuses
-    ("from=2030-01-01&to=2030-03-01", 400),
-    ("from=2030-13-01&to=2030-12-31", 400),
-    ("from=2030-1-1&to=2030-01-05", 200),  # another spelling Django accepts
-    ("from=2030-01-01", 200),  # Django picks `to`
-])
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("from=2030-01-05&to=2030-01-01", 400),  # well-formed dates, window Django refuses
+        ("from=2030-01-01&to=2030-03-01", 400),
+        ("from=2030-13-01&to=2030-12-31", 400),
+        ("from=2030-1-1&to=2030-01-05", 200),  # another spelling Django accepts
+        ("from=2030-01-01", 200),  # Django picks `to`
+    ],
+)
 def test_dates_not_exactly_answerable_are_left_to_django(doctor, query, status):
     app, django = fast_path_app(AvailabilityRoute())
 
@@ -109,8 +114,9 @@ def test_a_token_or_a_cookie_goes_to_django(doctor, same_minute):
 
 def test_an_answer_computed_for_the_previous_minute_is_not_served(doctor):
     date_from, date_to = window(doctor)
-    availability_json(doctor_id=doctor.pk, date_from=date_from, date_to=date_to,
-                      now=datetime.now(UTC) - timedelta(minutes=1))
+    availability_json(
+        doctor_id=doctor.pk, date_from=date_from, date_to=date_to, now=datetime.now(UTC) - timedelta(minutes=1)
+    )
     app, django = fast_path_app(AvailabilityRoute())
 
     asgi_get(app, url(doctor))

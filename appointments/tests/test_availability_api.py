@@ -31,8 +31,10 @@ def start_stamp(start: datetime) -> str:
 def test_availability_is_grouped_by_local_day(api_client, doctor):
     today = local_today(doctor=doctor)
 
-    response = api_client.get(f"/api/v1/doctors/{doctor.pk}/availability",
-                              {"from": today + timedelta(days=1), "to": today + timedelta(days=3)})
+    response = api_client.get(
+        f"/api/v1/doctors/{doctor.pk}/availability",
+        {"from": today + timedelta(days=1), "to": today + timedelta(days=3)},
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -45,8 +47,9 @@ def test_availability_is_grouped_by_local_day(api_client, doctor):
     assert datetime.fromisoformat(first["end"]) - start == timedelta(minutes=30)
 
 
-def test_availability_drops_a_slot_once_it_is_booked(api_client, doctor, free_slot_after,
-                                                     django_capture_on_commit_callbacks):
+def test_availability_drops_a_slot_once_it_is_booked(
+    api_client, doctor, free_slot_after, django_capture_on_commit_callbacks
+):
     # Given a cached availability answer showing the slot
     start = free_slot_after(doctor, timedelta(days=2))
     day = start.astimezone(ZoneInfo("Europe/Paris")).date()
@@ -66,16 +69,16 @@ def test_availability_window_is_at_most_31_days(api_client, doctor):
     start = date(2030, 1, 1)
 
     ok = api_client.get(f"/api/v1/doctors/{doctor.pk}/availability", {"from": start, "to": start + timedelta(days=30)})
-    too_long = api_client.get(f"/api/v1/doctors/{doctor.pk}/availability",
-                              {"from": start, "to": start + timedelta(days=31)})
+    too_long = api_client.get(
+        f"/api/v1/doctors/{doctor.pk}/availability", {"from": start, "to": start + timedelta(days=31)}
+    )
 
     assert ok.status_code == 200
     assert too_long.status_code == 400
     assert too_long.json()["errors"][0]["code"] == "range_too_long"
 
 
-@pytest.mark.parametrize("params", [{"from": "2030-13-01"}, {"from": "2030-01-05", "to": "2030-01-01"},
-                                    {"to": "nope"}])
+@pytest.mark.parametrize("params", [{"from": "2030-13-01"}, {"from": "2030-01-05", "to": "2030-01-01"}, {"to": "nope"}])
 def test_bad_dates_are_a_400(api_client, doctor, params):
     assert api_client.get(f"/api/v1/doctors/{doctor.pk}/availability", params).status_code == 400
 
@@ -88,8 +91,10 @@ def test_unverified_doctor_availability_is_a_404(api_client):
 
 def test_availability_request_takes_few_queries(api_client, doctor, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
-        api_client.get(f"/api/v1/doctors/{doctor.pk}/availability",
-                       {"from": local_today(doctor=doctor), "to": local_today(doctor=doctor) + timedelta(days=30)})
+        api_client.get(
+            f"/api/v1/doctors/{doctor.pk}/availability",
+            {"from": local_today(doctor=doctor), "to": local_today(doctor=doctor) + timedelta(days=30)},
+        )
 
 
 def _answer(doctor, day, now):
@@ -108,9 +113,14 @@ def test_a_lapsing_hold_frees_its_slot_without_any_write(doctor, free_slot_after
     # Given a card hold on a slot, seen by a cached answer
     start = free_slot_after(doctor, timedelta(days=2))
     now = timezone.now()
-    hold = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30),
-                              status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                              hold_until=now + timedelta(minutes=15))
+    hold = AppointmentFactory(
+        doctor=doctor,
+        start=start,
+        end=start + timedelta(minutes=30),
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=now + timedelta(minutes=15),
+    )
     day = start.astimezone(ZoneInfo("Europe/Paris")).date()
     assert start_stamp(start) not in slot_starts(_answer(doctor, day, now))
 
@@ -118,20 +128,30 @@ def test_a_lapsing_hold_frees_its_slot_without_any_write(doctor, free_slot_after
     assert start_stamp(start) in slot_starts(_answer(doctor, day, hold.hold_until + timedelta(minutes=1)))
 
 
-def test_an_appointment_leaving_the_schedule_by_any_transition_frees_its_slot(doctor, free_slot_after,
-                                                                              django_capture_on_commit_callbacks):
+def test_an_appointment_leaving_the_schedule_by_any_transition_frees_its_slot(
+    doctor, free_slot_after, django_capture_on_commit_callbacks
+):
     # Given a card hold, seen by a cached answer
     start = free_slot_after(doctor, timedelta(days=2))
-    hold = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30),
-                              status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                              hold_until=timezone.now() + timedelta(minutes=15))
+    hold = AppointmentFactory(
+        doctor=doctor,
+        start=start,
+        end=start + timedelta(minutes=30),
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() + timedelta(minutes=15),
+    )
     day, now = start.astimezone(ZoneInfo("Europe/Paris")).date(), timezone.now()
     assert start_stamp(start) not in slot_starts(_answer(doctor, day, now))
 
     # When its payment fails (the webhook handler expires it)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        appointment_transition(appointment=Appointment.objects.select_for_update().get(pk=hold.pk),
-                               to_status=AppointmentStatus.EXPIRED, source="test", note="payment failed")
+        appointment_transition(
+            appointment=Appointment.objects.select_for_update().get(pk=hold.pk),
+            to_status=AppointmentStatus.EXPIRED,
+            source="test",
+            note="payment failed",
+        )
 
     # Then the same minute's answer offers the slot again
     assert start_stamp(start) in slot_starts(_answer(doctor, day, now))
@@ -149,9 +169,11 @@ def test_a_new_time_zone_shows_at_once(doctor, django_capture_on_commit_callback
 
 def test_doctor_replaces_weekly_rules(auth_client, django_capture_on_commit_callbacks):
     doctor = DoctorProfileFactory()
-    rules = [{"weekday": 0, "start_time": "09:00", "end_time": "12:30"},
-             {"weekday": 0, "start_time": "14:00", "end_time": "18:00"},
-             {"weekday": 2, "start_time": "09:00", "end_time": "12:00"}]
+    rules = [
+        {"weekday": 0, "start_time": "09:00", "end_time": "12:30"},
+        {"weekday": 0, "start_time": "14:00", "end_time": "18:00"},
+        {"weekday": 2, "start_time": "09:00", "end_time": "12:00"},
+    ]
 
     with django_capture_on_commit_callbacks(execute=True):
         response = auth_client(doctor.user).put("/api/v1/doctors/me/availability", rules, format="json")
@@ -166,8 +188,10 @@ def test_doctor_replaces_weekly_rules(auth_client, django_capture_on_commit_call
 def test_overlapping_rules_are_a_400(auth_client):
     doctor = DoctorProfileFactory()
     AvailabilityRuleFactory(doctor=doctor)
-    rules = [{"weekday": 1, "start_time": "09:00", "end_time": "12:00"},
-             {"weekday": 1, "start_time": "11:30", "end_time": "13:00"}]
+    rules = [
+        {"weekday": 1, "start_time": "09:00", "end_time": "12:00"},
+        {"weekday": 1, "start_time": "11:30", "end_time": "13:00"},
+    ]
 
     response = auth_client(doctor.user).put("/api/v1/doctors/me/availability", rules, format="json")
 
@@ -179,9 +203,9 @@ def test_overlapping_rules_are_a_400(auth_client):
 def test_rule_ending_before_it_starts_is_a_400(auth_client):
     doctor = DoctorProfileFactory()
 
-    response = auth_client(doctor.user).put("/api/v1/doctors/me/availability",
-                                            [{"weekday": 1, "start_time": "12:00", "end_time": "09:00"}],
-                                            format="json")
+    response = auth_client(doctor.user).put(
+        "/api/v1/doctors/me/availability", [{"weekday": 1, "start_time": "12:00", "end_time": "09:00"}], format="json"
+    )
 
     assert response.status_code == 400
 
@@ -197,8 +221,10 @@ def test_doctor_adds_lists_and_removes_time_off(auth_client):
     doctor = DoctorProfileFactory()
     client = auth_client(doctor.user)
 
-    created = client.post("/api/v1/doctors/me/time-off", {"start": "2030-01-01T08:00:00Z",
-                                                          "end": "2030-01-02T08:00:00Z", "reason": "Holiday"})
+    created = client.post(
+        "/api/v1/doctors/me/time-off",
+        {"start": "2030-01-01T08:00:00Z", "end": "2030-01-02T08:00:00Z", "reason": "Holiday"},
+    )
     listed = client.get("/api/v1/doctors/me/time-off")
     deleted = client.delete(f"/api/v1/doctors/me/time-off/{created.json()['id']}")
 
@@ -211,8 +237,9 @@ def test_doctor_adds_lists_and_removes_time_off(auth_client):
 def test_time_off_ending_before_it_starts_is_a_400(auth_client):
     doctor = DoctorProfileFactory()
 
-    response = auth_client(doctor.user).post("/api/v1/doctors/me/time-off",
-                                             {"start": "2030-01-02T08:00:00Z", "end": "2030-01-01T08:00:00Z"})
+    response = auth_client(doctor.user).post(
+        "/api/v1/doctors/me/time-off", {"start": "2030-01-02T08:00:00Z", "end": "2030-01-01T08:00:00Z"}
+    )
 
     assert response.status_code == 400
 

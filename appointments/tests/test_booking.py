@@ -16,12 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 def book_body(doctor, start, method="clinic", **extra):
-    return {"doctor_id": str(doctor.pk), "start": start.isoformat().replace("+00:00", "Z"),
-            "payment_method": method, **extra}
+    return {
+        "doctor_id": str(doctor.pk),
+        "start": start.isoformat().replace("+00:00", "Z"),
+        "payment_method": method,
+        **extra,
+    }
 
 
-def test_clinic_booking_is_confirmed_and_notifies_both_participants(auth_client, doctor, patient, free_slot_after,
-                                                                    django_capture_on_commit_callbacks):
+def test_clinic_booking_is_confirmed_and_notifies_both_participants(
+    auth_client, doctor, patient, free_slot_after, django_capture_on_commit_callbacks
+):
     start = free_slot_after(doctor, timedelta(days=2))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -81,11 +86,14 @@ def test_patient_cannot_hold_two_overlapping_appointments(auth_client, doctor, p
     assert response.json()["errors"][0]["code"] == "patient_overlap"
 
 
-@pytest.mark.parametrize(("ahead", "code"), [
-    (timedelta(hours=-3), "in_past"),
-    (timedelta(minutes=60), "inside_min_notice"),
-    (timedelta(days=95), "beyond_horizon"),
-])
+@pytest.mark.parametrize(
+    ("ahead", "code"),
+    [
+        (timedelta(hours=-3), "in_past"),
+        (timedelta(minutes=60), "inside_min_notice"),
+        (timedelta(days=95), "beyond_horizon"),
+    ],
+)
 def test_policy_rejects_past_notice_and_horizon(auth_client, doctor, patient, ahead, code):
     start = (timezone.now() + ahead).replace(minute=0, second=0, microsecond=0)
 
@@ -109,8 +117,7 @@ def test_payment_method_the_doctor_does_not_accept_is_rejected(auth_client, doct
 def test_unverified_doctor_cannot_be_booked(auth_client, patient):
     doctor = DoctorProfileFactory(verification_status=VerificationStatus.PENDING)
 
-    response = auth_client(patient).post("/api/v1/appointments",
-                                         book_body(doctor, timezone.now() + timedelta(days=2)))
+    response = auth_client(patient).post("/api/v1/appointments", book_body(doctor, timezone.now() + timedelta(days=2)))
 
     assert response.status_code == 404
 
@@ -126,9 +133,14 @@ def test_a_doctor_cannot_book(auth_client, doctor, free_slot_after):
 def test_lapsed_hold_frees_the_slot_without_any_job(doctor, patient, free_slot_after):
     # Given another patient's card hold on the slot, which ran out a minute ago (no task has run)
     start = free_slot_after(doctor, timedelta(days=2))
-    lapsed = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30),
-                                status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                                hold_until=timezone.now() - timedelta(minutes=1))
+    lapsed = AppointmentFactory(
+        doctor=doctor,
+        start=start,
+        end=start + timedelta(minutes=30),
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() - timedelta(minutes=1),
+    )
 
     # When the patient books it
     appointment = appointment_book(patient=patient, doctor=doctor, start=start, payment_method="clinic")
@@ -141,9 +153,14 @@ def test_lapsed_hold_frees_the_slot_without_any_job(doctor, patient, free_slot_a
 
 def test_live_hold_keeps_the_slot(doctor, patient, free_slot_after):
     start = free_slot_after(doctor, timedelta(days=2))
-    AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30),
-                       status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                       hold_until=timezone.now() + timedelta(minutes=5))
+    AppointmentFactory(
+        doctor=doctor,
+        start=start,
+        end=start + timedelta(minutes=30),
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() + timedelta(minutes=5),
+    )
 
     with pytest.raises(ConflictError) as error:
         appointment_book(patient=patient, doctor=doctor, start=start, payment_method="clinic")
@@ -168,8 +185,9 @@ def test_idempotency_key_with_a_different_body_is_a_409(auth_client, doctor, pat
     client = auth_client(patient)
     client.post("/api/v1/appointments", book_body(doctor, start), HTTP_IDEMPOTENCY_KEY="abc-123")
 
-    response = client.post("/api/v1/appointments", book_body(doctor, start + timedelta(minutes=30)),
-                           HTTP_IDEMPOTENCY_KEY="abc-123")
+    response = client.post(
+        "/api/v1/appointments", book_body(doctor, start + timedelta(minutes=30)), HTTP_IDEMPOTENCY_KEY="abc-123"
+    )
 
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
@@ -180,8 +198,9 @@ def test_same_idempotency_key_from_another_user_is_independent(auth_client, doct
     start = free_slot_after(doctor, timedelta(days=2))
     auth_client(PatientFactory()).post("/api/v1/appointments", book_body(doctor, start), HTTP_IDEMPOTENCY_KEY="k")
 
-    response = auth_client(PatientFactory()).post("/api/v1/appointments", book_body(doctor, start),
-                                                  HTTP_IDEMPOTENCY_KEY="k")
+    response = auth_client(PatientFactory()).post(
+        "/api/v1/appointments", book_body(doctor, start), HTTP_IDEMPOTENCY_KEY="k"
+    )
 
     assert response.status_code == 409  # a real second attempt, refused because the slot is taken
 
@@ -189,10 +208,12 @@ def test_same_idempotency_key_from_another_user_is_independent(auth_client, doct
 def test_service_idempotency_key_returns_the_same_appointment(doctor, patient, free_slot_after):
     start = free_slot_after(doctor, timedelta(days=2))
 
-    first = appointment_book(patient=patient, doctor=doctor, start=start, payment_method="clinic",
-                             idempotency_key="svc-1")
-    second = appointment_book(patient=patient, doctor=doctor, start=start, payment_method="clinic",
-                              idempotency_key="svc-1")
+    first = appointment_book(
+        patient=patient, doctor=doctor, start=start, payment_method="clinic", idempotency_key="svc-1"
+    )
+    second = appointment_book(
+        patient=patient, doctor=doctor, start=start, payment_method="clinic", idempotency_key="svc-1"
+    )
 
     assert first.pk == second.pk
 
@@ -212,8 +233,9 @@ def test_failed_attempt_is_not_remembered_by_the_idempotency_key(auth_client, do
 
 def test_booking_errors_are_application_errors(doctor, patient):
     with pytest.raises(ApplicationError):
-        appointment_book(patient=patient, doctor=doctor, start=timezone.now() - timedelta(hours=1),
-                         payment_method="clinic")
+        appointment_book(
+            patient=patient, doctor=doctor, start=timezone.now() - timedelta(hours=1), payment_method="clinic"
+        )
 
 
 def test_notifications_are_written_in_each_recipients_language_and_zone(doctor, free_slot_after):

@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def appointment():
     start = (timezone.now() + timedelta(days=5)).replace(hour=9, minute=0, second=0, microsecond=0)
-    return AppointmentFactory(doctor=DoctorProfileFactory(clinic_name="Clinique du Parc"), start=start,
-                              end=start + timedelta(minutes=30), patient__timezone="America/New_York")
+    return AppointmentFactory(
+        doctor=DoctorProfileFactory(clinic_name="Clinique du Parc"),
+        start=start,
+        end=start + timedelta(minutes=30),
+        patient__timezone="America/New_York",
+    )
 
 
 def test_ics_parses_back_with_icalendar(auth_client, appointment):
@@ -70,26 +74,31 @@ def test_feed_url_is_stable_until_rotated(auth_client, appointment):
 
 def test_calendar_groups_by_day_in_the_users_zone(auth_client, appointment):
     # 09:00 UTC is 04:00 or 05:00 in New York: the same calendar day; use Tokyo (+9) to cross midnight
-    late = AppointmentFactory(patient=appointment.patient, start=appointment.start + timedelta(hours=14),
-                              end=appointment.start + timedelta(hours=14, minutes=30))
+    late = AppointmentFactory(
+        patient=appointment.patient,
+        start=appointment.start + timedelta(hours=14),
+        end=appointment.start + timedelta(hours=14, minutes=30),
+    )
     day = appointment.start.date()
 
     response = auth_client(appointment.patient).get(
-        "/api/v1/calendar/appointments", {"from": day - timedelta(days=1), "to": day + timedelta(days=2),
-                                          "tz": "Asia/Tokyo"})
+        "/api/v1/calendar/appointments",
+        {"from": day - timedelta(days=1), "to": day + timedelta(days=2), "tz": "Asia/Tokyo"},
+    )
 
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["timezone"] == "Asia/Tokyo"
     assert [(d["date"], [a["id"] for a in d["appointments"]]) for d in body["days"]] == [
-        (str(day), [str(appointment.pk)]), (str(day + timedelta(days=1)), [str(late.pk)])]
+        (str(day), [str(appointment.pk)]),
+        (str(day + timedelta(days=1)), [str(late.pk)]),
+    ]
 
 
 def test_calendar_defaults_to_the_users_saved_zone(auth_client, appointment):
     day = appointment.start.date()
 
-    body = auth_client(appointment.patient).get("/api/v1/calendar/appointments",
-                                                {"from": day, "to": day}).json()
+    body = auth_client(appointment.patient).get("/api/v1/calendar/appointments", {"from": day, "to": day}).json()
 
     assert body["timezone"] == "America/New_York"
 
@@ -104,7 +113,13 @@ def test_calendar_hides_cancelled(auth_client, appointment):
     assert body["days"] == []
 
 
-@pytest.mark.parametrize("params", [{"from": "2030-01-01", "to": "2030-01-02", "tz": "Mars/Olympus"},
-                                    {"from": "2030-01-01"}, {"from": "x", "to": "2030-01-01"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2030-01-01", "to": "2030-01-02", "tz": "Mars/Olympus"},
+        {"from": "2030-01-01"},
+        {"from": "x", "to": "2030-01-01"},
+    ],
+)
 def test_calendar_bad_input_is_a_400(auth_client, appointment, params):
     assert auth_client(appointment.patient).get("/api/v1/calendar/appointments", params).status_code == 400

@@ -24,8 +24,7 @@ def booked(doctor, patient, free_slot_after):
 def test_reschedule_moves_to_another_free_slot(auth_client, booked, patient, free_slot_after):
     new_start = free_slot_after(booked.doctor, timedelta(days=5))
 
-    response = auth_client(patient).patch(f"/api/v1/appointments/{booked.pk}",
-                                          {"start": new_start.isoformat()})
+    response = auth_client(patient).patch(f"/api/v1/appointments/{booked.pk}", {"start": new_start.isoformat()})
 
     assert response.status_code == 200, response.json()
     booked.refresh_from_db()
@@ -53,8 +52,9 @@ def test_reschedule_to_a_taken_slot_changes_nothing(auth_client, booked, patient
 
 
 def test_reschedule_after_the_cutoff_is_refused(auth_client, doctor, patient, free_slot_after):
-    soon = appointment_book(patient=patient, doctor=doctor, start=free_slot_after(doctor, timedelta(hours=5)),
-                            payment_method="clinic")
+    soon = appointment_book(
+        patient=patient, doctor=doctor, start=free_slot_after(doctor, timedelta(hours=5)), payment_method="clinic"
+    )
     target = free_slot_after(doctor, timedelta(days=4))
 
     response = auth_client(patient).patch(f"/api/v1/appointments/{soon.pk}", {"start": target.isoformat()})
@@ -67,8 +67,9 @@ def test_doctor_cannot_reschedule(booked, free_slot_after):
     from core.exceptions import PermissionDeniedError
 
     with pytest.raises(PermissionDeniedError):
-        appointment_reschedule(appointment=booked, by=booked.doctor.user,
-                               start=free_slot_after(booked.doctor, timedelta(days=5)))
+        appointment_reschedule(
+            appointment=booked, by=booked.doctor.user, start=free_slot_after(booked.doctor, timedelta(days=5))
+        )
 
 
 def test_patient_cancelling_before_the_cutoff_gets_a_full_refund(booked, patient):
@@ -81,8 +82,9 @@ def test_patient_cancelling_before_the_cutoff_gets_a_full_refund(booked, patient
 
 
 def test_patient_cancelling_after_the_cutoff_gets_no_refund(doctor, patient, free_slot_after):
-    soon = appointment_book(patient=patient, doctor=doctor, start=free_slot_after(doctor, timedelta(hours=5)),
-                            payment_method="clinic")
+    soon = appointment_book(
+        patient=patient, doctor=doctor, start=free_slot_after(doctor, timedelta(hours=5)), payment_method="clinic"
+    )
 
     outcome = appointment_cancel(appointment=soon, by=patient)
 
@@ -90,8 +92,9 @@ def test_patient_cancelling_after_the_cutoff_gets_no_refund(doctor, patient, fre
 
 
 def test_doctor_cancelling_always_refunds_in_full(doctor, patient, free_slot_after):
-    soon = appointment_book(patient=patient, doctor=doctor, start=free_slot_after(doctor, timedelta(hours=5)),
-                            payment_method="clinic")
+    soon = appointment_book(
+        patient=patient, doctor=doctor, start=free_slot_after(doctor, timedelta(hours=5)), payment_method="clinic"
+    )
 
     outcome = appointment_cancel(appointment=soon, by=doctor.user, reason="Sick")
 
@@ -100,14 +103,16 @@ def test_doctor_cancelling_always_refunds_in_full(doctor, patient, free_slot_aft
 
 def test_cancel_frees_the_slot_and_notifies_both(auth_client, booked, patient, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = auth_client(booked.doctor.user).post(f"/api/v1/appointments/{booked.pk}/cancel",
-                                                        {"reason": "Emergency"})
+        response = auth_client(booked.doctor.user).post(
+            f"/api/v1/appointments/{booked.pk}/cancel", {"reason": "Emergency"}
+        )
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     assert Notification.objects.filter(template_key="appointment_cancelled").count() == 2
-    again = appointment_book(patient=PatientFactory(), doctor=booked.doctor, start=booked.start,
-                             payment_method="clinic")
+    again = appointment_book(
+        patient=PatientFactory(), doctor=booked.doctor, start=booked.start, payment_method="clinic"
+    )
     assert again.status == AppointmentStatus.CONFIRMED
 
 
@@ -129,8 +134,9 @@ def test_complete_before_the_start_is_a_409(auth_client, booked):
 
 @pytest.mark.parametrize(("action", "status"), [("complete", "completed"), ("no-show", "no_show")])
 def test_doctor_closes_an_appointment_after_its_start(auth_client, action, status):
-    started = AppointmentFactory(start=timezone.now() - timedelta(minutes=10),
-                                 end=timezone.now() + timedelta(minutes=20))
+    started = AppointmentFactory(
+        start=timezone.now() - timedelta(minutes=10), end=timezone.now() + timedelta(minutes=20)
+    )
 
     response = auth_client(started.doctor.user).post(f"/api/v1/appointments/{started.pk}/{action}")
 
@@ -140,8 +146,9 @@ def test_doctor_closes_an_appointment_after_its_start(auth_client, action, statu
 
 
 def test_patient_cannot_complete(auth_client):
-    started = AppointmentFactory(start=timezone.now() - timedelta(minutes=10),
-                                 end=timezone.now() + timedelta(minutes=20))
+    started = AppointmentFactory(
+        start=timezone.now() - timedelta(minutes=10), end=timezone.now() + timedelta(minutes=20)
+    )
 
     response = auth_client(started.patient).post(f"/api/v1/appointments/{started.pk}/complete")
 
@@ -149,10 +156,13 @@ def test_patient_cannot_complete(auth_client):
 
 
 def test_a_pending_payment_cannot_be_completed(auth_client):
-    started = AppointmentFactory(start=timezone.now() - timedelta(minutes=10),
-                                 end=timezone.now() + timedelta(minutes=20),
-                                 status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                                 hold_until=timezone.now() + timedelta(minutes=5))
+    started = AppointmentFactory(
+        start=timezone.now() - timedelta(minutes=10),
+        end=timezone.now() + timedelta(minutes=20),
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() + timedelta(minutes=5),
+    )
 
     response = auth_client(started.doctor.user).post(f"/api/v1/appointments/{started.pk}/complete")
 
@@ -160,15 +170,18 @@ def test_a_pending_payment_cannot_be_completed(auth_client):
     assert response.json()["errors"][0]["code"] == "invalid_transition"
 
 
-@pytest.mark.parametrize(("origin", "target", "allowed"), [
-    ("pending_payment", "confirmed", True),
-    ("pending_payment", "expired", True),
-    ("confirmed", "completed", True),
-    ("confirmed", "pending_payment", False),
-    ("completed", "cancelled", False),
-    ("cancelled", "confirmed", False),
-    ("no_show", "completed", False),
-])
+@pytest.mark.parametrize(
+    ("origin", "target", "allowed"),
+    [
+        ("pending_payment", "confirmed", True),
+        ("pending_payment", "expired", True),
+        ("confirmed", "completed", True),
+        ("confirmed", "pending_payment", False),
+        ("completed", "cancelled", False),
+        ("cancelled", "confirmed", False),
+        ("no_show", "completed", False),
+    ],
+)
 def test_status_machine(origin, target, allowed):
     appointment = AppointmentFactory(status=origin)
 
@@ -181,10 +194,17 @@ def test_status_machine(origin, target, allowed):
             appointment_transition(appointment=appointment, to_status=target)
 
 
-@pytest.mark.parametrize(("method", "suffix", "body"), [
-    ("get", "", None), ("patch", "", {"start": "2030-01-01T10:00:00Z"}), ("post", "/cancel", {}),
-    ("post", "/complete", None), ("post", "/no-show", None), ("get", "/ics", None),
-])
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("get", "", None),
+        ("patch", "", {"start": "2030-01-01T10:00:00Z"}),
+        ("post", "/cancel", {}),
+        ("post", "/complete", None),
+        ("post", "/no-show", None),
+        ("get", "/ics", None),
+    ],
+)
 def test_someone_elses_appointment_is_a_404(auth_client, booked, method, suffix, body):
     stranger_patient = PatientFactory()
     stranger_doctor = DoctorProfileFactory().user
@@ -196,14 +216,26 @@ def test_someone_elses_appointment_is_a_404(auth_client, booked, method, suffix,
 
 def test_lists_by_scope_for_patient_and_doctor(auth_client, doctor, patient, django_assert_max_num_queries):
     now = timezone.now()
-    upcoming = AppointmentFactory(doctor=doctor, patient=patient, start=now + timedelta(days=2),
-                                  end=now + timedelta(days=2, minutes=30))
-    AppointmentFactory(doctor=doctor, patient=patient, start=now + timedelta(days=3),
-                       end=now + timedelta(days=3, minutes=30))
-    past = AppointmentFactory(doctor=doctor, patient=patient, start=now - timedelta(days=2),
-                              end=now - timedelta(days=2) + timedelta(minutes=30), status="completed")
-    cancelled = AppointmentFactory(doctor=doctor, patient=patient, start=now + timedelta(days=4),
-                                   end=now + timedelta(days=4, minutes=30), status="cancelled")
+    upcoming = AppointmentFactory(
+        doctor=doctor, patient=patient, start=now + timedelta(days=2), end=now + timedelta(days=2, minutes=30)
+    )
+    AppointmentFactory(
+        doctor=doctor, patient=patient, start=now + timedelta(days=3), end=now + timedelta(days=3, minutes=30)
+    )
+    past = AppointmentFactory(
+        doctor=doctor,
+        patient=patient,
+        start=now - timedelta(days=2),
+        end=now - timedelta(days=2) + timedelta(minutes=30),
+        status="completed",
+    )
+    cancelled = AppointmentFactory(
+        doctor=doctor,
+        patient=patient,
+        start=now + timedelta(days=4),
+        end=now + timedelta(days=4, minutes=30),
+        status="cancelled",
+    )
     AppointmentFactory()  # someone else's
 
     with django_assert_max_num_queries(5):
@@ -214,16 +246,19 @@ def test_lists_by_scope_for_patient_and_doctor(auth_client, doctor, patient, dja
     assert response.json()["count"] == 2
     assert doctor_response.json()["count"] == 2
     assert [a["id"] for a in auth_client(patient).get("/api/v1/appointments?scope=past").json()["results"]] == [
-        str(past.pk)]
-    assert [a["id"] for a in auth_client(doctor.user).get("/api/v1/appointments?scope=cancelled")
-            .json()["results"]] == [str(cancelled.pk)]
+        str(past.pk)
+    ]
+    assert [
+        a["id"] for a in auth_client(doctor.user).get("/api/v1/appointments?scope=cancelled").json()["results"]
+    ] == [str(cancelled.pk)]
 
 
 def test_list_query_count_does_not_grow_with_rows(auth_client, doctor, patient, django_assert_max_num_queries):
     now = timezone.now()
     for day in range(1, 15):
-        AppointmentFactory(doctor=doctor, patient=patient, start=now + timedelta(days=day),
-                           end=now + timedelta(days=day, minutes=30))
+        AppointmentFactory(
+            doctor=doctor, patient=patient, start=now + timedelta(days=day), end=now + timedelta(days=day, minutes=30)
+        )
 
     with django_assert_max_num_queries(5):
         response = auth_client(patient).get("/api/v1/appointments?scope=upcoming")
@@ -238,10 +273,16 @@ def test_bad_scope_is_a_400(auth_client, patient):
 def test_expire_lapsed_holds_task_is_idempotent():
     from appointments.tasks import appointments_expire_lapsed_holds
 
-    lapsed = AppointmentFactory(status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                                hold_until=timezone.now() - timedelta(minutes=1))
-    live = AppointmentFactory(status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                              hold_until=timezone.now() + timedelta(minutes=10))
+    lapsed = AppointmentFactory(
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() - timedelta(minutes=1),
+    )
+    live = AppointmentFactory(
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() + timedelta(minutes=10),
+    )
 
     assert appointments_expire_lapsed_holds() == 1
     assert appointments_expire_lapsed_holds() == 0

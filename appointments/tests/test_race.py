@@ -61,9 +61,14 @@ def test_concurrent_bookings_of_one_slot_give_exactly_one_success(doctor, free_s
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_bookings_racing_for_a_lapsed_hold_give_exactly_one_success(doctor, free_slot_after):
     start = free_slot_after(doctor, timedelta(days=2))
-    AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30),
-                       status=AppointmentStatus.PENDING_PAYMENT, payment_method="card",
-                       hold_until=timezone.now() - timedelta(minutes=1))
+    AppointmentFactory(
+        doctor=doctor,
+        start=start,
+        end=start + timedelta(minutes=30),
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() - timedelta(minutes=1),
+    )
     patients = [PatientFactory() for _ in range(10)]
 
     outcomes = _race(doctor, start, patients, method="card")
@@ -80,8 +85,9 @@ def test_database_refuses_a_second_active_appointment_on_the_same_time(doctor):
     first = AppointmentFactory(doctor=doctor)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        AppointmentFactory(doctor=doctor, start=first.start + timedelta(minutes=15),
-                           end=first.end + timedelta(minutes=15))
+        AppointmentFactory(
+            doctor=doctor, start=first.start + timedelta(minutes=15), end=first.end + timedelta(minutes=15)
+        )
 
 
 @pytest.mark.postgres

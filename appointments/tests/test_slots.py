@@ -52,12 +52,15 @@ def test_spring_forward_day_has_no_slot_in_the_missing_hour():
     AvailabilityRuleFactory(doctor=doctor, weekday=SUNDAY, start_time=time(1, 0), end_time=time(4, 0))
 
     # When
-    days = free_slots(doctor=doctor, date_from=date(2026, 3, 29), date_to=date(2026, 3, 29),
-                      now=utc(2026, 3, 1, 0, 0))
+    days = free_slots(doctor=doctor, date_from=date(2026, 3, 29), date_to=date(2026, 3, 29), now=utc(2026, 3, 1, 0, 0))
 
     # Then 01:00, 01:30 (CET) and 03:00, 03:30 (CEST): nothing at a wall-clock time that does not exist
-    assert starts(days) == [utc(2026, 3, 29, 0, 0), utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1, 0),
-                            utc(2026, 3, 29, 1, 30)]
+    assert starts(days) == [
+        utc(2026, 3, 29, 0, 0),
+        utc(2026, 3, 29, 0, 30),
+        utc(2026, 3, 29, 1, 0),
+        utc(2026, 3, 29, 1, 30),
+    ]
 
 
 def test_fall_back_day_offers_the_repeated_hour_once():
@@ -65,8 +68,9 @@ def test_fall_back_day_offers_the_repeated_hour_once():
     doctor = DoctorProfileFactory(timezone="Europe/Paris", slot_minutes=30)
     AvailabilityRuleFactory(doctor=doctor, weekday=SUNDAY, start_time=time(1, 0), end_time=time(4, 0))
 
-    days = free_slots(doctor=doctor, date_from=date(2026, 10, 25), date_to=date(2026, 10, 25),
-                      now=utc(2026, 10, 1, 0, 0))
+    days = free_slots(
+        doctor=doctor, date_from=date(2026, 10, 25), date_to=date(2026, 10, 25), now=utc(2026, 10, 1, 0, 0)
+    )
 
     slot_starts = starts(days)
     assert len(slot_starts) == 6  # 01:00 .. 03:30, each wall-clock time once
@@ -107,18 +111,22 @@ def test_time_off_removes_the_slots_it_covers():
     assert len(starts(days)) == 4
 
 
-@pytest.mark.parametrize(("status", "hold_until", "blocks"), [
-    (AppointmentStatus.CONFIRMED, None, True),
-    (AppointmentStatus.PENDING_PAYMENT, utc(2026, 12, 1, 8, 10), True),
-    (AppointmentStatus.PENDING_PAYMENT, utc(2026, 12, 1, 7, 50), False),  # hold ran out, no job needed
-    (AppointmentStatus.CANCELLED, None, False),
-    (AppointmentStatus.EXPIRED, None, False),
-])
+@pytest.mark.parametrize(
+    ("status", "hold_until", "blocks"),
+    [
+        (AppointmentStatus.CONFIRMED, None, True),
+        (AppointmentStatus.PENDING_PAYMENT, utc(2026, 12, 1, 8, 10), True),
+        (AppointmentStatus.PENDING_PAYMENT, utc(2026, 12, 1, 7, 50), False),  # hold ran out, no job needed
+        (AppointmentStatus.CANCELLED, None, False),
+        (AppointmentStatus.EXPIRED, None, False),
+    ],
+)
 def test_only_active_appointments_take_a_slot(status, hold_until, blocks):
     doctor = monday_doctor()
     taken = utc(2026, 12, 7, 8, 0)
-    AppointmentFactory(doctor=doctor, start=taken, end=taken + timedelta(minutes=30), status=status,
-                       hold_until=hold_until)
+    AppointmentFactory(
+        doctor=doctor, start=taken, end=taken + timedelta(minutes=30), status=status, hold_until=hold_until
+    )
 
     days = free_slots(doctor=doctor, date_from=A_MONDAY, date_to=A_MONDAY, now=BEFORE_MONDAY)
 
@@ -143,8 +151,9 @@ def test_doctor_ids_with_free_slot_uses_a_fixed_number_of_queries(django_assert_
     ids = [d.pk for d in open_doctors] + [closed.pk, full.pk]
 
     with django_assert_num_queries(4):
-        found = doctor_ids_with_free_slot(doctor_ids=ids, date_from=A_MONDAY, date_to=A_MONDAY + timedelta(days=2),
-                                          now=BEFORE_MONDAY)
+        found = doctor_ids_with_free_slot(
+            doctor_ids=ids, date_from=A_MONDAY, date_to=A_MONDAY + timedelta(days=2), now=BEFORE_MONDAY
+        )
 
     assert found == {d.pk for d in open_doctors}
 

@@ -10,8 +10,10 @@ from doctors.models import PaymentMethod
 from doctors.tests.factories import DoctorProfileFactory
 
 # Files recognised by their bytes: a 1x1 PNG, and an executable to name "something.png".
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-       b"\x1f\x15\xc4\x89" + b"\0" * 64)
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89" + b"\0" * 64
+)
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\0" * 200
 
 

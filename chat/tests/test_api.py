@@ -48,9 +48,7 @@ def test_doctor_opens_thread_with_own_patient(auth_client):
 def test_patient_without_a_standing_appointment_cannot_open_thread(auth_client, status):
     appointment = AppointmentFactory(status=status)
 
-    response = auth_client(appointment.patient).post(
-        "/api/v1/chat/threads", {"doctor_id": str(appointment.doctor.pk)}
-    )
+    response = auth_client(appointment.patient).post("/api/v1/chat/threads", {"doctor_id": str(appointment.doctor.pk)})
 
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "thread_not_allowed"
@@ -60,9 +58,7 @@ def test_doctor_cannot_open_thread_with_someone_elses_patient(auth_client):
     appointment = AppointmentFactory()
     other_doctor = DoctorProfileFactory()
 
-    response = auth_client(other_doctor.user).post(
-        "/api/v1/chat/threads", {"patient_id": str(appointment.patient.pk)}
-    )
+    response = auth_client(other_doctor.user).post("/api/v1/chat/threads", {"patient_id": str(appointment.patient.pk)})
 
     assert response.status_code == 404
 
@@ -171,8 +167,11 @@ def test_bad_token_is_refused_with_401(api_client, thread):
 def test_png_attachment_is_stored_and_served_only_to_participants(auth_client, thread, stranger):
     client = auth_client(thread.patient)
 
-    response = client.post(f"/api/v1/chat/threads/{thread.pk}/attachments",
-                           {"file": upload("scan.png", PNG), "caption": "my scan"}, format="multipart")
+    response = client.post(
+        f"/api/v1/chat/threads/{thread.pk}/attachments",
+        {"file": upload("scan.png", PNG), "caption": "my scan"},
+        format="multipart",
+    )
 
     assert response.status_code == 201
     attachment = response.json()["attachment"]
@@ -236,8 +235,10 @@ def test_body_column_in_database_is_not_the_plaintext(thread):
     message, _ = message_send(thread=thread, sender=thread.patient, body="I have a secret rash")
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT body FROM {Message._meta.db_table} WHERE id = %s",
-                       [message.pk.hex if connection.vendor == "sqlite" else message.pk])
+        cursor.execute(
+            f"SELECT body FROM {Message._meta.db_table} WHERE id = %s",
+            [message.pk.hex if connection.vendor == "sqlite" else message.pk],
+        )
         (raw,) = cursor.fetchone()
 
     assert "secret rash" not in raw

@@ -208,8 +208,12 @@ def test_bad_frames_get_error_frames_and_the_socket_stays_open(thread):
 
     received = async_to_sync(scenario)()
 
-    assert [f.get("code") for f in received[:4]] == ["invalid_json", "unknown_frame", "empty_message",
-                                                      "message_not_found"]
+    assert [f.get("code") for f in received[:4]] == [
+        "invalid_json",
+        "unknown_frame",
+        "empty_message",
+        "message_not_found",
+    ]
     assert all(f["type"] == "error" and f["detail"] for f in received[:4])
     assert {f["type"] for f in received[4:]} == {"message", "ack"}
 

@@ -27,9 +27,11 @@ def test_message_sent_through_one_daphne_arrives_through_the_other(thread, two_d
         headers = {"Origin": "http://127.0.0.1"}
         async with aiohttp.ClientSession() as session:
             doctor = await session.ws_connect(
-                f"ws://127.0.0.1:{port_b}/ws/chat/{thread.pk}?token={doctor_token}", headers=headers)
+                f"ws://127.0.0.1:{port_b}/ws/chat/{thread.pk}?token={doctor_token}", headers=headers
+            )
             patient = await session.ws_connect(
-                f"ws://127.0.0.1:{port_a}/ws/chat/{thread.pk}?token={patient_token}", headers=headers)
+                f"ws://127.0.0.1:{port_a}/ws/chat/{thread.pk}?token={patient_token}", headers=headers
+            )
             await patient.send_json({"type": "message", "body": "across processes", "client_id": "xp-1"})
             received = await asyncio.wait_for(doctor.receive_json(), timeout=10)
             at_sender = [await asyncio.wait_for(patient.receive_json(), timeout=10) for _ in range(2)]
@@ -50,7 +52,8 @@ def test_bad_token_is_closed_with_4401_by_a_real_daphne(thread, two_daphnes):
     async def scenario():
         async with aiohttp.ClientSession() as session:
             socket_ = await session.ws_connect(
-                f"ws://127.0.0.1:{two_daphnes[0]}/ws/chat/{thread.pk}?token=bad", headers={"Origin": "http://127.0.0.1"})
+                f"ws://127.0.0.1:{two_daphnes[0]}/ws/chat/{thread.pk}?token=bad", headers={"Origin": "http://127.0.0.1"}
+            )
             await asyncio.wait_for(socket_.receive(), timeout=10)
             return socket_.close_code
 

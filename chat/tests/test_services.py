@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 
 def raw_body(message: Message) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT body FROM {Message._meta.db_table} WHERE id = %s",
-                       [message.pk.hex if connection.vendor == "sqlite" else message.pk])
+        cursor.execute(
+            f"SELECT body FROM {Message._meta.db_table} WHERE id = %s",
+            [message.pk.hex if connection.vendor == "sqlite" else message.pk],
+        )
         return cursor.fetchone()[0]
 
 

@@ -110,7 +110,9 @@ if IS_POSTGRES:
     if env.int("DB_POOL_MAX_SIZE", default=0):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1, "max_size": env.int("DB_POOL_MAX_SIZE"), "timeout": env.int("DB_POOL_TIMEOUT", default=30),
+            "min_size": 1,
+            "max_size": env.int("DB_POOL_MAX_SIZE"),
+            "timeout": env.int("DB_POOL_TIMEOUT", default=30),
         }
 else:
     # IMMEDIATE takes the write lock at BEGIN, so two bookings serialise instead of
@@ -156,14 +158,17 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["appointments-expire-lapsed-holds"] = {
-    "task": "appointments.tasks.appointments_expire_lapsed_holds", "schedule": 60.0,
+    "task": "appointments.tasks.appointments_expire_lapsed_holds",
+    "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["core-sync-prune"] = {"task": "core.tasks.sync_prune_task", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["core-idempotency-prune"] = {
-    "task": "core.tasks.idempotency_prune_task", "schedule": 24 * 3600.0,
+    "task": "core.tasks.idempotency_prune_task",
+    "schedule": 24 * 3600.0,
 }
 CELERY_BEAT_SCHEDULE["appointments-refresh-next-available"] = {
-    "task": "appointments.tasks.doctors_refresh_next_available", "schedule": 300.0,
+    "task": "appointments.tasks.doctors_refresh_next_available",
+    "schedule": 300.0,
 }
 
 # --- Auth ---------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ def chromium_page(*, viewport: dict | None = None, timeout_ms: int = 10_000) -> 
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         try:
             page = browser.new_page(viewport=viewport)
             page.set_default_timeout(timeout_ms)

@@ -65,8 +65,12 @@ def daphne_servers(count: int = 1, *, settings_module: str = "config.settings.te
     Yields their ports. Several processes only share sockets' groups through Redis; without it each
     has its own in-memory channel layer.
     """
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module,
-           "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+    }
     with ExitStack() as stack:
         servers = []
         for _ in range(count):
@@ -75,7 +79,10 @@ def daphne_servers(count: int = 1, *, settings_module: str = "config.settings.te
             log = stack.enter_context(tempfile.TemporaryFile())
             process = subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             stack.callback(_stop, process)
             servers.append((port, process, log))

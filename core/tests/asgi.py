@@ -36,12 +36,17 @@ def fast_path_app(*routes) -> tuple[AsgiFastPath, CountingDjango]:
 
 def asgi_get(app, url: str, headers: dict[str, str] | None = None) -> AsgiResponse:
     """GET `url` (path and query) from testserver; header names in the answer are lower case."""
-    sent = [(b"host", b"testserver"), *((name.lower().encode(), value.encode()) for name, value in
-                                        (headers or {}).items())]
+    sent = [
+        (b"host", b"testserver"),
+        *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items()),
+    ]
 
     async def get() -> dict:
         return await HttpCommunicator(app, "GET", url, headers=sent).get_response(timeout=10)
 
     response = asyncio.run(get())
-    return AsgiResponse(status=response["status"], body=response["body"],
-                        headers={name.decode().lower(): value.decode() for name, value in response["headers"]})
+    return AsgiResponse(
+        status=response["status"],
+        body=response["body"],
+        headers={name.decode().lower(): value.decode() for name, value in response["headers"]},
+    )

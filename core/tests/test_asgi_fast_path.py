@@ -8,8 +8,12 @@ from doctors.tests.factories import DoctorProfileFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 URL = "/api/v1/doctors"
-BEHIND_TLS_PROXY = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"), "SECURE_SSL_REDIRECT": True,
-                    "SECURE_HSTS_SECONDS": 3600, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True}
+BEHIND_TLS_PROXY = {
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_HSTS_SECONDS": 3600,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+}
 
 
 @override_settings(**BEHIND_TLS_PROXY)

@@ -8,8 +8,11 @@ import pytest
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-CATALOGS = sorted(path.relative_to(BASE_DIR) for path in BASE_DIR.glob("**/locale/fr/LC_MESSAGES/django.po")
-                  if ".venv" not in path.parts)
+CATALOGS = sorted(
+    path.relative_to(BASE_DIR)
+    for path in BASE_DIR.glob("**/locale/fr/LC_MESSAGES/django.po")
+    if ".venv" not in path.parts
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt is not installed")
 
@@ -22,8 +25,13 @@ def test_there_are_catalogs():
 def test_catalog_is_complete_and_compiled(catalog, tmp_path):
     source = BASE_DIR / catalog
     compiled = tmp_path / "django.mo"
-    result = subprocess.run(["msgfmt", "--check-format", "--statistics", "-o", compiled, source],
-                            capture_output=True, text=True, check=True, env={"LC_ALL": "C"})
+    result = subprocess.run(
+        ["msgfmt", "--check-format", "--statistics", "-o", compiled, source],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"LC_ALL": "C"},
+    )
 
     assert "fuzzy" not in result.stderr and "untranslated" not in result.stderr, result.stderr
     assert compiled.read_bytes() == source.with_suffix(".mo").read_bytes(), "run `make messages`"

@@ -210,8 +210,9 @@ def test_cursor_is_opaque_and_monotonic(auth_client, patient):
     assert (first.txid, first.id) <= (second.txid, second.id) < (third.txid, third.id)
 
 
-def test_incremental_sync_query_count_does_not_grow_with_changes(auth_client, patient, doctor,
-                                                                 django_assert_max_num_queries):
+def test_incremental_sync_query_count_does_not_grow_with_changes(
+    auth_client, patient, doctor, django_assert_max_num_queries
+):
     client = auth_client(patient)
     cursor = sync(client)["cursor"]
     for _ in range(20):
@@ -224,8 +225,7 @@ def test_incremental_sync_query_count_does_not_grow_with_changes(auth_client, pa
     assert len(page["changes"]["appointments"]) == 20
 
 
-def test_full_sync_query_count_does_not_grow_with_objects(auth_client, patient, doctor,
-                                                          django_assert_max_num_queries):
+def test_full_sync_query_count_does_not_grow_with_objects(auth_client, patient, doctor, django_assert_max_num_queries):
     for _ in range(20):
         AppointmentFactory(patient=patient, doctor=doctor)
         NotificationFactory(user=patient)
@@ -323,8 +323,9 @@ def test_a_transaction_in_flight_holds_back_later_commits_until_it_ends(auth_cli
 
 
 def test_an_expired_cursor_asks_for_a_new_snapshot(auth_client, patient):
-    old = SyncCursor(position=Position(0, 0),
-                     issued_at=int((timezone.now() - SYNC_RETENTION - timedelta(hours=1)).timestamp()))
+    old = SyncCursor(
+        position=Position(0, 0), issued_at=int((timezone.now() - SYNC_RETENTION - timedelta(hours=1)).timestamp())
+    )
 
     response = auth_client(patient).get(SYNC_URL, {"since": old.encode()})
 

@@ -62,8 +62,13 @@ class CompletedAppointmentFactory(factory.django.DjangoModelFactory):
     payment_method = "clinic"
 
 
-def photo_upload(image_format: str = "JPEG", size: tuple[int, int] = (1600, 1200), name: str = "me.jpg",
-                 mode: str = "RGB", **save_options) -> SimpleUploadedFile:
+def photo_upload(
+    image_format: str = "JPEG",
+    size: tuple[int, int] = (1600, 1200),
+    name: str = "me.jpg",
+    mode: str = "RGB",
+    **save_options,
+) -> SimpleUploadedFile:
     """An uploaded image file of `image_format`, whatever `name` claims."""
     buffer = BytesIO()
     Image.new(mode, size, "white").save(buffer, format=image_format, **save_options)

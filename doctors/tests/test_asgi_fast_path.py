@@ -46,4 +46,4 @@ def test_a_directory_write_retires_the_fast_path_page():
     response = asgi_get(app, URL)
 
     assert django.calls == 2
-    assert b"\"count\":0" in response.body
+    assert b'"count":0' in response.body

@@ -65,11 +65,15 @@ def test_the_format_comes_from_the_content_not_the_name():
     assert profile.photo.name.endswith(".png")
 
 
-@pytest.mark.parametrize("upload", [
-    SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg"),
-    photo_upload("GIF", name="photo.png"),
-    SimpleUploadedFile("photo.jpg", photo_upload("JPEG").read()[:400], content_type="image/jpeg"),
-], ids=["pdf-named-jpg", "gif", "truncated-jpeg"])
+@pytest.mark.parametrize(
+    "upload",
+    [
+        SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg"),
+        photo_upload("GIF", name="photo.png"),
+        SimpleUploadedFile("photo.jpg", photo_upload("JPEG").read()[:400], content_type="image/jpeg"),
+    ],
+    ids=["pdf-named-jpg", "gif", "truncated-jpeg"],
+)
 def test_a_file_that_is_not_an_accepted_image_is_415_and_the_old_photo_stays(upload):
     profile = DoctorProfileFactory()
     doctor_photo_set(profile=profile, upload=photo_upload("PNG"))
@@ -122,6 +126,7 @@ def test_replacing_or_removing_a_photo_deletes_the_old_file_once_committed(djang
 
 
 # --- API -----------------------------------------------------------------------------------------------
+
 
 def test_a_doctor_sets_the_photo_through_the_api_and_patients_see_its_url(auth_client, api_client):
     profile = DoctorProfileFactory()

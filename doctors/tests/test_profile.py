@@ -21,11 +21,21 @@ def test_editing_a_verified_profile_keeps_it_verified(auth_client):
     profile = DoctorProfileFactory()
     cardiology = SpecialtyFactory(slug="cardiology")
 
-    response = auth_client(profile.user).patch("/api/v1/doctors/me/profile", {
-        "bio": "Cardiologist", "city": "Lyon", "country": "fr", "specialty_ids": [str(cardiology.pk)],
-        "fee": {"amount": 6500, "currency": "EUR"}, "languages": ["fr", "ar"], "slot_minutes": 20,
-        "timezone": "Europe/Brussels", "accepts_payment_methods": ["clinic"],
-    }, format="json")
+    response = auth_client(profile.user).patch(
+        "/api/v1/doctors/me/profile",
+        {
+            "bio": "Cardiologist",
+            "city": "Lyon",
+            "country": "fr",
+            "specialty_ids": [str(cardiology.pk)],
+            "fee": {"amount": 6500, "currency": "EUR"},
+            "languages": ["fr", "ar"],
+            "slot_minutes": 20,
+            "timezone": "Europe/Brussels",
+            "accepts_payment_methods": ["clinic"],
+        },
+        format="json",
+    )
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -46,19 +56,21 @@ def test_editing_a_pending_profile_keeps_it_in_the_queue(auth_client):
     assert profile.verification_status == VerificationStatus.PENDING
 
 
-@pytest.mark.parametrize(("payload", "error"), [
-    ({"slot_minutes": 4}, "slot_minutes"),
-    ({"slot_minutes": 241}, "slot_minutes"),
-    ({"timezone": "Mars/Olympus"}, "invalid_timezone"),
-    ({"fee": {"amount": 100, "currency": "XXX"}}, "fee.currency"),
-    ({"specialty_ids": ["0b8e6f55-9c3c-4d47-b8a4-5e0a3d7c1111"]}, "invalid_specialty"),
-    ({"accepts_payment_methods": []}, "accepts_payment_methods"),
-])
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        ({"slot_minutes": 4}, "slot_minutes"),
+        ({"slot_minutes": 241}, "slot_minutes"),
+        ({"timezone": "Mars/Olympus"}, "invalid_timezone"),
+        ({"fee": {"amount": 100, "currency": "XXX"}}, "fee.currency"),
+        ({"specialty_ids": ["0b8e6f55-9c3c-4d47-b8a4-5e0a3d7c1111"]}, "invalid_specialty"),
+        ({"accepts_payment_methods": []}, "accepts_payment_methods"),
+    ],
+)
 def test_invalid_profile_input_is_a_400(auth_client, payload, error):
     profile = DoctorProfileFactory(bio="Before", slot_minutes=30)
 
-    response = auth_client(profile.user).patch("/api/v1/doctors/me/profile", {"bio": "After", **payload},
-                                               format="json")
+    response = auth_client(profile.user).patch("/api/v1/doctors/me/profile", {"bio": "After", **payload}, format="json")
 
     assert response.status_code == 400, response.content
     first = response.json()["errors"][0]
@@ -81,11 +93,14 @@ def test_a_doctor_cannot_edit_another_doctors_profile(auth_client):
     assert mine.bio == "Hacked"
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("get", "/api/v1/doctors/me/profile"),
-    ("patch", "/api/v1/doctors/me/profile"),
-    ("post", "/api/v1/doctors/me/reviews/0b8e6f55-9c3c-4d47-b8a4-5e0a3d7c1111/reply"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/doctors/me/profile"),
+        ("patch", "/api/v1/doctors/me/profile"),
+        ("post", "/api/v1/doctors/me/reviews/0b8e6f55-9c3c-4d47-b8a4-5e0a3d7c1111/reply"),
+    ],
+)
 def test_a_patient_cannot_call_doctor_only_endpoints(auth_client, method, path):
     response = getattr(auth_client(PatientFactory()), method)(path, {}, format="json")
 

@@ -14,15 +14,22 @@ pytestmark = pytest.mark.django_db
 
 
 def post_review(client, appointment, rating=5, comment="Great"):
-    return client.post(f"/api/v1/doctors/{appointment.doctor_id}/reviews",
-                       {"appointment_id": str(appointment.pk), "rating": rating, "comment": comment}, format="json")
+    return client.post(
+        f"/api/v1/doctors/{appointment.doctor_id}/reviews",
+        {"appointment_id": str(appointment.pk), "rating": rating, "comment": comment},
+        format="json",
+    )
 
 
 def test_a_patient_reviews_their_completed_appointment(auth_client):
     appointment = CompletedAppointmentFactory()
 
-    response = post_review(auth_client(appointment.patient), appointment, rating=4,
-                           comment="<b>Very</b> kind <script>alert(1)</script>doctor")
+    response = post_review(
+        auth_client(appointment.patient),
+        appointment,
+        rating=4,
+        comment="<b>Very</b> kind <script>alert(1)</script>doctor",
+    )
 
     assert response.status_code == 201, response.content
     assert response.json()["comment"] == "Very kind doctor"
@@ -54,7 +61,8 @@ def test_an_appointment_with_another_doctor_cannot_be_reviewed_here(auth_client)
     other = DoctorProfileFactory()
 
     response = auth_client(appointment.patient).post(
-        f"/api/v1/doctors/{other.pk}/reviews", {"appointment_id": str(appointment.pk), "rating": 5}, format="json")
+        f"/api/v1/doctors/{other.pk}/reviews", {"appointment_id": str(appointment.pk), "rating": 5}, format="json"
+    )
 
     assert response.status_code == 404
 
@@ -110,8 +118,9 @@ def test_a_hidden_review_leaves_the_public_list_and_the_aggregates(api_client):
 def test_public_reviews_are_paginated_with_a_display_name(api_client, django_assert_max_num_queries):
     doctor = DoctorProfileFactory()
     for _ in range(4):
-        appointment = CompletedAppointmentFactory(doctor=doctor, patient=PatientFactory(first_name="Omar",
-                                                                                         last_name="Benali"))
+        appointment = CompletedAppointmentFactory(
+            doctor=doctor, patient=PatientFactory(first_name="Omar", last_name="Benali")
+        )
         review_create(patient=appointment.patient, doctor=doctor, appointment_id=appointment.pk, rating=4)
 
     with django_assert_max_num_queries(3):
@@ -123,8 +132,9 @@ def test_public_reviews_are_paginated_with_a_display_name(api_client, django_ass
 
 def test_the_doctor_replies_once(auth_client):
     appointment = CompletedAppointmentFactory()
-    review = review_create(patient=appointment.patient, doctor=appointment.doctor, appointment_id=appointment.pk,
-                           rating=3)
+    review = review_create(
+        patient=appointment.patient, doctor=appointment.doctor, appointment_id=appointment.pk, rating=3
+    )
     client = auth_client(appointment.doctor.user)
 
     first = client.post(f"/api/v1/doctors/me/reviews/{review.pk}/reply", {"reply": "Thank you"}, format="json")
@@ -137,11 +147,13 @@ def test_the_doctor_replies_once(auth_client):
 
 def test_a_doctor_cannot_reply_to_another_doctors_review(auth_client):
     appointment = CompletedAppointmentFactory()
-    review = review_create(patient=appointment.patient, doctor=appointment.doctor, appointment_id=appointment.pk,
-                           rating=3)
+    review = review_create(
+        patient=appointment.patient, doctor=appointment.doctor, appointment_id=appointment.pk, rating=3
+    )
 
     response = auth_client(DoctorProfileFactory().user).post(
-        f"/api/v1/doctors/me/reviews/{review.pk}/reply", {"reply": "Hi"}, format="json")
+        f"/api/v1/doctors/me/reviews/{review.pk}/reply", {"reply": "Hi"}, format="json"
+    )
 
     assert response.status_code == 404
 
@@ -153,8 +165,7 @@ def test_one_review_per_appointment_is_a_database_constraint():
     Review.objects.create(appointment=appointment, doctor=appointment.doctor, patient=appointment.patient, rating=5)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Review.objects.create(appointment=appointment, doctor=appointment.doctor, patient=appointment.patient,
-                              rating=4)
+        Review.objects.create(appointment=appointment, doctor=appointment.doctor, patient=appointment.patient, rating=4)
 
 
 @pytest.mark.postgres

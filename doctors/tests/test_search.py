@@ -48,11 +48,20 @@ def test_card_has_the_shape_of_the_contract(api_client):
     card = api_client.get("/api/v1/doctors").json()["results"][0]
 
     assert card == {
-        "id": str(d.pk), "first_name": "Hélène", "last_name": "Dubois", "title": "Dr",
+        "id": str(d.pk),
+        "first_name": "Hélène",
+        "last_name": "Dubois",
+        "title": "Dr",
         "specialties": [{"id": str(cardiology.pk), "slug": "cardiology", "name": "Cardiology"}],
-        "city": "Paris", "country": "FR", "clinic_name": "Clinique Centrale",
-        "fee": {"amount": 5000, "currency": "EUR"}, "avg_rating": 0.0, "rating_count": 0,
-        "languages": ["en", "fr"], "next_available_slot": card["next_available_slot"], "is_favorite": False,
+        "city": "Paris",
+        "country": "FR",
+        "clinic_name": "Clinique Centrale",
+        "fee": {"amount": 5000, "currency": "EUR"},
+        "avg_rating": 0.0,
+        "rating_count": 0,
+        "languages": ["en", "fr"],
+        "next_available_slot": card["next_available_slot"],
+        "is_favorite": False,
     }
     assert card["next_available_slot"].startswith(slot.strftime("%Y-%m-%dT%H:%M"))
 
@@ -103,11 +112,17 @@ def test_min_rating_and_max_fee_filters(api_client):
     assert found == [str(good_cheap.pk)]
 
 
-@pytest.mark.parametrize(("ordering", "expected"), [
-    ("rating", ["b", "c", "a"]), ("-rating", ["a", "c", "b"]),
-    ("fee", ["c", "a", "b"]), ("-fee", ["b", "a", "c"]),
-    ("name", ["a", "b", "c"]), ("next_available", ["b", "a", "c"]),
-])
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("rating", ["b", "c", "a"]),
+        ("-rating", ["a", "c", "b"]),
+        ("fee", ["c", "a", "b"]),
+        ("-fee", ["b", "a", "c"]),
+        ("name", ["a", "b", "c"]),
+        ("next_available", ["b", "a", "c"]),
+    ],
+)
 def test_each_ordering(api_client, ordering, expected):
     now = timezone.now()
     doctors = {
@@ -159,8 +174,15 @@ def test_specialties_count_only_verified_doctors(api_client):
 
     body = api_client.get("/api/v1/specialties").json()
 
-    assert body == [{"id": str(cardiology.pk), "slug": "cardiology", "name": cardiology.name_en,
-                     "description": "", "doctor_count": 1}]
+    assert body == [
+        {
+            "id": str(cardiology.pk),
+            "slug": "cardiology",
+            "name": cardiology.name_en,
+            "description": "",
+            "doctor_count": 1,
+        }
+    ]
 
 
 def test_is_favorite_is_set_for_the_signed_in_patient_only(api_client, auth_client):
@@ -176,8 +198,9 @@ def test_is_favorite_is_set_for_the_signed_in_patient_only(api_client, auth_clie
 
 
 @pytest.mark.parametrize("page_size", [5, 50])
-def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(auth_client, django_assert_max_num_queries,
-                                                                     page_size):
+def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
+    auth_client, django_assert_max_num_queries, page_size
+):
     specialties = [SpecialtyFactory(), SpecialtyFactory()]
     for _ in range(page_size):
         doctor(specialties=specialties)
@@ -190,9 +213,9 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(auth_client,
     assert len(response.json()["results"]) == page_size
 
 
-def test_a_cached_page_is_served_without_queries_and_refreshed_after_a_write(api_client,
-                                                                              django_assert_num_queries,
-                                                                              django_capture_on_commit_callbacks):
+def test_a_cached_page_is_served_without_queries_and_refreshed_after_a_write(
+    api_client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     first = doctor(last="Aa")
     api_client.get("/api/v1/doctors")
 
@@ -200,6 +223,7 @@ def test_a_cached_page_is_served_without_queries_and_refreshed_after_a_write(api
         cached = api_client.get("/api/v1/doctors")
     with django_capture_on_commit_callbacks(execute=True):
         from doctors.services import doctor_profile_update
+
         doctor_profile_update(profile=first, data={"city": "Lille"})
 
     assert cached.json()["results"][0]["city"] == "Paris"
@@ -212,8 +236,14 @@ def test_detail_has_the_extra_fields(api_client):
     body = api_client.get(f"/api/v1/doctors/{d.pk}").json()
 
     assert body["bio"] == "Hello"
-    assert {"years_experience", "clinic_address", "timezone", "slot_minutes", "accepts_payment_methods",
-            "photo_url"} <= body.keys()
+    assert {
+        "years_experience",
+        "clinic_address",
+        "timezone",
+        "slot_minutes",
+        "accepts_payment_methods",
+        "photo_url",
+    } <= body.keys()
     assert body["timezone"] == "Europe/Paris"
 
 
@@ -225,21 +255,28 @@ def test_available_window_keeps_only_doctors_with_a_free_slot_in_it(api_client):
     open_every_day(away_doctor)
     window_start = timezone.localdate() + timedelta(days=10)
     window_end = window_start + timedelta(days=2)
-    TimeOffFactory(doctor=away_doctor, start=timezone.now() + timedelta(days=8),
-                   end=timezone.now() + timedelta(days=14))
+    TimeOffFactory(
+        doctor=away_doctor, start=timezone.now() + timedelta(days=8), end=timezone.now() + timedelta(days=14)
+    )
 
-    found = ids(api_client.get("/api/v1/doctors", {"available_from": window_start.isoformat(),
-                                                   "available_to": window_end.isoformat()}))
+    found = ids(
+        api_client.get(
+            "/api/v1/doctors", {"available_from": window_start.isoformat(), "available_to": window_end.isoformat()}
+        )
+    )
 
     assert found == [str(open_doctor.id)]
     assert str(closed_doctor.id) not in found
 
 
-@pytest.mark.parametrize("params", [
-    {"available_from": "2030-01-10", "available_to": "2030-01-01"},
-    {"available_from": "2030-01-01", "available_to": "2030-03-01"},
-    {"available_from": "not-a-date"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"available_from": "2030-01-10", "available_to": "2030-01-01"},
+        {"available_from": "2030-01-01", "available_to": "2030-03-01"},
+        {"available_from": "not-a-date"},
+    ],
+)
 def test_bad_available_window_is_a_400(api_client, params):
     response = api_client.get("/api/v1/doctors", params)
 

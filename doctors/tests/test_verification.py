@@ -89,8 +89,10 @@ def test_admin_bulk_approve(client):
     client.force_login(AdminFactory())
     doctor = pending_doctor()
 
-    client.post("/admin/doctors/doctorprofile/", {"action": "approve_doctors", "_selected_action": [str(doctor.pk)],
-                                                  "confirm": "yes", "reason": ""})
+    client.post(
+        "/admin/doctors/doctorprofile/",
+        {"action": "approve_doctors", "_selected_action": [str(doctor.pk)], "confirm": "yes", "reason": ""},
+    )
 
     doctor.refresh_from_db()
     assert doctor.verification_status == VerificationStatus.VERIFIED
@@ -116,8 +118,9 @@ def test_admin_hides_a_review_from_the_moderation_queue(client):
 
     client.force_login(AdminFactory())
     appointment = CompletedAppointmentFactory()
-    review = review_create(patient=appointment.patient, doctor=appointment.doctor, appointment_id=appointment.pk,
-                           rating=1)
+    review = review_create(
+        patient=appointment.patient, doctor=appointment.doctor, appointment_id=appointment.pk, rating=1
+    )
 
     client.post("/admin/doctors/review/", {"action": "hide_reviews", "_selected_action": [str(review.pk)]})
 

@@ -28,8 +28,7 @@ def webpush_configured(monkeypatch):
     from push_notifications.settings import PUSH_NOTIFICATIONS_SETTINGS
 
     key = ec.generate_private_key(ec.SECP256R1())
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     monkeypatch.setitem(PUSH_NOTIFICATIONS_SETTINGS, "WP_PRIVATE_KEY", _b64url(der))
     monkeypatch.setitem(PUSH_NOTIFICATIONS_SETTINGS, "WP_CLAIMS", {"sub": "mailto:test@tabib.local"})
 
@@ -40,10 +39,14 @@ def web_subscription():
     import json
 
     def make(endpoint: str) -> str:
-        browser_key = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-        return json.dumps({"endpoint": endpoint, "keys": {"p256dh": _b64url(browser_key),
-                                                           "auth": _b64url(os.urandom(16))}})
+        browser_key = (
+            ec.generate_private_key(ec.SECP256R1())
+            .public_key()
+            .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        )
+        return json.dumps(
+            {"endpoint": endpoint, "keys": {"p256dh": _b64url(browser_key), "auth": _b64url(os.urandom(16))}}
+        )
 
     return make
 
@@ -59,8 +62,7 @@ def fcm_stand_in(monkeypatch):
     apps = []
 
     def point_at(server) -> None:
-        monkeypatch.setattr(messaging._MessagingService, "FCM_URL",
-                            server.url + "/v1/projects/{0}/messages:send")
+        monkeypatch.setattr(messaging._MessagingService, "FCM_URL", server.url + "/v1/projects/{0}/messages:send")
         apps.append(firebase_admin.initialize_app(_AnonymousCredential(), {"projectId": "tabib-test"}))
 
     yield point_at

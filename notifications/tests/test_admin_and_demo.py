@@ -25,8 +25,13 @@ def test_demo_seed_is_idempotent():
 def test_staff_see_failed_deliveries_and_devices_in_the_admin(client):
     # given a failed email delivery and a registered device
     notification = NotificationFactory()
-    Delivery.objects.create(notification=notification, channel=Channel.EMAIL, status=DeliveryStatus.FAILED,
-                            attempts=5, last_error="554 rejected")
+    Delivery.objects.create(
+        notification=notification,
+        channel=Channel.EMAIL,
+        status=DeliveryStatus.FAILED,
+        attempts=5,
+        last_error="554 rejected",
+    )
     device_register(user=PatientFactory(), platform="android", push_token="tok", model="Pixel 8", os_version="14")
     client.force_login(AdminFactory())
 

@@ -124,8 +124,11 @@ def test_preferences_default_then_update(auth_client):
     assert defaults["chat"] == {"in_app": True, "email": False, "push": True}
     assert set(defaults) == {"appointment", "chat", "payment", "reminder", "system"}
 
-    response = client.put("/api/v1/users/me/notification-preferences",
-                          {"chat": {"email": True}, "payment": {"push": True, "email": False}}, format="json")
+    response = client.put(
+        "/api/v1/users/me/notification-preferences",
+        {"chat": {"email": True}, "payment": {"push": True, "email": False}},
+        format="json",
+    )
 
     assert response.status_code == 200
     assert response.json()["chat"] == {"in_app": True, "email": True, "push": True}
@@ -134,8 +137,9 @@ def test_preferences_default_then_update(auth_client):
 
 
 def test_preferences_reject_non_booleans(auth_client):
-    response = auth_client(PatientFactory()).put("/api/v1/users/me/notification-preferences",
-                                                 {"chat": {"email": "sometimes"}}, format="json")
+    response = auth_client(PatientFactory()).put(
+        "/api/v1/users/me/notification-preferences", {"chat": {"email": "sometimes"}}, format="json"
+    )
 
     assert response.status_code == 400
 
@@ -143,8 +147,14 @@ def test_preferences_reject_non_booleans(auth_client):
 def test_device_registration_is_idempotent_on_the_push_token(auth_client):
     me = PatientFactory()
     client = auth_client(me)
-    body = {"platform": "android", "push_token": "fcm-token-1", "app_version": "1.2.0", "os_version": "14",
-            "model": "Pixel 8", "locale": "fr"}
+    body = {
+        "platform": "android",
+        "push_token": "fcm-token-1",
+        "app_version": "1.2.0",
+        "os_version": "14",
+        "model": "Pixel 8",
+        "locale": "fr",
+    }
 
     first = client.post("/api/v1/devices", body, format="json")
     second = client.post("/api/v1/devices", {**body, "app_version": "1.3.0"}, format="json")
@@ -152,8 +162,11 @@ def test_device_registration_is_idempotent_on_the_push_token(auth_client):
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     device = Device.objects.get()
-    assert (device.app_version, device.gcm_device.registration_id, device.gcm_device.cloud_message_type) == \
-        ("1.3.0", "fcm-token-1", "FCM")
+    assert (device.app_version, device.gcm_device.registration_id, device.gcm_device.cloud_message_type) == (
+        "1.3.0",
+        "fcm-token-1",
+        "FCM",
+    )
 
 
 def test_a_token_registered_by_another_user_moves_to_the_new_user(auth_client):
@@ -172,8 +185,11 @@ def test_web_device_needs_a_push_subscription(auth_client, web_subscription):
     client = auth_client(PatientFactory())
 
     bad = client.post("/api/v1/devices", {"platform": "web", "push_token": "not-json"}, format="json")
-    good = client.post("/api/v1/devices", {"platform": "web", "push_token": web_subscription(
-        "https://push.example.com/sub/1")}, format="json")
+    good = client.post(
+        "/api/v1/devices",
+        {"platform": "web", "push_token": web_subscription("https://push.example.com/sub/1")},
+        format="json",
+    )
 
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "invalid_push_token"
     assert good.status_code == 201
@@ -181,8 +197,9 @@ def test_web_device_needs_a_push_subscription(auth_client, web_subscription):
 
 
 def test_device_without_token_is_registered(auth_client):
-    response = auth_client(PatientFactory()).post("/api/v1/devices", {"platform": "ios", "model": "iPhone"},
-                                                  format="json")
+    response = auth_client(PatientFactory()).post(
+        "/api/v1/devices", {"platform": "ios", "model": "iPhone"}, format="json"
+    )
 
     assert response.status_code == 201
     assert Device.objects.get().push_token is None
@@ -190,8 +207,11 @@ def test_device_without_token_is_registered(auth_client):
 
 def test_device_can_be_deleted_by_its_owner_only(auth_client):
     owner = PatientFactory()
-    device_id = auth_client(owner).post("/api/v1/devices", {"platform": "android", "push_token": "t"},
-                                        format="json").json()["id"]
+    device_id = (
+        auth_client(owner)
+        .post("/api/v1/devices", {"platform": "android", "push_token": "t"}, format="json")
+        .json()["id"]
+    )
 
     stranger = auth_client(PatientFactory()).delete(f"/api/v1/devices/{device_id}")
     mine = auth_client(owner).delete(f"/api/v1/devices/{device_id}")
@@ -200,4 +220,5 @@ def test_device_can_be_deleted_by_its_owner_only(auth_client):
     assert mine.status_code == 204
     assert not Device.objects.exists()
     from push_notifications.models import GCMDevice
+
     assert not GCMDevice.objects.exists()

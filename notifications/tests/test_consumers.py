@@ -14,8 +14,9 @@ def _token(user) -> str:
 
 
 async def _connect(query: str) -> tuple[WebsocketCommunicator, bool, int | None]:
-    communicator = WebsocketCommunicator(application, f"/ws/notifications{query}",
-                                         headers=[(b"origin", b"http://localhost")])
+    communicator = WebsocketCommunicator(
+        application, f"/ws/notifications{query}", headers=[(b"origin", b"http://localhost")]
+    )
     connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
 

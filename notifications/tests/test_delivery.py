@@ -62,7 +62,8 @@ def _send(user, *, type=NotificationType.SYSTEM):
 
 
 def test_email_is_retried_after_transient_failures_then_sent(
-        smtp_server, max_attempts, django_capture_on_commit_callbacks):
+    smtp_server, max_attempts, django_capture_on_commit_callbacks
+):
     # given an SMTP server that fails twice, then accepts
     server = smtp_server([TRANSIENT, TRANSIENT, OK])
     user = PatientFactory()
@@ -80,7 +81,8 @@ def test_email_is_retried_after_transient_failures_then_sent(
 
 
 def test_email_stops_at_the_retry_limit_and_is_marked_failed(
-        smtp_server, max_attempts, django_capture_on_commit_callbacks, caplog):
+    smtp_server, max_attempts, django_capture_on_commit_callbacks, caplog
+):
     # given an SMTP server that always refuses
     server = smtp_server([PERMANENT])
 
@@ -97,8 +99,7 @@ def test_email_stops_at_the_retry_limit_and_is_marked_failed(
     assert "notification delivery failed for good" in caplog.text
 
 
-def test_email_to_an_unreachable_server_is_marked_failed(settings, max_attempts,
-                                                          django_capture_on_commit_callbacks):
+def test_email_to_an_unreachable_server_is_marked_failed(settings, max_attempts, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -112,6 +113,7 @@ def test_email_to_an_unreachable_server_is_marked_failed(settings, max_attempts,
 
 # --- WebPush ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def web_device(push_server, webpush_configured, web_subscription, monkeypatch):
     """`web_device(replies)`: a user with a browser subscribed at a local HTTPS push service."""
@@ -120,15 +122,17 @@ def web_device(push_server, webpush_configured, web_subscription, monkeypatch):
         server = push_server(replies, tls=True)
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_file)
         user = PatientFactory()
-        device, _created = device_register(user=user, platform="web",
-                                           push_token=web_subscription(f"{server.url}/push/sub-1"))
+        device, _created = device_register(
+            user=user, platform="web", push_token=web_subscription(f"{server.url}/push/sub-1")
+        )
         return server, user, device
 
     return make
 
 
 def test_web_push_is_retried_after_transient_failures_then_sent(
-        web_device, max_attempts, django_capture_on_commit_callbacks):
+    web_device, max_attempts, django_capture_on_commit_callbacks
+):
     # given a push service that is unavailable twice, then accepts
     server, user, _device = web_device([(503, "busy"), (503, "busy"), (201, "")])
 
@@ -148,7 +152,8 @@ def test_web_push_is_retried_after_transient_failures_then_sent(
 
 
 def test_web_push_stops_at_the_retry_limit_and_is_marked_failed(
-        web_device, max_attempts, django_capture_on_commit_callbacks):
+    web_device, max_attempts, django_capture_on_commit_callbacks
+):
     server, user, device = web_device([(500, "broken")])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -162,7 +167,8 @@ def test_web_push_stops_at_the_retry_limit_and_is_marked_failed(
 
 
 def test_web_push_subscription_gone_deactivates_the_device(
-        web_device, max_attempts, django_capture_on_commit_callbacks):
+    web_device, max_attempts, django_capture_on_commit_callbacks
+):
     # given a push service that says the subscription is gone
     server, user, device = web_device([(410, "gone")])
 
@@ -191,14 +197,14 @@ def test_push_switched_off_sends_no_push(web_device, django_capture_on_commit_ca
 
 # --- FCM ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def android_device(push_server, fcm_stand_in):
     def make(replies):
         server = push_server(replies)
         fcm_stand_in(server)
         user = PatientFactory()
-        device, _created = device_register(user=user, platform="android", push_token="fcm-token-1",
-                                           model="Pixel 8")
+        device, _created = device_register(user=user, platform="android", push_token="fcm-token-1", model="Pixel 8")
         return server, user, device
 
     return make
@@ -220,8 +226,7 @@ def test_fcm_push_is_sent_to_the_device_token(android_device, django_capture_on_
     assert message["data"]["notification_id"] == str(notification.pk)
 
 
-def test_fcm_transient_error_is_retried_then_sent(android_device, max_attempts,
-                                                  django_capture_on_commit_callbacks):
+def test_fcm_transient_error_is_retried_then_sent(android_device, max_attempts, django_capture_on_commit_callbacks):
     quota = json.dumps({"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}})
     server, user, _device = android_device([(429, quota), (200, json.dumps({"name": "m/2"}))])
 
@@ -234,10 +239,18 @@ def test_fcm_transient_error_is_retried_then_sent(android_device, max_attempts,
 
 
 def test_fcm_unregistered_token_deactivates_the_device(android_device, django_capture_on_commit_callbacks):
-    unregistered = json.dumps({"error": {"code": 404, "message": "Requested entity was not found.",
-                                         "status": "NOT_FOUND", "details": [{
-                                             "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
-                                             "errorCode": "UNREGISTERED"}]}})
+    unregistered = json.dumps(
+        {
+            "error": {
+                "code": 404,
+                "message": "Requested entity was not found.",
+                "status": "NOT_FOUND",
+                "details": [
+                    {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}
+                ],
+            }
+        }
+    )
     server, user, device = android_device([(404, unregistered)])
 
     with django_capture_on_commit_callbacks(execute=True):

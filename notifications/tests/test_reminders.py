@@ -41,8 +41,12 @@ def test_day_and_hour_reminders_each_fire_once():
     start = timezone.now() + timedelta(days=3)
     appointment = AppointmentFactory(start=start)
 
-    for now in (start - timedelta(hours=23), start - timedelta(hours=22), start - timedelta(minutes=50),
-                start - timedelta(minutes=10)):
+    for now in (
+        start - timedelta(hours=23),
+        start - timedelta(hours=22),
+        start - timedelta(minutes=50),
+        start - timedelta(minutes=10),
+    ):
         reminders_send_due(now=now)
 
     assert _reminders(appointment.patient) == ["24h", "1h"]
@@ -57,8 +61,9 @@ def test_late_beat_sends_the_hour_reminder_not_a_stale_day_reminder():
     assert _reminders(appointment.patient) == ["1h"]
 
 
-@pytest.mark.parametrize("status", [AppointmentStatus.CANCELLED, AppointmentStatus.EXPIRED,
-                                    AppointmentStatus.PENDING_PAYMENT])
+@pytest.mark.parametrize(
+    "status", [AppointmentStatus.CANCELLED, AppointmentStatus.EXPIRED, AppointmentStatus.PENDING_PAYMENT]
+)
 def test_no_reminder_for_an_appointment_that_is_not_confirmed(status):
     AppointmentFactory(start=timezone.now() + timedelta(minutes=30), status=status)
     AppointmentFactory(start=timezone.now() + timedelta(hours=20), status=status)
@@ -103,23 +108,25 @@ def test_rescheduled_appointment_is_reminded_at_its_new_time():
     # then a second 24 h reminder went out, for the new start
     assert _reminders(appointment.patient) == ["24h", "24h"]
     assert set(ReminderSent.objects.values_list("start", flat=True)) == {
-        appointment.start - timedelta(days=2), appointment.start}
+        appointment.start - timedelta(days=2),
+        appointment.start,
+    }
 
 
 def test_reminder_gives_the_clinic_time_and_the_patients_own_time_in_their_language():
     # given a Paris clinic and a French-speaking patient in Montreal
     doctor = DoctorProfileFactory(timezone="Europe/Paris")
     patient = PatientFactory(locale="fr", timezone="America/Montreal")
-    appointment = AppointmentFactory(doctor=doctor, patient=patient,
-                                     start=timezone.now().replace(second=0) + timedelta(minutes=30))
+    appointment = AppointmentFactory(
+        doctor=doctor, patient=patient, start=timezone.now().replace(second=0) + timedelta(minutes=30)
+    )
 
     reminders_send_due()
 
     notification = Notification.objects.get(user=patient)
     with translation.override("fr"):
         paris = formats.date_format(appointment.start.astimezone(ZoneInfo("Europe/Paris")), "DATETIME_FORMAT")
-        montreal = formats.date_format(appointment.start.astimezone(ZoneInfo("America/Montreal")),
-                                       "DATETIME_FORMAT")
+        montreal = formats.date_format(appointment.start.astimezone(ZoneInfo("America/Montreal")), "DATETIME_FORMAT")
     assert notification.title == "Votre rendez-vous est dans une heure"
     assert f"le {paris} (Europe/Paris)" in notification.body
     assert f"Dans votre fuseau horaire : {montreal} (America/Montreal)." in notification.body

@@ -37,8 +37,12 @@ def localstripe_url():
     """A localstripe server for the whole session (fresh store, stopped at the end)."""
     port = _free_port()
     executable = Path(sys.executable).with_name("localstripe")
-    process = subprocess.Popen([str(executable), "--port", str(port), "--from-scratch"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+    process = subprocess.Popen(
+        [str(executable), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
+    )
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -66,8 +70,9 @@ def stripe_on_localstripe(settings, localstripe_url):
     stripe_client.configure()
     # localstripe has no /v1/account: give dj-stripe the owner account of our key up front.
     account, _ = Account.objects.get_or_create(id="acct_tabib_local", defaults={"livemode": False})
-    APIKey.objects.get_or_create(secret=TEST_SECRET_KEY,
-                                 defaults={"type": "secret", "livemode": False, "djstripe_owner_account": account})
+    APIKey.objects.get_or_create(
+        secret=TEST_SECRET_KEY, defaults={"type": "secret", "livemode": False, "djstripe_owner_account": account}
+    )
     yield localstripe_url
     settings.STRIPE_API_BASE = ""
     stripe_client.configure()
@@ -90,9 +95,15 @@ def stripe_event(event_type: str, obj, event_id: str | None = None) -> dict:
     """An Event as Stripe (and localstripe) sends it, around a real object fetched from localstripe."""
     data = obj.to_dict() if hasattr(obj, "to_dict") else obj
     return {
-        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": event_type,
-        "api_version": "2017-08-15", "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None}, "data": {"object": data},
+        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": event_type,
+        "api_version": "2017-08-15",
+        "created": int(time.time()),
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "data": {"object": data},
     }
 
 
@@ -102,8 +113,12 @@ def post_webhook(client, webhook_endpoint):
 
     def post(event: dict, secret: str = WEBHOOK_SECRET):
         payload = json.dumps(event)
-        return client.post(webhook_endpoint.url, data=payload, content_type="application/json",
-                           HTTP_STRIPE_SIGNATURE=stripe_signature(payload, secret))
+        return client.post(
+            webhook_endpoint.url,
+            data=payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=stripe_signature(payload, secret),
+        )
 
     return post
 
@@ -112,7 +127,8 @@ def localstripe_pay(intent_id: str, card_number: str = "4242424242424242"):
     """Confirm an intent on localstripe as the patient's app would (card attached, then confirm)."""
     api_key = TEST_SECRET_KEY
     method = stripe.PaymentMethod.create(
-        type="card", card={"number": card_number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}, api_key=api_key)
+        type="card", card={"number": card_number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}, api_key=api_key
+    )
     stripe.PaymentIntent.modify(intent_id, payment_method=method.id, api_key=api_key)
     with contextlib.suppress(stripe.CardError):  # a declined card: the intent records the failure
         stripe.PaymentIntent.confirm(intent_id, api_key=api_key)

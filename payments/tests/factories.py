@@ -16,8 +16,9 @@ class PendingCardAppointmentFactory(factory.django.DjangoModelFactory):
 
     doctor = factory.SubFactory(DoctorProfileFactory)
     patient = factory.SubFactory(PatientFactory)
-    start = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=2)).replace(minute=0, second=0,
-                                                                                      microsecond=0))
+    start = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    )
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
     status = "pending_payment"
     payment_method = "card"

@@ -24,10 +24,10 @@ def test_patient_creates_intent_and_a_second_call_returns_the_same(stripe_on_loc
     appointment = PendingCardAppointmentFactory()
     client = auth_client(appointment.patient)
     # when the patient asks for an intent twice (a retry with the same Idempotency-Key)
-    first = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)},
-                        HTTP_IDEMPOTENCY_KEY="k-1")
-    replayed = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)},
-                           HTTP_IDEMPOTENCY_KEY="k-1")
+    first = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)}, HTTP_IDEMPOTENCY_KEY="k-1")
+    replayed = client.post(
+        "/api/v1/payments/intents", {"appointment_id": str(appointment.pk)}, HTTP_IDEMPOTENCY_KEY="k-1"
+    )
     # and once more without a key (a client that never sends one)
     second = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)})
     # then one payment, one intent, the fee and the publishable key; the keyed retry replays the first answer
@@ -46,13 +46,15 @@ def test_patient_creates_intent_and_a_second_call_returns_the_same(stripe_on_loc
 def test_intent_key_reused_for_another_appointment_is_409_and_creates_nothing(stripe_on_localstripe, auth_client):
     first_appointment = PendingCardAppointmentFactory()
     later = first_appointment.start + timedelta(hours=1)
-    other_appointment = PendingCardAppointmentFactory(patient=first_appointment.patient, start=later,
-                                                      end=later + timedelta(minutes=30))
+    other_appointment = PendingCardAppointmentFactory(
+        patient=first_appointment.patient, start=later, end=later + timedelta(minutes=30)
+    )
     client = auth_client(first_appointment.patient)
     client.post("/api/v1/payments/intents", {"appointment_id": str(first_appointment.pk)}, HTTP_IDEMPOTENCY_KEY="k-1")
 
-    response = client.post("/api/v1/payments/intents", {"appointment_id": str(other_appointment.pk)},
-                           HTTP_IDEMPOTENCY_KEY="k-1")
+    response = client.post(
+        "/api/v1/payments/intents", {"appointment_id": str(other_appointment.pk)}, HTTP_IDEMPOTENCY_KEY="k-1"
+    )
 
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
@@ -61,8 +63,7 @@ def test_intent_key_reused_for_another_appointment_is_409_and_creates_nothing(st
 
 def test_intent_for_someone_elses_appointment_is_404(stripe_on_localstripe, auth_client):
     appointment = PendingCardAppointmentFactory()
-    response = auth_client(PatientFactory()).post("/api/v1/payments/intents",
-                                                  {"appointment_id": str(appointment.pk)})
+    response = auth_client(PatientFactory()).post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)})
     assert response.status_code == 404
     assert response.json()["type"] == "client_error"
 
@@ -70,16 +71,18 @@ def test_intent_for_someone_elses_appointment_is_404(stripe_on_localstripe, auth
 @pytest.mark.parametrize("status", ["confirmed", "expired", "cancelled"])
 def test_intent_for_appointment_not_pending_is_409(stripe_on_localstripe, auth_client, status):
     appointment = PendingCardAppointmentFactory(status=status)
-    response = auth_client(appointment.patient).post("/api/v1/payments/intents",
-                                                     {"appointment_id": str(appointment.pk)})
+    response = auth_client(appointment.patient).post(
+        "/api/v1/payments/intents", {"appointment_id": str(appointment.pk)}
+    )
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "appointment_not_payable"
 
 
 def test_intent_after_hold_ran_out_is_409(stripe_on_localstripe, auth_client):
     appointment = PendingCardAppointmentFactory(hold_until=timezone.now() - timedelta(minutes=1))
-    response = auth_client(appointment.patient).post("/api/v1/payments/intents",
-                                                     {"appointment_id": str(appointment.pk)})
+    response = auth_client(appointment.patient).post(
+        "/api/v1/payments/intents", {"appointment_id": str(appointment.pk)}
+    )
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "hold_expired"
 
@@ -99,8 +102,9 @@ def test_list_shows_only_own_payments_with_bounded_queries(auth_client, django_a
     # given payments of two patients with the same doctor
     doctor = DoctorProfileFactory()
     mine = [_paid_clinic_payment(doctor=doctor, start=timezone.now() + timedelta(days=d)) for d in (1, 2, 3)]
-    other = _paid_clinic_payment(doctor=doctor, patient=mine[0].appointment.patient,
-                                 start=timezone.now() + timedelta(days=4))
+    other = _paid_clinic_payment(
+        doctor=doctor, patient=mine[0].appointment.patient, start=timezone.now() + timedelta(days=4)
+    )
     stranger = _paid_clinic_payment()
     patient_client = auth_client(mine[0].appointment.patient)
     # when the patient and the doctor list their payments

@@ -21,6 +21,7 @@ def _in_thread(func):
             return func(arg)
         finally:
             connection.close()
+
     return run
 
 
@@ -43,8 +44,14 @@ def test_concurrent_receipt_numbers_are_unique_and_gap_free():
 def test_same_stripe_event_delivered_concurrently_is_applied_once():
     # given a pending card payment
     appointment = PendingCardAppointmentFactory()
-    Payment.objects.create(appointment=appointment, method="card", provider="stripe", provider_payment_id="pi_race",
-                           amount=5000, currency="EUR")
+    Payment.objects.create(
+        appointment=appointment,
+        method="card",
+        provider="stripe",
+        provider_payment_id="pi_race",
+        amount=5000,
+        currency="EUR",
+    )
 
     # when the same success event is processed by several workers at once
     @_in_thread

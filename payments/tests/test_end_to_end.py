@@ -52,8 +52,9 @@ def test_card_payment_end_to_end_then_refund(localstripe_delivers_to, auth_clien
     # given a patient holding a slot
     appointment = PendingCardAppointmentFactory()
     # when they create the intent through our API and pay it on the Stripe stand-in
-    response = auth_client(appointment.patient).post("/api/v1/payments/intents",
-                                                     {"appointment_id": str(appointment.pk)})
+    response = auth_client(appointment.patient).post(
+        "/api/v1/payments/intents", {"appointment_id": str(appointment.pk)}
+    )
     assert response.status_code == 201
     payment = Payment.objects.get(pk=response.json()["payment_id"])
     intent = localstripe_pay(payment.provider_payment_id)
@@ -70,8 +71,12 @@ def test_card_payment_end_to_end_then_refund(localstripe_delivers_to, auth_clien
     charge = stripe.Charge.retrieve(charge_id, api_key=TEST_SECRET_KEY)
     assert charge.amount_refunded == 5000
     payload = json.dumps(stripe_event("charge.refunded", charge))
-    request = urllib.request.Request(localstripe_delivers_to, data=payload.encode(), method="POST", headers={
-        "Content-Type": "application/json", "Stripe-Signature": stripe_signature(payload)})
+    request = urllib.request.Request(
+        localstripe_delivers_to,
+        data=payload.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Stripe-Signature": stripe_signature(payload)},
+    )
     with urllib.request.urlopen(request, timeout=10) as delivered:
         assert delivered.status == 200
     # then the ledger says refunded once, and the event is recorded

@@ -56,7 +56,11 @@ def test_partial_then_full_refund_through_stripe(paid_card_payment):
     refunds = stripe.Refund.list(payment_intent=paid_card_payment.provider_payment_id, api_key=TEST_SECRET_KEY)
     assert sorted(r.amount for r in refunds.data) == [2000, 3000]
     assert list(paid_card_payment.events.values_list("to_status", flat=True)) == [
-        "pending", "succeeded", "partially_refunded", "refunded"]
+        "pending",
+        "succeeded",
+        "partially_refunded",
+        "refunded",
+    ]
 
 
 def test_refund_beyond_what_is_left_is_refused(paid_card_payment):
@@ -111,14 +115,17 @@ def test_reconciliation_lists_mismatches_both_ways(paid_card_payment, stripe_on_
     unseen, _secret, _created = payment_intent_create(patient=appointment.patient, appointment_id=appointment.pk)
     localstripe_pay(unseen.provider_payment_id)
     StripePaymentIntent.sync_from_stripe_data(
-        stripe.PaymentIntent.retrieve(unseen.provider_payment_id, api_key=TEST_SECRET_KEY), api_key=TEST_SECRET_KEY)
+        stripe.PaymentIntent.retrieve(unseen.provider_payment_id, api_key=TEST_SECRET_KEY), api_key=TEST_SECRET_KEY
+    )
     # ...and our ledger says paid for an intent dj-stripe has no copy of
     assert not StripePaymentIntent.objects.filter(id=paid_card_payment.provider_payment_id).exists()
     # when reconciling
     kinds = {(row["kind"], row["intent_id"]) for row in payment_reconciliation_mismatches()}
     # then both are listed
-    assert kinds == {("stripe_succeeded_not_here", unseen.provider_payment_id),
-                     ("here_succeeded_not_stripe", paid_card_payment.provider_payment_id)}
+    assert kinds == {
+        ("stripe_succeeded_not_here", unseen.provider_payment_id),
+        ("here_succeeded_not_stripe", paid_card_payment.provider_payment_id),
+    }
 
 
 def test_admin_reconciliation_page_and_refund_action(client, paid_card_payment):
@@ -128,12 +135,21 @@ def test_admin_reconciliation_page_and_refund_action(client, paid_card_payment):
     assert page.status_code == 200
     assert paid_card_payment.provider_payment_id in page.content.decode()
     assert client.get(reverse("admin:payments_payment_changelist") + "?status__exact=succeeded").status_code == 200
-    form = client.post(reverse("admin:payments_payment_changelist"),
-                       {"action": "refund_payments", "_selected_action": [str(paid_card_payment.pk)]})
+    form = client.post(
+        reverse("admin:payments_payment_changelist"),
+        {"action": "refund_payments", "_selected_action": [str(paid_card_payment.pk)]},
+    )
     assert form.status_code == 200 and b"reason" in form.content
-    client.post(reverse("admin:payments_payment_changelist"),
-                {"action": "refund_payments", "_selected_action": [str(paid_card_payment.pk)], "apply": "1",
-                 "amount": "1500", "reason": "late doctor"})
+    client.post(
+        reverse("admin:payments_payment_changelist"),
+        {
+            "action": "refund_payments",
+            "_selected_action": [str(paid_card_payment.pk)],
+            "apply": "1",
+            "amount": "1500",
+            "reason": "late doctor",
+        },
+    )
     paid_card_payment.refresh_from_db()
     assert (paid_card_payment.status, paid_card_payment.amount_refunded) == ("partially_refunded", 1500)
     assert paid_card_payment.events.last().note == "late doctor"

@@ -21,8 +21,9 @@ def pending_payment(stripe_on_localstripe):
     return payment
 
 
-def test_signed_success_confirms_appointment_and_issues_receipt(pending_payment, post_webhook,
-                                                                django_capture_on_commit_callbacks, mailoutbox):
+def test_signed_success_confirms_appointment_and_issues_receipt(
+    pending_payment, post_webhook, django_capture_on_commit_callbacks, mailoutbox
+):
     # given an intent paid on the Stripe stand-in
     intent = localstripe_pay(pending_payment.provider_payment_id)
     assert intent.status == "succeeded"
@@ -52,8 +53,10 @@ def test_same_event_twice_is_applied_once(pending_payment, post_webhook, django_
         assert post_webhook(event).status_code == 200
     # then nothing was applied twice
     assert PaymentEvent.objects.filter(stripe_event_id=event["id"]).count() == 1
-    assert AppointmentStatusChange.objects.filter(appointment=pending_payment.appointment,
-                                                  to_status="confirmed").count() == 1
+    assert (
+        AppointmentStatusChange.objects.filter(appointment=pending_payment.appointment, to_status="confirmed").count()
+        == 1
+    )
     assert Notification.objects.filter(template_key="payment_succeeded").count() == 2
     assert Event.objects.filter(id=event["id"]).count() == 1
 

@@ -8,9 +8,18 @@ from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["portal:today", "portal:today-live", "portal:schedule", "portal:appointments", "portal:profile",
-         "portal:profile-preview", "portal:password-change", "portal:notifications", "portal:insights",
-         "portal:messages"]
+PAGES = [
+    "portal:today",
+    "portal:today-live",
+    "portal:schedule",
+    "portal:appointments",
+    "portal:profile",
+    "portal:profile-preview",
+    "portal:password-change",
+    "portal:notifications",
+    "portal:insights",
+    "portal:messages",
+]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -90,8 +99,10 @@ def test_portal_sign_ins_are_audited_like_the_apis(client, doctor, password):
 
 @pytest.fixture
 def login_rates(settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {"login": "3/min", "login_account": "5/hour"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "3/min", "login_account": "5/hour"},
+    }
 
 
 def _portal_login(client, email, password="wrong-password", ip="203.0.113.7"):
@@ -115,8 +126,9 @@ def test_repeated_sign_in_attempts_are_throttled_per_account_not_per_clinic_ip(c
 
 def test_the_portal_and_the_api_share_one_login_budget(client, api_client, doctor, login_rates):
     for _attempt in range(3):
-        api_client.post("/api/v1/auth/login", {"email": doctor.user.email, "password": "nope"},
-                        REMOTE_ADDR="203.0.113.7")
+        api_client.post(
+            "/api/v1/auth/login", {"email": doctor.user.email, "password": "nope"}, REMOTE_ADDR="203.0.113.7"
+        )
 
     assert _portal_login(client, doctor.user.email).status_code == 429
 

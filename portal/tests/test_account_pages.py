@@ -7,11 +7,33 @@ from accounts.tests.factories import DoctorUserFactory
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["login/", "inactive/", "signup/", "reauthenticate/", "email/", "confirm-email/", "confirm-email/bad-key/",
-         "password/change/", "password/set/", "password/reset/", "password/reset/done/", "password/reset/key/done/",
-         "password/reset/key/1-bad/", "login/code/confirm/", "3rdparty/", "3rdparty/login/cancelled/",
-         "3rdparty/login/error/", "3rdparty/signup/", "google/login/", "google/login/callback/",
-         "google/login/token/", "facebook/login/", "facebook/login/callback/", "facebook/login/token/", "logout/"]
+PAGES = [
+    "login/",
+    "inactive/",
+    "signup/",
+    "reauthenticate/",
+    "email/",
+    "confirm-email/",
+    "confirm-email/bad-key/",
+    "password/change/",
+    "password/set/",
+    "password/reset/",
+    "password/reset/done/",
+    "password/reset/key/done/",
+    "password/reset/key/1-bad/",
+    "login/code/confirm/",
+    "3rdparty/",
+    "3rdparty/login/cancelled/",
+    "3rdparty/login/error/",
+    "3rdparty/signup/",
+    "google/login/",
+    "google/login/callback/",
+    "google/login/token/",
+    "facebook/login/",
+    "facebook/login/callback/",
+    "facebook/login/token/",
+    "logout/",
+]
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "doctor"])

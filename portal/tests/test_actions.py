@@ -100,6 +100,7 @@ def test_an_unknown_action_is_404(doctor_client, doctor):
 
 def test_next_pointing_off_site_is_ignored(doctor_client, doctor):
     appointment = AppointmentFactory(doctor=doctor)
-    response = doctor_client.post(reverse("portal:appointment-action", args=[appointment.pk, "complete"]),
-                                  {"next": "https://evil.example/"})
+    response = doctor_client.post(
+        reverse("portal:appointment-action", args=[appointment.pk, "complete"]), {"next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("portal:appointment-detail", args=[appointment.pk])

@@ -50,8 +50,14 @@ def test_a_doctor_signs_in_sees_today_and_switches_to_french(live_server, browse
     # given a doctor with an appointment later today
     doctor = DoctorProfileFactory(user=DoctorUserFactory(first_name="Ana", last_name="Dupont"))
     start = timezone.now() + timedelta(minutes=5)
-    AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30), reason="Knee pain",
-                       patient__first_name="Lucas", patient__last_name="Martin")
+    AppointmentFactory(
+        doctor=doctor,
+        start=start,
+        end=start + timedelta(minutes=30),
+        reason="Knee pain",
+        patient__first_name="Lucas",
+        patient__last_name="Martin",
+    )
     page = browser_page
     # when they sign in
     _sign_in(page, live_server.url, doctor.user)
@@ -102,8 +108,11 @@ def test_a_booking_made_through_the_api_appears_on_today_and_is_completed(live_s
     assert "Inès Moreau" not in page.locator("#today-live").inner_text()
     # when the patient books through the API while the page stays open
     today = local_today(doctor=doctor)
-    start = next(slots[0][0] for _day, slots in free_slots(doctor=doctor, date_from=today,
-                                                           date_to=today + timedelta(days=2)) if slots)
+    start = next(
+        slots[0][0]
+        for _day, slots in free_slots(doctor=doctor, date_from=today, date_to=today + timedelta(days=2))
+        if slots
+    )
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(patient).access_token}")
     body = {"doctor_id": str(doctor.pk), "start": start.isoformat(), "payment_method": "clinic", "reason": "Fever"}
@@ -116,8 +125,9 @@ def test_a_booking_made_through_the_api_appears_on_today_and_is_completed(live_s
     # and once it has started (time moved forward here), the doctor completes it from its page
     appointment = Appointment.objects.get(patient=patient)
     now = timezone.now()
-    Appointment.objects.filter(pk=appointment.pk).update(start=now - timedelta(minutes=5),
-                                                         end=now + timedelta(minutes=25))
+    Appointment.objects.filter(pk=appointment.pk).update(
+        start=now - timedelta(minutes=5), end=now + timedelta(minutes=25)
+    )
     page.goto(f"{live_server.url}/portal/appointments/{appointment.pk}/")
     page.click("button:text('Complete')")
     page.wait_for_selector("text=Appointment marked completed.")
@@ -132,8 +142,15 @@ def test_insights_put_tables_beside_the_charts_and_below_them_on_a_tablet(live_s
     doctor = DoctorProfileFactory(user=DoctorUserFactory())
     start = timezone.now() - timedelta(hours=3)
     appointment = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30), status="completed")
-    Payment.objects.create(appointment=appointment, method="clinic", provider="clinic", amount=5000, currency="EUR",
-                           status="succeeded", paid_at=start)
+    Payment.objects.create(
+        appointment=appointment,
+        method="clinic",
+        provider="clinic",
+        amount=5000,
+        currency="EUR",
+        status="succeeded",
+        paid_at=start,
+    )
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
     _sign_in(page, live_server.url, doctor.user)
@@ -171,8 +188,10 @@ def test_chat_between_the_portal_page_and_the_patients_app_both_ways(daphne_url,
     doctor_id = str(doctor.user.pk)
 
     async def patients_app():
-        async with aiohttp.ClientSession() as session, session.ws_connect(
-                app_url, headers={"Origin": daphne_url}) as socket:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(app_url, headers={"Origin": daphne_url}) as socket,
+        ):
             app_ready.set()
             from_portal = await _next_frame(socket, lambda f: f["type"] == "message")
             await socket.send_json({"type": "read", "up_to": from_portal["message"]["id"]})

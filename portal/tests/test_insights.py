@@ -23,15 +23,22 @@ NOW = datetime(2026, 4, 8, 12, 0, tzinfo=PARIS)
 
 def _at(doctor, local: datetime, *, patient=None, status="completed", method="clinic"):
     extra = {"patient": patient} if patient else {}
-    return AppointmentFactory(doctor=doctor, start=local, end=local + timedelta(minutes=30), status=status,
-                              payment_method=method, **extra)
+    return AppointmentFactory(
+        doctor=doctor, start=local, end=local + timedelta(minutes=30), status=status, payment_method=method, **extra
+    )
 
 
 def _paid(appointment, *, amount=5000, currency="EUR", refunded=0, status="succeeded", paid_at=None):
     return Payment.objects.create(
-        appointment=appointment, method=appointment.payment_method, amount=amount, currency=currency,
-        provider="stripe" if appointment.payment_method == "card" else "clinic", status=status,
-        amount_refunded=refunded, paid_at=paid_at or appointment.start)
+        appointment=appointment,
+        method=appointment.payment_method,
+        amount=amount,
+        currency=currency,
+        provider="stripe" if appointment.payment_method == "card" else "clinic",
+        status=status,
+        amount_refunded=refunded,
+        paid_at=paid_at or appointment.start,
+    )
 
 
 @pytest.fixture
@@ -56,8 +63,11 @@ def crafted(doctor):
     _paid(monday, amount=5000, refunded=2000, status="partially_refunded")
     _paid(sunday, amount=4000)
     _paid(_at(doctor, datetime(2026, 3, 10, 9, tzinfo=PARIS)), amount=30000, currency="MAD")
-    _paid(_at(doctor, datetime(2026, 3, 11, 9, tzinfo=PARIS), status="confirmed", method="card"), status="pending",
-          paid_at=NOW - timedelta(days=1))
+    _paid(
+        _at(doctor, datetime(2026, 3, 11, 9, tzinfo=PARIS), status="confirmed", method="card"),
+        status="pending",
+        paid_at=NOW - timedelta(days=1),
+    )
     _paid(_at(doctor, datetime(2026, 3, 12, 9, tzinfo=PARIS), status="expired", method="card"), status="failed")
     _paid(_at(doctor, datetime(2025, 12, 2, 9, tzinfo=PARIS), method="card"), amount=9900)  # paid before
     other = DoctorProfileFactory()
@@ -75,8 +85,14 @@ def test_weeks_are_the_last_twelve_mondays_in_the_doctors_zone(doctor):
 def test_visits_per_week_count_completed_appointments_by_local_week(doctor, crafted):
     insights = portal_insights(doctor=doctor, now=NOW)
     visits = {week.start: week.visits for week in insights.weeks if week.visits}
-    assert visits == {date(2026, 1, 19): 1, date(2026, 2, 2): 1, date(2026, 3, 9): 1, date(2026, 3, 23): 1,
-                      date(2026, 3, 30): 1, date(2026, 4, 6): 1}
+    assert visits == {
+        date(2026, 1, 19): 1,
+        date(2026, 2, 2): 1,
+        date(2026, 3, 9): 1,
+        date(2026, 3, 23): 1,
+        date(2026, 3, 30): 1,
+        date(2026, 4, 6): 1,
+    }
     assert insights.visits.count == 6
 
 
@@ -91,8 +107,11 @@ def test_rates_are_shares_of_the_appointments_that_were_due(doctor, crafted):
 
 def test_a_patient_is_new_in_the_week_of_their_first_visit_with_this_doctor(doctor, crafted):
     insights = portal_insights(doctor=doctor, now=NOW)
-    patients = {week.start: (week.new_patients, week.returning_patients)
-                for week in insights.weeks if week.new_patients or week.returning_patients}
+    patients = {
+        week.start: (week.new_patients, week.returning_patients)
+        for week in insights.weeks
+        if week.new_patients or week.returning_patients
+    }
     assert patients == {
         date(2026, 1, 19): (1, 0),
         date(2026, 2, 2): (0, 1),  # first seen in December
@@ -106,8 +125,11 @@ def test_a_patient_is_new_in_the_week_of_their_first_visit_with_this_doctor(doct
 
 def test_revenue_is_net_of_refunds_per_currency_and_method(doctor, crafted):
     insights = portal_insights(doctor=doctor, now=NOW)
-    revenue = {(currency.currency, m.method): (m.payments, m.gross, m.refunded, m.net)
-               for currency in insights.revenue for m in currency.methods}
+    revenue = {
+        (currency.currency, m.method): (m.payments, m.gross, m.refunded, m.net)
+        for currency in insights.revenue
+        for m in currency.methods
+    }
     assert revenue == {
         ("EUR", "card"): (2, 10000, 2000, 8000),
         ("EUR", "clinic"): (1, 4000, 0, 4000),
@@ -158,8 +180,9 @@ def test_chart_coordinates_stay_numbers_in_french(doctor_client, doctor):
 def test_the_query_count_does_not_grow_with_the_data(doctor_client, doctor, django_assert_num_queries, count):
     for index in range(count):
         start = timezone.now() - timedelta(days=index * 2, hours=1)
-        appointment = _at(doctor, start, status=("completed", "no_show", "cancelled")[index % 3],
-                          method=("card", "clinic")[index % 2])
+        appointment = _at(
+            doctor, start, status=("completed", "no_show", "cancelled")[index % 3], method=("card", "clinic")[index % 2]
+        )
         if index % 3 == 0:
             _paid(appointment)
     # session, user, doctor profile, unread notifications, unread messages, the two aggregates

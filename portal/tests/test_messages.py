@@ -46,6 +46,7 @@ def _upload(name: str, content: bytes) -> SimpleUploadedFile:
 
 # --- The list of threads -------------------------------------------------------------------------------
 
+
 def test_threads_list_newest_activity_first_with_preview_and_unread_count(doctor_client, doctor):
     # given a thread with two unread messages from the patient and an older one where the doctor spoke last
     older = ThreadFactory(doctor=doctor, patient__first_name="Omar", patient__last_name="Idrissi")
@@ -85,6 +86,7 @@ def test_threads_list_query_count_is_pinned(doctor_client, doctor, django_assert
 
 # --- One thread ----------------------------------------------------------------------------------------
 
+
 def test_thread_shows_the_latest_fifty_oldest_first_with_a_link_to_older(doctor_client, thread, patient):
     # given 55 messages
     messages = _messages_at(thread, 55, patient)
@@ -121,8 +123,7 @@ def test_an_older_page_marks_nothing_read_and_has_no_send_form(doctor_client, th
 
 def test_the_doctors_own_messages_show_whether_the_patient_read_them(doctor_client, doctor, thread, patient):
     read, _ = message_send(thread=thread, sender=doctor.user, body="read one")
-    Message.objects.filter(pk=read.pk).update(created_at=timezone.now() - timedelta(minutes=1),
-                                              read_at=timezone.now())
+    Message.objects.filter(pk=read.pk).update(created_at=timezone.now() - timedelta(minutes=1), read_at=timezone.now())
     message_send(thread=thread, sender=doctor.user, body="unread one")
     html = doctor_client.get(_thread_url(thread)).content.decode()
     assert '<span class="receipt read">Read</span>' in html
@@ -138,8 +139,9 @@ def test_thread_page_query_count_is_pinned(doctor_client, thread, patient, djang
     assert len(response.context["window"].messages) == 50
 
 
-def test_thread_page_query_count_with_unread_messages_is_pinned(doctor_client, thread, patient,
-                                                                django_assert_num_queries):
+def test_thread_page_query_count_with_unread_messages_is_pinned(
+    doctor_client, thread, patient, django_assert_num_queries
+):
     _messages_at(thread, 60, patient)
     # ...plus message_mark_read: the target, the unread ids, their update, two sync records, the read state,
     # and the savepoints of its atomic blocks inside the test's transaction
@@ -157,8 +159,9 @@ def test_opening_the_thread_sends_the_read_receipt_to_the_patients_app(doctor, p
 
     async def scenario():
         token = await database_sync_to_async(access_token)(patient)
-        app = WebsocketCommunicator(application, f"/ws/chat/{thread.pk}?token={token}",
-                                    headers=[(b"origin", b"http://testserver")])
+        app = WebsocketCommunicator(
+            application, f"/ws/chat/{thread.pk}?token={token}", headers=[(b"origin", b"http://testserver")]
+        )
         assert (await app.connect())[0]
         response = await database_sync_to_async(browser.get)(_thread_url(thread))
         frame = await app.receive_json_from(timeout=3)
@@ -174,6 +177,7 @@ def test_opening_the_thread_sends_the_read_receipt_to_the_patients_app(doctor, p
 
 
 # --- Sending without JavaScript ------------------------------------------------------------------------
+
 
 def test_a_message_posted_without_javascript_is_sent_once_even_if_posted_twice(doctor_client, doctor, thread):
     form = {"message-body": "Take it twice a day", "message-client_id": "portal-1"}
@@ -195,13 +199,21 @@ def test_an_empty_message_is_a_field_error_and_nothing_is_sent(doctor_client, th
 
 
 def test_a_png_is_sent_from_the_portal_and_opens_through_it(doctor_client, doctor, thread):
-    response = doctor_client.post(_thread_url(thread), {
-        "attachment-file": _upload("x-ray.png", PNG), "attachment-caption": "Your x-ray",
-        "attachment-client_id": "file-1"})
+    response = doctor_client.post(
+        _thread_url(thread),
+        {
+            "attachment-file": _upload("x-ray.png", PNG),
+            "attachment-caption": "Your x-ray",
+            "attachment-client_id": "file-1",
+        },
+    )
     assert response.status_code == 302
     message = Message.objects.get()
     assert (message.body, message.attachment_content_type, message.attachment_name) == (
-        "Your x-ray", "image/png", "x-ray.png")
+        "Your x-ray",
+        "image/png",
+        "x-ray.png",
+    )
     html = doctor_client.get(_thread_url(thread)).content.decode()
     link = reverse("portal:attachment", args=[thread.pk, message.pk])
     assert f'href="{link}">x-ray.png<' in html
@@ -218,13 +230,17 @@ def test_the_patients_file_opens_for_the_doctor(doctor_client, thread, patient):
     assert b"".join(download.streaming_content) == PNG
 
 
-@pytest.mark.parametrize(("name", "content", "error"), [
-    ("cat.png", ELF, "Only PNG, JPEG and PDF files can be sent."),
-    ("big.png", PNG + b"\0" * (10 * 1024 * 1024), "Files are limited to 10 MB."),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("cat.png", ELF, "Only PNG, JPEG and PDF files can be sent."),
+        ("big.png", PNG + b"\0" * (10 * 1024 * 1024), "Files are limited to 10 MB."),
+    ],
+)
 def test_a_bad_file_is_a_field_error_and_nothing_is_sent(doctor_client, thread, name, content, error):
-    response = doctor_client.post(_thread_url(thread), {
-        "attachment-file": _upload(name, content), "attachment-client_id": "file-1"})
+    response = doctor_client.post(
+        _thread_url(thread), {"attachment-file": _upload(name, content), "attachment-client_id": "file-1"}
+    )
     assert response.status_code == 400
     assert response.context["attachment_form"].errors == {"file": [error]}
     assert f"<li>{error}</li>" in response.content.decode()
@@ -244,6 +260,7 @@ def test_a_message_without_a_file_has_nothing_to_open(doctor_client, thread):
 
 
 # --- Not yours, not a doctor, not signed in ------------------------------------------------------------
+
 
 def test_another_doctors_thread_and_files_are_404_on_every_route(doctor_client):
     other = ThreadFactory(doctor=DoctorProfileFactory())
@@ -273,14 +290,18 @@ def test_a_patient_is_refused_every_thread_route_with_403(client, thread, patien
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page_from_a_thread(client, thread):
-    for response in (client.get(_thread_url(thread)), client.post(_thread_url(thread), {"message-body": "hi"}),
-                     client.post(reverse("portal:thread-open"), {"patient_id": thread.patient_id})):
+    for response in (
+        client.get(_thread_url(thread)),
+        client.post(_thread_url(thread), {"message-body": "hi"}),
+        client.post(reverse("portal:thread-open"), {"patient_id": thread.patient_id}),
+    ):
         assert response.status_code == 302
         assert response["Location"].startswith("/portal/login/?next=")
     assert not Message.objects.exists()
 
 
 # --- Opening a thread from an appointment, counters ----------------------------------------------------
+
 
 def test_message_the_patient_opens_the_thread_once(doctor_client, doctor):
     appointment = AppointmentFactory(doctor=doctor)

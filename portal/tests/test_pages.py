@@ -20,11 +20,18 @@ def _today_at(doctor, hour):
 
 # --- Today ---------------------------------------------------------------------------------------------
 
+
 def test_today_lists_todays_queue_and_the_next_days_with_counters(doctor_client, doctor):
     # given two appointments today (one by card), one tomorrow and one in ten days
     late = _today_at(doctor, 23)
-    first = AppointmentFactory(doctor=doctor, start=late, end=late + timedelta(minutes=30), reason="Migraine",
-                               patient__first_name="Yasmine", patient__last_name="Haddad")
+    first = AppointmentFactory(
+        doctor=doctor,
+        start=late,
+        end=late + timedelta(minutes=30),
+        reason="Migraine",
+        patient__first_name="Yasmine",
+        patient__last_name="Haddad",
+    )
     early = _today_at(doctor, 0)
     AppointmentFactory(doctor=doctor, start=early, end=early + timedelta(minutes=30), payment_method="card")
     tomorrow = _today_at(doctor, 10) + timedelta(days=1)
@@ -56,8 +63,14 @@ def test_today_query_count_is_fixed(doctor_client, doctor, django_assert_max_num
         start = _today_at(doctor, hour + 10)
         appointment = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30))
         if hour % 2:
-            Payment.objects.create(appointment=appointment, method="clinic", provider="clinic", amount=5000,
-                                   currency="EUR", status="succeeded")
+            Payment.objects.create(
+                appointment=appointment,
+                method="clinic",
+                provider="clinic",
+                amount=5000,
+                currency="EUR",
+                status="succeeded",
+            )
         AppointmentFactory(doctor=doctor, start=start + timedelta(days=2), end=start + timedelta(days=2, minutes=30))
     with django_assert_max_num_queries(7):
         response = doctor_client.get(reverse("portal:today"))
@@ -65,6 +78,7 @@ def test_today_query_count_is_fixed(doctor_client, doctor, django_assert_max_num
 
 
 # --- Appointments list ---------------------------------------------------------------------------------
+
 
 def test_appointments_list_query_count_is_fixed(doctor_client, doctor, django_assert_max_num_queries):
     for day in range(20):
@@ -78,8 +92,13 @@ def test_appointments_list_query_count_is_fixed(doctor_client, doctor, django_as
 def test_appointments_filter_by_status_date_and_patient_name(doctor_client, doctor):
     soon = AppointmentFactory(doctor=doctor, patient__first_name="Amina", patient__last_name="Benali")
     far_start = timezone.now() + timedelta(days=20)
-    AppointmentFactory(doctor=doctor, start=far_start, end=far_start + timedelta(minutes=30),
-                       patient__first_name="Bob", patient__last_name="Marley")
+    AppointmentFactory(
+        doctor=doctor,
+        start=far_start,
+        end=far_start + timedelta(minutes=30),
+        patient__first_name="Bob",
+        patient__last_name="Marley",
+    )
     cancelled = AppointmentFactory(doctor=doctor, status="cancelled", patient__first_name="Chloé")
 
     def listed(**params):
@@ -107,23 +126,33 @@ def test_the_detail_page_shows_the_status_history(doctor_client, doctor):
 
 # --- Schedule ------------------------------------------------------------------------------------------
 
+
 def _rules_post(rows, **extra):
-    data = {"rules-TOTAL_FORMS": str(len(rows)), "rules-INITIAL_FORMS": "0", "rules-MIN_NUM_FORMS": "0",
-            "rules-MAX_NUM_FORMS": "1000"}
+    data = {
+        "rules-TOTAL_FORMS": str(len(rows)),
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+    }
     for index, (weekday, start, end) in enumerate(rows):
-        data.update({f"rules-{index}-weekday": weekday, f"rules-{index}-start_time": start,
-                     f"rules-{index}-end_time": end})
+        data.update(
+            {f"rules-{index}-weekday": weekday, f"rules-{index}-start_time": start, f"rules-{index}-end_time": end}
+        )
     data.update(extra)
     return data
 
 
 def test_saving_weekly_rules_replaces_them_and_the_preview_shows_slots(doctor_client, doctor):
     AvailabilityRuleFactory(doctor=doctor, weekday=6)
-    response = doctor_client.post(reverse("portal:schedule"),
-                                  _rules_post([(0, "09:00", "12:00"), (0, "14:00", "16:00"), (3, "08:00", "09:00")]))
+    response = doctor_client.post(
+        reverse("portal:schedule"), _rules_post([(0, "09:00", "12:00"), (0, "14:00", "16:00"), (3, "08:00", "09:00")])
+    )
     assert response.status_code == 302
     assert sorted(AvailabilityRule.objects.filter(doctor=doctor).values_list("weekday", "start_time")) == [
-        (0, time(9)), (0, time(14)), (3, time(8))]
+        (0, time(9)),
+        (0, time(14)),
+        (3, time(8)),
+    ]
     preview = doctor_client.get(reverse("portal:schedule")).context["preview"]
     assert len(preview) == 56
     mondays = [d.slot_count for d in preview[1:] if d.day.weekday() == 0]
@@ -148,8 +177,9 @@ def test_a_malformed_time_shows_a_field_error_and_changes_nothing(doctor_client,
 
 def test_overlapping_rules_show_the_services_error_and_change_nothing(doctor_client, doctor):
     AvailabilityRuleFactory(doctor=doctor, weekday=1)
-    response = doctor_client.post(reverse("portal:schedule"),
-                                  _rules_post([(0, "09:00", "12:00"), (0, "11:00", "13:00")]))
+    response = doctor_client.post(
+        reverse("portal:schedule"), _rules_post([(0, "09:00", "12:00"), (0, "11:00", "13:00")])
+    )
     assert response.status_code == 400
     assert "Two availability rules overlap on the same day." in response.content.decode()
     assert AvailabilityRule.objects.filter(doctor=doctor).count() == 1
@@ -158,8 +188,10 @@ def test_overlapping_rules_show_the_services_error_and_change_nothing(doctor_cli
 def test_adding_time_off_uses_the_doctors_wall_clock_and_flags_the_preview(doctor_client, doctor):
     AvailabilityRuleFactory(doctor=doctor, weekday=0)
     day = local_today(doctor=doctor) + timedelta(days=3)
-    response = doctor_client.post(reverse("portal:schedule"), {
-        "off-start": f"{day.isoformat()}T08:00", "off-end": f"{day.isoformat()}T18:00", "off-reason": "Congress"})
+    response = doctor_client.post(
+        reverse("portal:schedule"),
+        {"off-start": f"{day.isoformat()}T08:00", "off-end": f"{day.isoformat()}T18:00", "off-reason": "Congress"},
+    )
     assert response.status_code == 302
     time_off = TimeOff.objects.get(doctor=doctor)
     assert time_off.start == datetime.combine(day, time(8), tzinfo=doctor_zone(doctor))
@@ -168,8 +200,9 @@ def test_adding_time_off_uses_the_doctors_wall_clock_and_flags_the_preview(docto
 
 
 def test_time_off_ending_before_it_starts_shows_the_error_and_adds_nothing(doctor_client, doctor):
-    response = doctor_client.post(reverse("portal:schedule"), {
-        "off-start": "2030-01-02T10:00", "off-end": "2030-01-02T09:00"})
+    response = doctor_client.post(
+        reverse("portal:schedule"), {"off-start": "2030-01-02T10:00", "off-end": "2030-01-02T09:00"}
+    )
     assert response.status_code == 400
     assert "Time off must end after it starts." in response.content.decode()
     assert not TimeOff.objects.filter(doctor=doctor).exists()
@@ -192,11 +225,23 @@ def test_the_preview_flags_the_dst_switch_day(doctor, client):
 
 # --- Profile -------------------------------------------------------------------------------------------
 
+
 def _profile_data(doctor, **changes):
-    data = {"title": "Dr", "bio": "Hello", "clinic_name": "C", "clinic_address": "A", "city": "Lyon",
-            "country": "FR", "languages": "en, fr", "years_experience": "7", "timezone": "Europe/Paris",
-            "slot_minutes": "20", "fee_amount": "6000", "fee_currency": "EUR",
-            "accepts_payment_methods": ["card", "clinic"]}
+    data = {
+        "title": "Dr",
+        "bio": "Hello",
+        "clinic_name": "C",
+        "clinic_address": "A",
+        "city": "Lyon",
+        "country": "FR",
+        "languages": "en, fr",
+        "years_experience": "7",
+        "timezone": "Europe/Paris",
+        "slot_minutes": "20",
+        "fee_amount": "6000",
+        "fee_currency": "EUR",
+        "accepts_payment_methods": ["card", "clinic"],
+    }
     data.update(changes)
     return data
 
@@ -226,9 +271,11 @@ def test_a_rejected_doctor_sees_the_staff_reason(doctor_client, doctor):
 
 # --- Notifications -------------------------------------------------------------------------------------
 
+
 def test_notifications_mark_read_and_the_bell_counts_unread(doctor_client, doctor):
-    first, second = (Notification.objects.create(user=doctor.user, type="system", template_key="x", title=f"N{i}")
-                     for i in range(2))
+    first, second = (
+        Notification.objects.create(user=doctor.user, type="system", template_key="x", title=f"N{i}") for i in range(2)
+    )
     assert doctor_client.get(reverse("portal:notifications")).context["unread_count"] == 2
     doctor_client.post(reverse("portal:notification-read", args=[first.pk]))
     first.refresh_from_db()

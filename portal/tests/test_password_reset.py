@@ -43,7 +43,8 @@ def test_the_login_page_links_to_the_reset_page(client):
 
 
 def test_a_doctor_resets_the_password_by_email_and_signs_in_to_the_portal_with_it(
-        client, doctor, request_reset, mailoutbox):
+    client, doctor, request_reset, mailoutbox
+):
     # given a doctor who asks for a reset (any case of their email)
     response = request_reset(doctor.user.email.upper())
     assert response.status_code == 302
@@ -62,8 +63,10 @@ def test_a_doctor_resets_the_password_by_email_and_signs_in_to_the_portal_with_i
     done = client.get(response["Location"]).content.decode()
     assert f'href="{reverse("portal:login")}"' in done
     # then the portal takes the new password and no longer the old one
-    assert client.post(reverse("portal:login"), {"username": doctor.user.email, "password": DEFAULT_PASSWORD}
-                       ).status_code == 200
+    assert (
+        client.post(reverse("portal:login"), {"username": doctor.user.email, "password": DEFAULT_PASSWORD}).status_code
+        == 200
+    )
     response = client.post(reverse("portal:login"), {"username": doctor.user.email, "password": NEW_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:today")
@@ -95,7 +98,8 @@ def test_a_weak_password_shows_a_field_error_and_changes_nothing(client, doctor,
 
 
 def test_a_portal_reset_revokes_the_apps_sessions_and_is_audited_like_the_apis(
-        client, doctor, request_reset, mailoutbox, api_client):
+    client, doctor, request_reset, mailoutbox, api_client
+):
     refresh = str(RefreshToken.for_user(doctor.user))
     request_reset(doctor.user.email)
     form_url = _open_reset_form(client, _reset_link(mailoutbox[0]))

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 # --- Verification --------------------------------------------------------------------------------------
 
+
 def test_a_rejected_doctor_sees_the_status_and_the_staffs_reason(doctor_client, doctor):
     doctor.verification_status = VerificationStatus.REJECTED
     doctor.verification_reason = "The licence number does not match the register."
@@ -41,6 +42,7 @@ def test_the_profile_page_links_the_preview(doctor_client):
 
 
 # --- Photo ---------------------------------------------------------------------------------------------
+
 
 def test_uploading_a_photo_shows_it_on_the_profile_page(doctor_client, doctor):
     response = doctor_client.post(reverse("portal:profile-photo"), {"photo": photo_upload("JPEG")})
@@ -97,6 +99,7 @@ def test_photo_actions_are_post_only(doctor_client):
 
 # --- Public card preview -------------------------------------------------------------------------------
 
+
 def test_the_preview_shows_exactly_what_the_api_gives_patients(doctor_client, doctor, api_client):
     # given a verified doctor with specialties, a bio, a photo and ratings
     doctor.specialties.set([SpecialtyFactory(slug="cardiology", name_en="Cardiology")])
@@ -111,15 +114,25 @@ def test_the_preview_shows_exactly_what_the_api_gives_patients(doctor_client, do
     card = response.context["card"]
     assert card == api_client.get(f"/api/v1/doctors/{doctor.pk}").json()
     html = response.content.decode()
-    for shown in (f'src="{card["photo_url"]}"', doctor.user.last_name, "Cardiology", "Clinique Centrale", "Paris",
-                  "EN, FR", "50.00 EUR", "4.5 / 5 (12 reviews)", "Twenty years &lt;b&gt;in&lt;/b&gt; Paris."):
+    for shown in (
+        f'src="{card["photo_url"]}"',
+        doctor.user.last_name,
+        "Cardiology",
+        "Clinique Centrale",
+        "Paris",
+        "EN, FR",
+        "50.00 EUR",
+        "4.5 / 5 (12 reviews)",
+        "Twenty years &lt;b&gt;in&lt;/b&gt; Paris.",
+    ):
         assert shown in html
     assert 'id="not-visible"' not in html
 
 
 @pytest.mark.parametrize("status", [VerificationStatus.PENDING, VerificationStatus.REJECTED])
 def test_an_unverified_doctor_previews_the_card_with_a_note_that_patients_cannot_see_it(
-        doctor_client, doctor, api_client, status):
+    doctor_client, doctor, api_client, status
+):
     doctor.verification_status = status
     doctor.save()
 

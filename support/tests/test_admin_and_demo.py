@@ -32,8 +32,9 @@ def test_policy_admin_publishes_through_the_service(staff_client):
     new = PolicyFactory(slug=PolicySlug.TERMS, version=2, is_published=False, published_at=None)
 
     page = staff_client.get(reverse("admin:support_policy_change", args=[new.pk]))
-    response = staff_client.post(reverse("admin:support_policy_changelist"),
-                                 {"action": "publish", "_selected_action": [str(new.pk)]})
+    response = staff_client.post(
+        reverse("admin:support_policy_changelist"), {"action": "publish", "_selected_action": [str(new.pk)]}
+    )
 
     assert b'name="body_fr"' in page.content
     assert response.status_code == 302

@@ -13,8 +13,10 @@ FAQ_URL = "/api/v1/help/faq"
 def refund_entry():
     return FaqEntryFactory(
         category=FaqCategory.PAYMENTS,
-        question_en="When am I refunded?", answer_en="A cancelled card payment is refunded within 5 days.",
-        question_fr="Quand suis-je remboursé ?", answer_fr="Un paiement annulé est remboursé sous 5 jours.",
+        question_en="When am I refunded?",
+        answer_en="A cancelled card payment is refunded within 5 days.",
+        question_fr="Quand suis-je remboursé ?",
+        answer_fr="Un paiement annulé est remboursé sous 5 jours.",
     )
 
 
@@ -22,10 +24,15 @@ def test_faq_is_in_the_requested_language(api_client, refund_entry):
     response = api_client.get(FAQ_URL, HTTP_ACCEPT_LANGUAGE="fr")
 
     assert response.status_code == 200
-    assert response.json() == [{
-        "id": str(refund_entry.id), "category": "payments", "category_label": "Paiements",
-        "question": "Quand suis-je remboursé ?", "answer": "Un paiement annulé est remboursé sous 5 jours.",
-    }]
+    assert response.json() == [
+        {
+            "id": str(refund_entry.id),
+            "category": "payments",
+            "category_label": "Paiements",
+            "question": "Quand suis-je remboursé ?",
+            "answer": "Un paiement annulé est remboursé sous 5 jours.",
+        }
+    ]
 
 
 def test_faq_follows_the_users_saved_locale_without_a_header(auth_client, refund_entry):

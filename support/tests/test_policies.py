@@ -93,8 +93,10 @@ def test_accepting_needs_authentication(api_client, privacy_v1):
 def test_acceptance_state_without_published_policies_asks_nothing():
     state = policy_acceptance_state(user=PatientFactory())
 
-    assert state == {"privacy": {"version": None, "accepted": True, "accepted_at": None},
-                     "terms": {"version": None, "accepted": True, "accepted_at": None}}
+    assert state == {
+        "privacy": {"version": None, "accepted": True, "accepted_at": None},
+        "terms": {"version": None, "accepted": True, "accepted_at": None},
+    }
 
 
 def test_users_me_tells_whether_the_current_policies_were_accepted(auth_client, privacy_v1):

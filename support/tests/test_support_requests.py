@@ -16,10 +16,15 @@ URL = "/api/v1/help/support-requests"
 def test_patient_opens_a_request_about_their_own_appointment(auth_client):
     appointment = AppointmentFactory()
 
-    response = auth_client(appointment.patient).post(URL, {
-        "subject": "Wrong address", "message": "The clinic moved?", "category": "appointment",
-        "appointment_id": str(appointment.id),
-    })
+    response = auth_client(appointment.patient).post(
+        URL,
+        {
+            "subject": "Wrong address",
+            "message": "The clinic moved?",
+            "category": "appointment",
+            "appointment_id": str(appointment.id),
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -31,9 +36,14 @@ def test_patient_opens_a_request_about_their_own_appointment(auth_client):
 def test_doctor_may_attach_an_appointment_they_give(auth_client):
     appointment = AppointmentFactory()
 
-    response = auth_client(appointment.doctor.user).post(URL, {
-        "subject": "No-show", "message": "Patient never came", "appointment_id": str(appointment.id),
-    })
+    response = auth_client(appointment.doctor.user).post(
+        URL,
+        {
+            "subject": "No-show",
+            "message": "Patient never came",
+            "appointment_id": str(appointment.id),
+        },
+    )
 
     assert response.status_code == 201
 
@@ -41,13 +51,20 @@ def test_doctor_may_attach_an_appointment_they_give(auth_client):
 def test_someone_elses_appointment_is_refused_without_revealing_it(auth_client):
     appointment = AppointmentFactory()
 
-    response = auth_client(PatientFactory()).post(URL, {
-        "subject": "Hi", "message": "Hello", "appointment_id": str(appointment.id),
-    })
+    response = auth_client(PatientFactory()).post(
+        URL,
+        {
+            "subject": "Hi",
+            "message": "Hello",
+            "appointment_id": str(appointment.id),
+        },
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"][0] == {
-        "code": "appointment_not_found", "detail": "No such appointment.", "attr": "appointment_id",
+        "code": "appointment_not_found",
+        "detail": "No such appointment.",
+        "attr": "appointment_id",
     }
     assert not SupportRequest.objects.exists()
 

@@ -21,8 +21,12 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 
 def _showcase_doctor() -> DoctorProfile:
-    doctor = DoctorProfile.objects.select_related("user").filter(verification_status="verified").order_by(
-        "created_at").first()
+    doctor = (
+        DoctorProfile.objects.select_related("user")
+        .filter(verification_status="verified")
+        .order_by("created_at")
+        .first()
+    )
     if doctor is None:
         raise CommandError("No verified doctor: run `manage.py seed_demo` first.")
     return doctor
@@ -32,10 +36,16 @@ def _pages(doctor: DoctorProfile) -> list[tuple[str, str]]:
     today = local_today(doctor=doctor)
     appointment = doctor.appointments.order_by("-start").filter(start__date__lte=today).first()
     thread = Thread.objects.filter(doctor=doctor).order_by("-updated_at").first()
-    pages = [("today", "/portal/"), ("schedule", "/portal/schedule/"), ("appointments", "/portal/appointments/"),
-             ("messages", "/portal/messages/"), ("profile", "/portal/profile/"),
-             ("profile-preview", "/portal/profile/preview/"), ("notifications", "/portal/notifications/"),
-             ("insights", "/portal/insights/")]
+    pages = [
+        ("today", "/portal/"),
+        ("schedule", "/portal/schedule/"),
+        ("appointments", "/portal/appointments/"),
+        ("messages", "/portal/messages/"),
+        ("profile", "/portal/profile/"),
+        ("profile-preview", "/portal/profile/preview/"),
+        ("notifications", "/portal/notifications/"),
+        ("insights", "/portal/insights/"),
+    ]
     if appointment is not None:
         pages.append(("appointment-detail", f"/portal/appointments/{appointment.pk}/"))
     if thread is not None:
@@ -56,8 +66,10 @@ class Command(BaseCommand):
         directory.mkdir(parents=True, exist_ok=True)
         saved_locale = doctor.user.locale
         try:
-            with daphne_servers(settings_module=settings.SETTINGS_MODULE) as [port], chromium_page(
-                    viewport=VIEWPORT) as page:
+            with (
+                daphne_servers(settings_module=settings.SETTINGS_MODULE) as [port],
+                chromium_page(viewport=VIEWPORT) as page,
+            ):
                 self._shoot_all(page, f"http://127.0.0.1:{port}", doctor.user.email, pages, directory)
         finally:
             type(doctor.user).objects.filter(pk=doctor.user.pk).update(locale=saved_locale)
