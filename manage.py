@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    from config.environment import configure_settings_module
+
+    configure_settings_module()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -1,10 +1,10 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (JWT in ?token=)."""
 
-import os
-
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from config.environment import configure_settings_module
+
+configure_settings_module()
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

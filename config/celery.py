@@ -1,8 +1,8 @@
-import os
-
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from config.environment import configure_settings_module
+
+configure_settings_module()
 
 app = Celery("tabib")
 app.config_from_object("django.conf:settings", namespace="CELERY")

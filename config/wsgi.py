@@ -1,7 +1,7 @@
-import os
-
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from config.environment import configure_settings_module
+
+configure_settings_module()
 
 application = get_wsgi_application()

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
-        from core import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from core import checks, schema  # noqa: F401  (registers system checks, the OpenAPI auth extension)
 
         autodiscover_sync_modules()
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -19,6 +20,8 @@ def health_ready(request):
     checks = {"database": _check_database()}
     if settings.REDIS_URL:
         checks["redis"] = _check_cache()
+    if not settings.DEBUG:
+        checks["static"] = _check_static_manifest()
     healthy = all(checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": {k: "ok" if v else "fail" for k, v in checks.items()}},
@@ -33,6 +36,14 @@ def _check_database() -> bool:
         return True
     except Exception:
         return False
+
+
+def _check_static_manifest() -> bool:
+    """Under DEBUG=False a manifest storage renders `{% static %}` only from collectstatic's manifest:
+    a process that started without one would answer every portal page with a 500."""
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return True
+    return bool(staticfiles_storage.hashed_files)
 
 
 def _check_cache() -> bool:

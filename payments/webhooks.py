@@ -7,9 +7,10 @@ records the Stripe event id (unique), so a replay changes nothing. Unknown event
 """
 
 import logging
+import re
 from collections.abc import Callable
 
-from djstripe.signals import WEBHOOK_SIGNALS
+from djstripe.signals import WEBHOOK_SIGNALS, webhook_processing_error
 
 from payments import services
 
@@ -66,7 +67,35 @@ def on_stripe_event(sender, event, **kwargs) -> None:
         handler(event)
 
 
+_STRIPE_KEY = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9_]+")
+_REFUSED_KEY = re.compile(r"(Invalid API key: )'[^']*'")
+
+
+def redact_stripe_keys(text: str) -> str:
+    """dj-stripe quotes a refused key whole in its error; the trigger row and the log keep only its prefix."""
+    return _REFUSED_KEY.sub(r"\1'[redacted]'", _STRIPE_KEY.sub(r"\1[redacted]", text))
+
+
+def on_webhook_processing_error(sender, instance, exception, **kwargs) -> None:
+    """dj-stripe's hand-over when verifying or processing an event raised: it then stores the trigger
+    (body, headers, exception: the admin's "Webhook event triggers") and answers 500, so Stripe retries
+    the same event later. Here: the reason in the log, and no secret in the stored row."""
+    instance.exception = redact_stripe_keys(instance.exception or "")
+    instance.traceback = redact_stripe_keys(instance.traceback or "")
+    body = instance.json_body
+    logger.error(
+        "stripe webhook failed, stored for Stripe's retry",
+        extra={
+            "stripe_event_id": body.get("id", ""),
+            "stripe_event_type": body.get("type", ""),
+            "webhook_trigger_id": instance.pk,
+            "reason": f"{type(exception).__name__}: {instance.exception}",
+        },
+    )
+
+
 def connect() -> None:
     """Called from PaymentsConfig.ready(), after dj-stripe's own receivers (which sync its models first)."""
     for event_type in HANDLERS:
         WEBHOOK_SIGNALS[event_type].connect(on_stripe_event, dispatch_uid=f"payments:{event_type}")
+    webhook_processing_error.connect(on_webhook_processing_error, dispatch_uid="payments:webhook-error")

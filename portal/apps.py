@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from portal import checks  # noqa: F401  (registers system checks)
         from portal.idle import session_idle_clock_start
 
         user_logged_in.connect(session_idle_clock_start, dispatch_uid="portal-idle-clock-start")

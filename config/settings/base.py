@@ -10,11 +10,12 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.environment import load_env_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+load_env_file()
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-secret-key-change-me-0123456789abcdef")
 DEBUG = env.bool("DEBUG", default=False)
@@ -164,6 +165,11 @@ CELERY_BEAT_SCHEDULE["appointments-expire-lapsed-holds"] = {
 CELERY_BEAT_SCHEDULE["core-sync-prune"] = {"task": "core.tasks.sync_prune_task", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["core-idempotency-prune"] = {
     "task": "core.tasks.idempotency_prune_task",
+    "schedule": 24 * 3600.0,
+}
+# simplejwt's flushexpiredtokens: outstanding and blacklisted refresh tokens past their expiry.
+CELERY_BEAT_SCHEDULE["accounts-flush-expired-tokens"] = {
+    "task": "accounts.tasks.tokens_flush_expired_task",
     "schedule": 24 * 3600.0,
 }
 CELERY_BEAT_SCHEDULE["appointments-refresh-next-available"] = {
@@ -336,6 +342,8 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 CARD_PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
+# The signing secret of Stripe's webhook endpoint (whsec_...); `manage.py stripe_webhook` stores it.
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 
 # --- Security -----------------------------------------------------------------------------
 FIELD_ENCRYPTION_KEY = env(
@@ -347,6 +355,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# X-Forwarded-Proto is trusted only when a proxy that sets it is really in front (the compose file's
+# and the Kubernetes manifests' do); otherwise any client could claim https.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 # --- Product policy -----------------------------------------------------------------------
 TABIB = {
@@ -363,6 +375,8 @@ BUILD_TIME = env("BUILD_TIME", default="")
 
 # --- Observability ------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# json (one object a line, for a log collector) or text (for a person at a terminal; dev's default).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -371,13 +385,16 @@ LOGGING = {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-        }
+        },
+        "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "datefmt": "%H:%M:%S"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # "Listening on TCP address ..." on start, "Killed N pending application instances" on drain.
+        "daphne.server": {"level": "INFO"},
     },
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")

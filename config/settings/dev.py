@@ -1,6 +1,9 @@
 """Local development: the embedded default unless the environment says otherwise."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOGGING, env
 
 DEBUG = env.bool("DEBUG", default=True)
+# Logs a person reads at a terminal; production keeps one JSON object a line.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOGGING = {**LOGGING, "handlers": {"console": {**LOGGING["handlers"]["console"], "formatter": LOG_FORMAT}}}

@@ -1,7 +1,21 @@
-"""Production: secrets have no defaults, cookies are secure, errors go to Sentry if set."""
+"""Production: fails closed.
+
+No DEBUG whatever the environment says (dj-stripe's test-header webhook override and Django's
+/media/ serving only exist under DEBUG), no default for any secret or for the services the
+processes share, secure cookies, HSTS, and static files from the collectstatic manifest.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SENTRY_DSN, env
+from .base import SENTRY_DSN, STORAGES, env
+
+REQUIRED_ENV = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
+_missing = [name for name in REQUIRED_ENV if not env.str(name, default="").strip()]
+if _missing:
+    raise ImproperlyConfigured(
+        f"config.settings.prod refuses to start without {', '.join(_missing)} (see .env.example and docs/deploy.md)."
+    )
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -10,10 +24,11 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# Hashed names from the manifest collectstatic writes at image build; /health/ready fails without it.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 
 if SENTRY_DSN:
     import sentry_sdk
