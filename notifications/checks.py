@@ -10,7 +10,7 @@ NON_DELIVERING_BACKENDS = (
     "django.core.mail.backends.dummy.EmailBackend",
     "django.core.mail.backends.filebased.EmailBackend",
 )
-PLACEHOLDER_FROM_DOMAINS = (".local", ".invalid", ".example", "example.com", "localhost")
+PLACEHOLDER_FROM_DOMAINS = (".local", ".invalid", ".example", ".test", "localhost")
 
 
 @register(Tags.compatibility, deploy=True)
