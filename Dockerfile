@@ -1,13 +1,22 @@
-FROM python:3.11-slim AS base
+# One image for every process (web, worker, beat, migration job); the command picks the role.
+FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.prod
 RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN SECRET_KEY=build FIELD_ENCRYPTION_KEY=dGFiaWItYnVpbGQtb25seS1maWVsZC1rZXktMzJieXQ= ALLOWED_HOSTS=* \
-    python manage.py collectstatic --no-input -v 0 && python manage.py compilemessages -v 0 --ignore=.venv
-RUN useradd --create-home --uid 10001 tabib && chown -R tabib /app
-USER tabib
+# Static files and catalogs are built into the image (the manifest /health/ready looks for). The
+# values below only let the production settings load for these two commands: they are not kept in
+# the image's environment, and no command here connects to them. Real ones come at run time.
+RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=dGFiaWItYnVpbGQtb25seS1maWVsZC1rZXktMzJieXQ= \
+    ALLOWED_HOSTS=build.invalid DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://build.invalid:6379/0 \
+    sh -c 'python manage.py collectstatic --no-input -v 0 && python manage.py compilemessages -v 0 --ignore=.venv' \
+    && test -f staticfiles/staticfiles.json
+# Non-root, and nothing under /app writable: uploads go to MEDIA_ROOT (a volume), temp files to /tmp.
+RUN useradd --no-create-home --uid 10001 tabib && mkdir -p /data/media && chown tabib /data/media
+ENV MEDIA_ROOT=/data/media
+USER 10001
 EXPOSE 8000
+ENTRYPOINT ["deploy/entrypoint.sh"]
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
