@@ -10,6 +10,7 @@ from allauth.account.utils import user_pk_to_url_str
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -61,3 +62,11 @@ def send_password_reset_email(user_id: str | UUID, portal_url: str = "") -> bool
         }
     account_email_send(user=user, template_key="password_reset", context=context)
     return True
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def tokens_flush_expired_task() -> None:
+    """Daily (beat): simplejwt's flushexpiredtokens drops refresh tokens past their expiry from the
+    outstanding list, and their blacklist rows with them (idempotent). A token past its expiry is
+    refused on its own, so forgetting it changes no answer."""
+    call_command("flushexpiredtokens")
