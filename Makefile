@@ -1,5 +1,8 @@
 # Tabib: `make run` starts the server with demo data; `make test` runs the whole suite.
-PYTHON ?= python3.11
+# The first Python >= 3.11 on the machine (override: make run PYTHON=/path/to/python3.12).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
@@ -13,10 +16,11 @@ help:
 	@echo "make test         install test dependencies and run the whole pytest suite"
 	@echo "make test-browser only the Playwright browser tests of the portal"
 	@echo "make screenshots  seed the demo data and save a screenshot of each portal page in docs/screenshots/"
-	@echo "make lint         ruff + makemigrations --check + OpenAPI schema validation"
+	@echo "make lint         ruff + makemigrations --check + OpenAPI schema + migration safety + Kubernetes manifests"
 	@echo "make worker/beat  Celery worker / beat (needs REDIS_URL)"
 
 $(VENV)/.installed: requirements.txt
+	@test -x $(PY) || test -n "$(PYTHON)" || { echo "Tabib needs Python 3.11 or newer (none found as python3.11+/python3)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements.txt
@@ -37,10 +41,11 @@ makemessages: install
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=staticfiles -v 0
 
 migrate: install
-	$(PY) manage.py migrate --no-input -v 0
+	@echo "Migrating the database (a fresh SQLite database takes about a minute; each step is listed)"
+	$(PY) manage.py migrate --no-input -v 1
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
 
 run: messages seed
 	$(PY) manage.py collectstatic --no-input -v 0
@@ -63,6 +68,8 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(PY) manage.py lint_migrations
+	$(PY) deploy/check_manifests.py
 
 worker: install
 	$(VENV)/bin/celery -A config worker -l info
