@@ -2,7 +2,7 @@ import io
 
 import pytest
 import stripe
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from djstripe.models import PaymentIntent as StripePaymentIntent
 from djstripe.models import WebhookEndpoint
@@ -107,6 +107,18 @@ def test_stripe_webhook_command_creates_then_updates_the_endpoint():
     path = reverse("djstripe:djstripe_webhook_by_uuid", kwargs={"uuid": endpoint.djstripe_uuid})
     assert out.getvalue().splitlines() == [path, path]
     assert path.startswith("/stripe/webhook/")
+
+
+def test_stripe_webhook_command_takes_the_secret_from_the_environment_by_default(settings):
+    # given the deploy's STRIPE_WEBHOOK_SECRET (the migration job runs the command without arguments)
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_from_the_environment"
+    # when the command runs with no --secret
+    call_command("stripe_webhook", stdout=io.StringIO())
+    # then the endpoint verifies with it; with neither, the command refuses
+    assert WebhookEndpoint.objects.get().secret == "whsec_from_the_environment"
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    with pytest.raises(CommandError, match="STRIPE_WEBHOOK_SECRET"):
+        call_command("stripe_webhook", stdout=io.StringIO())
 
 
 def test_reconciliation_lists_mismatches_both_ways(paid_card_payment, stripe_on_localstripe):
