@@ -7,7 +7,16 @@ from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
 from doctors.models import PaymentMethod
 from doctors.serializers import DoctorCardSerializer
-from payments.serializers import PaymentSummarySerializer
+
+
+class PaymentSummarySerializer(serializers.Serializer):
+    """What an appointment embeds as `payment` (`appointment.payment`, select_related("payment"))."""
+
+    id = serializers.UUIDField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="pending, succeeded, failed, refunded, partially_refunded")
+    amount = serializers.IntegerField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    method = serializers.CharField(read_only=True, help_text="card or clinic")
 
 
 class AvailabilityRuleSerializer(serializers.ModelSerializer):

@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,6 +64,30 @@ def active_appointments_q(*, now: datetime) -> Q:
     return Q(status=AppointmentStatus.CONFIRMED) | Q(
         Q(hold_until__isnull=True) | Q(hold_until__gt=now), status=AppointmentStatus.PENDING_PAYMENT
     )
+
+
+class SlotConflict(StrEnum):
+    DOCTOR_BUSY = "slot_unavailable"
+    PATIENT_BUSY = "patient_overlap"
+
+
+def slot_conflict(
+    *, doctor_id: Any, patient_id: Any, start: datetime, end: datetime, now: datetime, exclude_id: Any = None
+) -> SlotConflict | None:
+    """Is [start, end) still free for this doctor AND this patient? The one answer to "is this slot
+    still free", used by booking, rescheduling and a payment confirming its appointment.
+
+    None when free; else which side is busy. Inside the caller's transaction this is the only guard
+    on SQLite and a friendly early answer on PostgreSQL (where the exclusion constraints decide).
+    """
+    overlapping = Appointment.objects.filter(active_appointments_q(now=now), start__lt=end, end__gt=start)
+    if exclude_id is not None:
+        overlapping = overlapping.exclude(pk=exclude_id)
+    if overlapping.filter(doctor_id=doctor_id).exists():
+        return SlotConflict.DOCTOR_BUSY
+    if overlapping.filter(patient_id=patient_id).exists():
+        return SlotConflict.PATIENT_BUSY
+    return None
 
 
 def _local_days(date_from: date, date_to: date) -> list[date]:

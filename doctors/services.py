@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from accounts.models import User
-from appointments.availability_cache import availability_cache_invalidate
-from appointments.models import Appointment, AppointmentStatus
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from core.models import SyncOp
 from core.services import audit_record
@@ -134,6 +132,8 @@ def doctor_profile_update(
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
     if AVAILABILITY_FIELDS.intersection(changed):
+        from appointments.availability_cache import availability_cache_invalidate  # up-call
+
         availability_cache_invalidate(doctor_id=profile.pk)
     if specialty_ids is not None:
         specialties = list(Specialty.objects.filter(id__in=set(specialty_ids)))
@@ -200,6 +200,8 @@ def doctor_verify(*, doctor: DoctorProfile, by: User | None, approve: bool, reas
         data={"doctor_id": str(doctor.pk), "verification_status": doctor.verification_status},
     )
     directory_changed()
+    from appointments.availability_cache import availability_cache_invalidate  # up-call
+
     availability_cache_invalidate(doctor_id=doctor.pk)
     return doctor
 
@@ -250,6 +252,9 @@ def _doctor_lock(doctor: DoctorProfile) -> DoctorProfile:
 def review_create(*, patient: User, doctor: DoctorProfile, appointment_id, rating: int, comment: str = "") -> Review:
     """A patient reviews their own completed appointment with this doctor, once."""
     comment = review_text_clean(comment, max_length=REVIEW_COMMENT_MAX_LENGTH)
+    # Up-call (see docs/architecture.md): a review is about an appointment, which sits above doctors.
+    from appointments.models import Appointment, AppointmentStatus
+
     appointment = Appointment.objects.filter(pk=appointment_id, patient=patient, doctor=doctor).first()
     if appointment is None:
         raise NotFoundError(_("No such appointment with this doctor."), code=DoctorErrorCode.APPOINTMENT_NOT_FOUND)

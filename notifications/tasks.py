@@ -10,7 +10,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from notifications.services import DeliveryRetry, delivery_email_send, delivery_push_send, reminders_send_due
+from notifications.services import DeliveryRetry, delivery_email_send, delivery_push_send
 
 
 def _retry_plan(task) -> tuple[bool, int, int]:
@@ -38,9 +38,3 @@ def notification_push_deliver(self, delivery_id: str) -> None:
         delivery_push_send(delivery_id=delivery_id, final_attempt=final)
     except DeliveryRetry as exc:
         raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc
-
-
-@shared_task
-def notification_reminders_send() -> int:
-    """Beat task (every few minutes): the 24 h and 1 h appointment reminders that are due."""
-    return reminders_send_due()

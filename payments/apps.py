@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from payments import stripe_client, webhooks
+        from payments import receipts, stripe_client, webhooks  # noqa: F401  (receipts registers its email builder)
 
         stripe_client.configure()
         webhooks.connect()

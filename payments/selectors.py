@@ -31,6 +31,15 @@ def payment_get_for_user(*, user, payment_id) -> Payment:
     return payment
 
 
+def payment_receipt_available(*, payment: Payment) -> bool:
+    """Whether `payment` has a receipt to show: the one answer for the API, the portal and the email.
+
+    Every payment that was paid has one, refunded ones included: the receipt number was issued when
+    the money arrived, and the PDF lists what was refunded since. Pending and failed payments have none.
+    """
+    return bool(payment.receipt_number) and payment.status in PAID_STATUSES
+
+
 def payment_reconciliation_mismatches() -> list[dict]:
     """Card payments where our ledger and dj-stripe's PaymentIntent copies disagree.
 

@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment
 from core.exceptions import ApplicationError, ConflictError
 from core.services import audit_record
 from core.sync import sync_record
@@ -27,6 +26,9 @@ def support_request_create(
     """Open a support request. The appointment, if given, must be one the requester takes part in."""
     appointment = None
     if appointment_id is not None:
+        # Up-call (see docs/architecture.md): appointments sits above support in the dependency order.
+        from appointments.models import Appointment
+
         appointment = Appointment.objects.filter(
             Q(patient=requester) | Q(doctor__user=requester), pk=appointment_id
         ).first()

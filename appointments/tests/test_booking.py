@@ -205,19 +205,6 @@ def test_same_idempotency_key_from_another_user_is_independent(auth_client, doct
     assert response.status_code == 409  # a real second attempt, refused because the slot is taken
 
 
-def test_service_idempotency_key_returns_the_same_appointment(doctor, patient, free_slot_after):
-    start = free_slot_after(doctor, timedelta(days=2))
-
-    first = appointment_book(
-        patient=patient, doctor=doctor, start=start, payment_method="clinic", idempotency_key="svc-1"
-    )
-    second = appointment_book(
-        patient=patient, doctor=doctor, start=start, payment_method="clinic", idempotency_key="svc-1"
-    )
-
-    assert first.pk == second.pk
-
-
 def test_failed_attempt_is_not_remembered_by_the_idempotency_key(auth_client, doctor, patient, free_slot_after):
     start = free_slot_after(doctor, timedelta(days=2))
     blocker = AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30))

@@ -398,7 +398,7 @@ PUSH_NOTIFICATIONS_SETTINGS = {
     "WP_CLAIMS": {"sub": env("WEBPUSH_VAPID_SUBJECT", default="mailto:support@tabib.local")},
     "WP_ERROR_TIMEOUT": env.int("WEBPUSH_TIMEOUT_SECONDS", default=10),
 }
-CELERY_BEAT_SCHEDULE["notification-reminders"] = {
-    "task": "notifications.tasks.notification_reminders_send",
+CELERY_BEAT_SCHEDULE["appointment-reminders"] = {
+    "task": "appointments.tasks.appointments_send_reminders",
     "schedule": env.float("REMINDER_BEAT_SECONDS", default=300.0),
 }
