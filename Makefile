@@ -13,7 +13,7 @@ help:
 	@echo "make test         install test dependencies and run the whole pytest suite"
 	@echo "make test-browser only the Playwright browser tests of the portal"
 	@echo "make screenshots  seed the demo data and save a screenshot of each portal page in docs/screenshots/"
-	@echo "make lint         ruff + makemigrations --check + OpenAPI schema validation"
+	@echo "make lint         ruff check + ruff format --check + mypy + makemigrations --check + OpenAPI schema validation"
 	@echo "make worker/beat  Celery worker / beat (needs REDIS_URL)"
 
 $(VENV)/.installed: requirements.txt
@@ -61,6 +61,7 @@ screenshots: install-dev messages seed
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 

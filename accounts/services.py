@@ -108,7 +108,7 @@ def user_login(*, email: str, password: str, ip_address: str | None = None) -> U
         )
         raise _invalid_credentials()
     with transaction.atomic():
-        update_last_login(None, user)
+        update_last_login(User, user)
         audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": "password"})
     return user
 
@@ -331,7 +331,7 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
             user=user, email=email, defaults={"primary": True, "verified": True}
         )
         address.set_verified()
-    update_last_login(None, user)
+    update_last_login(User, user)
     audit_record(
         action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": identity.provider}
     )

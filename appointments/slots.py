@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, TimeOff
+from doctors.models import DoctorProfile
 
 Interval = tuple[datetime, datetime]
 DaySlots = tuple[date, list[Interval]]
@@ -52,7 +53,7 @@ def booking_policy() -> BookingPolicy:
     )
 
 
-def doctor_zone(doctor) -> ZoneInfo:
+def doctor_zone(doctor: DoctorProfile) -> ZoneInfo:
     try:
         return ZoneInfo(doctor.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -103,7 +104,7 @@ def _wall_clock_exists(local: datetime, zone: ZoneInfo) -> bool:
 def _rule_slots(*, day: date, rules: Iterable[tuple[time, time]], zone: ZoneInfo, slot: timedelta) -> list[Interval]:
     """Slots of one local day, in UTC. Wall-clock stepping (fold=0) offers each local time once."""
     midnight = datetime.combine(day, time.min)
-    offset = midnight.replace(tzinfo=zone).utcoffset()
+    offset = midnight.replace(tzinfo=zone).utcoffset() or timedelta(0)  # a ZoneInfo always has one
     # Most days have one UTC offset from midnight to midnight: plain arithmetic. A DST day takes the
     # slow path, which converts each wall-clock time and drops those in the spring-forward gap.
     uniform = offset == (midnight + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
@@ -244,7 +245,13 @@ def _load(
 
 
 def schedule_free_slots(
-    *, doctor, schedule: Schedule, date_from: date, date_to: date, now: datetime, policy: BookingPolicy | None = None
+    *,
+    doctor: DoctorProfile,
+    schedule: Schedule,
+    date_from: date,
+    date_to: date,
+    now: datetime,
+    policy: BookingPolicy | None = None,
 ) -> list[DaySlots]:
     """Free slots of `doctor` per local day from a loaded schedule (no query)."""
     return compute_free_slots(
@@ -266,7 +273,7 @@ def bookable_schedule(*, doctor_id: UUID, now: datetime) -> Schedule:
     return _load(doctor_ids=[doctor_id], window=window, now=now)[doctor_id]
 
 
-def free_slots(*, doctor, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
+def free_slots(*, doctor: DoctorProfile, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
     """Free slots of `doctor` per local day (doctor's zone) from `date_from` to `date_to` inclusive.
 
     Every day of the range is listed, with an empty list when nothing is free. Three queries.
@@ -276,7 +283,9 @@ def free_slots(*, doctor, date_from: date, date_to: date, now: datetime | None =
     return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
 
 
-def schedule_slots(*, doctor, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
+def schedule_slots(
+    *, doctor: DoctorProfile, date_from: date, date_to: date, now: datetime | None = None
+) -> list[DaySlots]:
     """Like `free_slots` but ignoring appointments: the slots the doctor offers at all.
 
     Booking uses it to tell "not one of the doctor's slots" (400) from "taken meanwhile" (409).
@@ -288,11 +297,11 @@ def schedule_slots(*, doctor, date_from: date, date_to: date, now: datetime | No
     return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
 
 
-def local_today(*, doctor, now: datetime | None = None) -> date:
+def local_today(*, doctor: DoctorProfile, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(doctor_zone(doctor)).date()
 
 
-def next_free_slot(*, doctor, now: datetime | None = None) -> datetime | None:
+def next_free_slot(*, doctor: DoctorProfile, now: datetime | None = None) -> datetime | None:
     """Start of the doctor's first free slot from now to the end of the booking horizon, or None."""
     now = now or timezone.now()
     policy = booking_policy()

@@ -36,7 +36,8 @@ def appointments_visible_to(user: Any) -> QuerySet[Appointment]:
 
 def appointment_participant_ids(appointment: Appointment) -> list[Any]:
     """The patient's and the doctor's user ids (no query when the doctor is already loaded)."""
-    if Appointment.doctor.is_cached(appointment):  # type: ignore[attr-defined]
+    doctor_user_id: Any
+    if Appointment.doctor.is_cached(appointment):
         doctor_user_id = appointment.doctor.user_id
     else:
         doctor_user_id = (

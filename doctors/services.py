@@ -149,7 +149,7 @@ def doctor_photo_set(*, profile: DoctorProfile, upload: UploadedFile) -> DoctorP
     """Replace the doctor's public photo with a JPEG, PNG or WebP upload, checked and re-encoded by
     `photos.photo_prepare` (a bad file changes nothing). Stored under a random name."""
     content, extension = photo_prepare(upload=upload)
-    previous = profile.photo.name
+    previous = profile.photo.name or ""
     profile.photo.save(f"{uuid.uuid4().hex}.{extension}", content, save=False)
     profile.save(update_fields=["photo", "updated_at"])
     _photo_delete_on_commit(profile, previous)
@@ -158,7 +158,7 @@ def doctor_photo_set(*, profile: DoctorProfile, upload: UploadedFile) -> DoctorP
 
 @transaction.atomic
 def doctor_photo_remove(*, profile: DoctorProfile) -> DoctorProfile:
-    previous = profile.photo.name
+    previous = profile.photo.name or ""
     if previous:
         profile.photo = ""
         profile.save(update_fields=["photo", "updated_at"])
@@ -249,7 +249,9 @@ def _doctor_lock(doctor: DoctorProfile) -> DoctorProfile:
 
 
 @transaction.atomic
-def review_create(*, patient: User, doctor: DoctorProfile, appointment_id, rating: int, comment: str = "") -> Review:
+def review_create(
+    *, patient: User, doctor: DoctorProfile, appointment_id: Any, rating: int, comment: str = ""
+) -> Review:
     """A patient reviews their own completed appointment with this doctor, once."""
     comment = review_text_clean(comment, max_length=REVIEW_COMMENT_MAX_LENGTH)
     # Up-call (see docs/architecture.md): a review is about an appointment, which sits above doctors.
@@ -282,7 +284,7 @@ def review_create(*, patient: User, doctor: DoctorProfile, appointment_id, ratin
 
 
 @transaction.atomic
-def review_reply(*, doctor: DoctorProfile, review_id, reply: str) -> Review:
+def review_reply(*, doctor: DoctorProfile, review_id: Any, reply: str) -> Review:
     """The doctor's one public answer to a review of them."""
     review = Review.objects.select_for_update().filter(pk=review_id, doctor=doctor).first()
     if review is None:

@@ -254,7 +254,7 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 
 
 @transaction.atomic
-def notification_mark_all_read(*, user) -> int:
+def notification_mark_all_read(*, user: Any) -> int:
     now = timezone.now()
     unread = Notification.objects.select_for_update().filter(user=user, in_app=True, is_read=False)
     unread_ids = list(unread.values_list("pk", flat=True))
@@ -272,7 +272,7 @@ def notification_delete(*, notification: Notification) -> None:
 # --- Preferences --------------------------------------------------------------------------------------
 
 
-def notification_preferences_get(*, user) -> dict[str, dict[str, bool]]:
+def notification_preferences_get(*, user: Any) -> dict[str, dict[str, bool]]:
     matrix = {type_: dict(channels) for type_, channels in DEFAULT_PREFERENCES.items()}
     for type_, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
         "type", "channel", "enabled"
@@ -284,7 +284,9 @@ def notification_preferences_get(*, user) -> dict[str, dict[str, bool]]:
 
 
 @transaction.atomic
-def notification_preferences_update(*, user, preferences: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+def notification_preferences_update(
+    *, user: Any, preferences: dict[str, dict[str, bool]]
+) -> dict[str, dict[str, bool]]:
     """Set the given type/channel switches (others keep their value). Locked ones stay on."""
     for type_, channels in preferences.items():
         for channel, enabled in channels.items():
@@ -301,7 +303,7 @@ def notification_preferences_update(*, user, preferences: dict[str, dict[str, bo
 
 def device_register(
     *,
-    user,
+    user: Any,
     platform: str,
     push_token: str | None = None,
     app_version: str = "",
@@ -334,7 +336,7 @@ def device_register(
 
 
 def _device_register(
-    *, user, platform: str, push_token: str | None, app_version: str, os_version: str, model: str, locale: str
+    *, user: Any, platform: str, push_token: str | None, app_version: str, os_version: str, model: str, locale: str
 ) -> tuple[Device, bool]:
     subscription = None
     token = push_token or None
@@ -365,13 +367,15 @@ def _device_register(
         for name, value in fields.items():
             setattr(device, name, value)
     if token and platform in (DevicePlatform.ANDROID, DevicePlatform.IOS):
-        device.webpush_device = _provider_device_delete(device.webpush_device)
+        _provider_device_delete(device.webpush_device)
+        device.webpush_device = None
         gcm = device.gcm_device or GCMDevice(cloud_message_type="FCM")
         gcm.user, gcm.registration_id, gcm.name, gcm.active = user, token, model[:255], True
         gcm.save()
         device.gcm_device = gcm
     elif subscription is not None:
-        device.gcm_device = _provider_device_delete(device.gcm_device)
+        _provider_device_delete(device.gcm_device)
+        device.gcm_device = None
         web = device.webpush_device or WebPushDevice()
         web.user, web.registration_id, web.name, web.active = user, subscription["endpoint"], model[:255], True
         web.p256dh, web.auth = subscription["p256dh"], subscription["auth"]
@@ -381,10 +385,9 @@ def _device_register(
     return device, created
 
 
-def _provider_device_delete(provider_device) -> None:
+def _provider_device_delete(provider_device: Any) -> None:
     if provider_device is not None:
         provider_device.delete()
-    return None
 
 
 @transaction.atomic

@@ -91,6 +91,8 @@ def _lock_for_stripe_event(
         )
         return None
     appointment, payment = appointment_and_payment_lock(payment_id=payment_id)
+    if appointment is None or payment is None:
+        return None
     return appointment, payment, _already_applied(stripe_event_id)
 
 
