@@ -2,7 +2,6 @@
 
 import re
 import uuid
-import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from accounts.models import User
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from core.models import SyncOp
 from core.services import audit_record
+from core.zones import zone_or_none
 from doctors.directory_cache import directory_changed
 from doctors.errors import DoctorErrorCode
 from doctors.models import (
@@ -88,11 +88,8 @@ def doctor_search_name_refresh(*, user: User) -> None:
 
 
 def _validate_profile(data: dict[str, Any]) -> None:
-    if "timezone" in data:
-        try:
-            zoneinfo.ZoneInfo(data["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ApplicationError(_("Unknown time zone."), code=DoctorErrorCode.INVALID_TIMEZONE) from None
+    if "timezone" in data and zone_or_none(data["timezone"]) is None:
+        raise ApplicationError(_("Unknown time zone."), code=DoctorErrorCode.INVALID_TIMEZONE, attr="timezone")
     if "fee_currency" in data and data["fee_currency"] not in settings.TABIB["CURRENCIES"]:
         raise ApplicationError(_("Unsupported currency."), code=DoctorErrorCode.INVALID_CURRENCY)
     if "accepts_payment_methods" in data:
