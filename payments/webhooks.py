@@ -79,6 +79,22 @@ def _already_applied(stripe_event_id: str) -> bool:
     return PaymentEvent.objects.filter(stripe_event_id=stripe_event_id).exists()
 
 
+def _stripe_change_record(
+    *, payment: Payment, from_status: str, stripe_event_id: str, amount: int | None = None, note: str = ""
+) -> None:
+    """The payment's history row for a Stripe event (its id is unique: a replay cannot apply twice),
+    and the audit row when the status changed."""
+    payment_event_record(
+        payment=payment,
+        from_status=from_status,
+        source=stripe_event_id,
+        stripe_event_id=stripe_event_id,
+        amount=amount,
+        note=note,
+    )
+    payment_audit(payment=payment, from_status=from_status, source=stripe_event_id)
+
+
 def _lock_for_stripe_event(
     *, intent_id: str, stripe_event_id: str, kind: str
 ) -> tuple[Appointment, Payment, bool] | None:
@@ -113,10 +129,9 @@ def payment_stripe_succeeded(*, intent_id: str, stripe_event_id: str, charge_id:
     _link_stripe_objects(payment=payment, charge_id=charge_id)
     if payment.status in PAID_STATUSES:
         payment.save(update_fields=["stripe_payment_intent", "stripe_charge", "updated_at"])
-        payment_event_record(
+        _stripe_change_record(
             payment=payment,
             from_status=from_status,
-            source=stripe_event_id,
             stripe_event_id=stripe_event_id,
             note="already paid",
         )
@@ -125,14 +140,12 @@ def payment_stripe_succeeded(*, intent_id: str, stripe_event_id: str, charge_id:
     payment.save(
         update_fields=["status", "paid_at", "receipt_number", "stripe_payment_intent", "stripe_charge", "updated_at"]
     )
-    payment_event_record(
+    _stripe_change_record(
         payment=payment,
         from_status=from_status,
-        source=stripe_event_id,
         stripe_event_id=stripe_event_id,
         amount=payment.amount,
     )
-    payment_audit(payment=payment, from_status=from_status, source=stripe_event_id)
 
     confirmed = appointment_confirm_paid(appointment=appointment, source=stripe_event_id)
     logger.info(
@@ -186,10 +199,9 @@ def payment_stripe_failed(*, intent_id: str, stripe_event_id: str, failure_messa
         return payment
     from_status = payment.status
     if payment.status != PaymentStatus.PENDING:
-        payment_event_record(
+        _stripe_change_record(
             payment=payment,
             from_status=from_status,
-            source=stripe_event_id,
             stripe_event_id=stripe_event_id,
             note="ignored: payment no longer pending",
         )
@@ -200,14 +212,12 @@ def payment_stripe_failed(*, intent_id: str, stripe_event_id: str, failure_messa
         return payment
     payment.status = PaymentStatus.FAILED
     payment.save(update_fields=["status", "updated_at"])
-    payment_event_record(
+    _stripe_change_record(
         payment=payment,
         from_status=from_status,
-        source=stripe_event_id,
         stripe_event_id=stripe_event_id,
         note=failure_message,
     )
-    payment_audit(payment=payment, from_status=from_status, source=stripe_event_id)
     if appointment.status == AppointmentStatus.PENDING_PAYMENT:
         appointment_transition(
             appointment=appointment, to_status=AppointmentStatus.EXPIRED, source=stripe_event_id, note="payment failed"
@@ -236,14 +246,12 @@ def payment_stripe_refunded(*, intent_id: str, stripe_event_id: str, amount_refu
             payment_mark_succeeded(payment=payment)
             payment.status = refunded_status(payment)
     payment.save(update_fields=["status", "amount_refunded", "paid_at", "receipt_number", "updated_at"])
-    payment_event_record(
+    _stripe_change_record(
         payment=payment,
         from_status=from_status,
-        source=stripe_event_id,
         stripe_event_id=stripe_event_id,
         amount=payment.amount_refunded,
     )
-    payment_audit(payment=payment, from_status=from_status, source=stripe_event_id)
     logger.info(
         "payment refund applied",
         extra={
