@@ -60,11 +60,16 @@ class MeSerializer(UserSerializer):
         return PolicyAcceptanceStateSerializer(policy_acceptance_state(user=user)).data
 
 
+@extend_schema_field({"allOf": [{"$ref": "#/components/schemas/LocaleEnum"}]})
+class LocaleInputField(serializers.CharField):
+    """A locale as text: `user_update` decides which exist; the schema still lists them."""
+
+
 class UserUpdateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False)
     last_name = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False)
     # Shape only: `user_update` says which languages and time zones exist.
-    locale = serializers.CharField(max_length=8, required=False, help_text="`en` or `fr`")
+    locale = LocaleInputField(max_length=8, required=False)
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     timezone = serializers.CharField(max_length=64, required=False, help_text="An IANA zone, e.g. `Europe/Paris`")
 
