@@ -140,3 +140,15 @@ def test_demo_seed_is_idempotent_and_its_logins_work(api_client):
     )
     assert response.status_code == 200
     assert response.json()["user"]["email_verified"] is True
+
+
+def test_a_task_queued_by_the_previous_release_still_sends_its_email(django_capture_on_commit_callbacks):
+    from accounts.tasks import send_password_reset_email
+
+    user = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_password_reset_email.delay(str(user.pk))
+
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get(notification__user=user).status == "sent"
