@@ -16,7 +16,7 @@ help:
 	@echo "make test         install test dependencies and run the whole pytest suite"
 	@echo "make test-browser only the Playwright browser tests of the portal"
 	@echo "make screenshots  seed the demo data and save a screenshot of each portal page in docs/screenshots/"
-	@echo "make lint         ruff + makemigrations --check + OpenAPI schema + migration safety + Kubernetes manifests"
+	@echo "make lint         ruff check + format --check + mypy + makemigrations --check + OpenAPI schema + migration safety + Kubernetes manifests"
 	@echo "make worker/beat  Celery worker / beat (needs REDIS_URL)"
 
 $(VENV)/.installed: requirements.txt
@@ -66,6 +66,7 @@ screenshots: install-dev messages seed
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) manage.py lint_migrations

@@ -12,6 +12,8 @@ class AccountsErrorCode(StrEnum):
     WRONG_PASSWORD = "wrong_password"
     PASSWORD_INVALID = "password_invalid"
     NOT_A_PATIENT = "not_a_patient"
+    INVALID_LOCALE = "invalid_locale"
+    INVALID_TIMEZONE = "invalid_timezone"
     SOCIAL_TOKEN_INVALID = "social_token_invalid"
     SOCIAL_EMAIL_NOT_VERIFIED = "social_email_not_verified"
     SOCIAL_PROVIDER_UNAVAILABLE = "social_provider_unavailable"

@@ -16,16 +16,15 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 
+from accounts.emails import PASSWORD_RESET, VERIFY_EMAIL, account_email_queue
 from accounts.errors import AccountsErrorCode
 from accounts.models import Locale, PatientProfile, Role, User
 from accounts.selectors import social_account_find, user_find_by_email
 from accounts.sync import profile_sync_record
-from accounts.tasks import send_password_reset_email, send_verification_email
 from accounts.tokens import token_revoke_all
-from core.effects import enqueue_task
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.services import audit_record
-from doctors.services import doctor_profile_ensure, doctor_search_name_refresh
+from core.zones import zone_or_none
 
 REGISTRATION_ROLES = (Role.PATIENT, Role.DOCTOR)
 PATIENT_PROFILE_FIELDS = ("date_of_birth", "phone", "gender", "address", "city", "country")
@@ -82,12 +81,15 @@ def user_register(
             _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
         ) from error
     if role == Role.DOCTOR:
+        # Up-call (see docs/architecture.md): doctors sits above accounts in the dependency order.
+        from doctors.services import doctor_profile_ensure
+
         doctor_profile_ensure(user=user)
     else:
         PatientProfile.objects.create(user=user)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     audit_record(action="auth.register", actor=user, target=user, ip_address=ip_address, data={"role": role})
-    enqueue_task(send_verification_email, str(user.pk))
+    account_email_queue(user=user, builder=VERIFY_EMAIL)
     return user
 
 
@@ -106,7 +108,7 @@ def user_login(*, email: str, password: str, ip_address: str | None = None) -> U
         )
         raise _invalid_credentials()
     with transaction.atomic():
-        update_last_login(None, user)
+        update_last_login(User, user)
         audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": "password"})
     return user
 
@@ -133,7 +135,7 @@ def email_verify(*, key: str) -> User:
 
 def email_verification_resend(*, user: User) -> None:
     if not user.email_verified:
-        enqueue_task(send_verification_email, str(user.pk))
+        account_email_queue(user=user, builder=VERIFY_EMAIL)
 
 
 def password_reset_request(*, email: str, portal_url: str = "") -> None:
@@ -143,7 +145,7 @@ def password_reset_request(*, email: str, portal_url: str = "") -> None:
     """
     user = user_find_by_email(email=email_normalize(email), active_only=True)
     if user is not None:
-        enqueue_task(send_password_reset_email, str(user.pk), portal_url)
+        account_email_queue(user=user, builder=PASSWORD_RESET, args={"portal_url": portal_url})
 
 
 def _user_from_uid(uid: str) -> User | None:
@@ -193,7 +195,16 @@ def password_change(*, user: User, old_password: str, new_password: str, ip_addr
 
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, Any]) -> User:
-    """Edit the user's own settings; role and email are not editable here."""
+    """Edit the user's own settings; role and email are not editable here. An unknown locale or
+    time zone -> 400 (`invalid_locale`, `invalid_timezone`) naming the field."""
+    if "locale" in data and data["locale"] not in Locale.values:
+        raise ApplicationError(
+            _("Choose a language among: %(choices)s.") % {"choices": ", ".join(Locale.values)},
+            code=AccountsErrorCode.INVALID_LOCALE,
+            attr="locale",
+        )
+    if "timezone" in data and zone_or_none(data["timezone"]) is None:
+        raise ApplicationError(_("Unknown time zone."), code=AccountsErrorCode.INVALID_TIMEZONE, attr="timezone")
     changed = [name for name in USER_EDITABLE_FIELDS if name in data and getattr(user, name) != data[name]]
     for name in changed:
         setattr(user, name, data[name])
@@ -201,6 +212,8 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
         user.save(update_fields=[*changed, "updated_at"])
         profile_sync_record(user=user)
     if user.is_doctor and {"first_name", "last_name"} & set(changed):
+        from doctors.services import doctor_search_name_refresh  # up-call, as above
+
         doctor_search_name_refresh(user=user)
     return user
 
@@ -318,7 +331,7 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
             user=user, email=email, defaults={"primary": True, "verified": True}
         )
         address.set_verified()
-    update_last_login(None, user)
+    update_last_login(User, user)
     audit_record(
         action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": identity.provider}
     )

@@ -20,7 +20,6 @@ from appointments.services import appointment_book, availability_rules_replace
 from appointments.slots import doctor_zone, free_slots, local_today
 from core.exceptions import ApplicationError
 from doctors.models import DoctorProfile
-from payments.services import payment_mark_clinic_paid
 
 WEEKDAY_HOURS = [(time(9, 0), time(12, 30)), (time(14, 0), time(18, 0))]
 DEMO_PATIENTS = ["alice@demo.tabib.local", "helene@demo.tabib.local", "omar@demo.tabib.local", "sara@demo.tabib.local"]
@@ -121,6 +120,8 @@ def _showcase_appointment(*, doctor, patient, start: datetime, status: str, reas
 
 def _showcase_today(doctor, patients: list[User]) -> int:
     """Today's queue: the morning is done (one no-show), the afternoon still to come."""
+    from payments.services import payment_mark_clinic_paid  # up-call (docs/architecture.md)
+
     zone, today, now = doctor_zone(doctor), local_today(doctor=doctor), timezone.now()
     made = 0
     for index, at in enumerate(TODAY_TIMES):
@@ -141,6 +142,8 @@ def _showcase_today(doctor, patients: list[User]) -> int:
 
 def _showcase_history(doctor, patients: list[User]) -> int:
     """Twelve weeks back: a few visits a week, new patients arriving, some no-shows and cancellations."""
+    from payments.services import payment_mark_clinic_paid  # up-call (docs/architecture.md)
+
     zone, today = doctor_zone(doctor), local_today(doctor=doctor)
     made = 0
     for week in range(1, 12):

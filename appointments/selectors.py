@@ -2,17 +2,20 @@
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from appointments.errors import AppointmentErrorCode as Code
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, CalendarFeed, TimeOff
 from appointments.slots import local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from doctors.models import DoctorProfile
 
 S = AppointmentStatus
 
@@ -24,35 +27,33 @@ class AppointmentScope:
     ALL = (UPCOMING, PAST, CANCELLED)
 
 
-def _bookable_doctor(doctor_id) -> QuerySet:
+def _bookable_doctor(doctor_id: Any) -> QuerySet:
     """Verified doctors with an active account: the others are invisible (404)."""
-    from doctors.models import DoctorProfile, VerificationStatus
+    from doctors.models import VerificationStatus
 
     return DoctorProfile.objects.filter(
         pk=doctor_id, verification_status=VerificationStatus.VERIFIED, user__is_active=True
     )
 
 
-def _or_not_found(found):
+def _or_not_found(found: Any) -> Any:
     if found is None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
     return found
 
 
-def bookable_doctor_get(*, doctor_id):
+def bookable_doctor_get(*, doctor_id: Any) -> DoctorProfile:
     """A verified doctor with an active account, or 404."""
     return _or_not_found(_bookable_doctor(doctor_id).select_related("user").first())
 
 
-def bookable_doctor_facts(*, doctor_id) -> tuple[str, int]:
+def bookable_doctor_facts(*, doctor_id: Any) -> tuple[str, int]:
     """(timezone, slot_minutes) of a bookable doctor, or 404: all that availability reads of them."""
     return _or_not_found(_bookable_doctor(doctor_id).values_list("timezone", "slot_minutes").first())
 
 
-def doctor_profile_of(*, user):
+def doctor_profile_of(*, user: User) -> DoctorProfile:
     """The signed-in doctor's own profile (403 for other roles, 404 if they have none yet)."""
-    from doctors.models import DoctorProfile
-
     if not user.is_doctor:
         raise PermissionDeniedError(_("Only doctors can do this."), code=Code.DOCTORS_ONLY)
     doctor = DoctorProfile.objects.select_related("user").filter(user=user).first()
@@ -61,15 +62,15 @@ def doctor_profile_of(*, user):
     return doctor
 
 
-def availability_rules_of(*, doctor) -> QuerySet[AvailabilityRule]:
+def availability_rules_of(*, doctor: DoctorProfile) -> QuerySet[AvailabilityRule]:
     return AvailabilityRule.objects.filter(doctor=doctor).order_by("weekday", "start_time")
 
 
-def time_off_of(*, doctor) -> QuerySet[TimeOff]:
+def time_off_of(*, doctor: DoctorProfile) -> QuerySet[TimeOff]:
     return TimeOff.objects.filter(doctor=doctor).order_by("start")
 
 
-def _appointments_of(user) -> QuerySet[Appointment]:
+def _appointments_of(user: User) -> QuerySet[Appointment]:
     return (
         Appointment.objects.filter(Q(patient=user) | Q(doctor__user=user))
         .select_related("doctor__user", "patient", "payment")
@@ -77,7 +78,7 @@ def _appointments_of(user) -> QuerySet[Appointment]:
     )
 
 
-def appointment_get_for_user(*, user, appointment_id) -> Appointment:
+def appointment_get_for_user(*, user: User, appointment_id: Any) -> Appointment:
     """One appointment the user takes part in (as patient or doctor), else 404."""
     appointment = _appointments_of(user).filter(pk=appointment_id).first()
     if appointment is None:
@@ -85,7 +86,7 @@ def appointment_get_for_user(*, user, appointment_id) -> Appointment:
     return appointment
 
 
-def appointment_list_for_user(*, user, scope: str, now: datetime | None = None) -> QuerySet[Appointment]:
+def appointment_list_for_user(*, user: User, scope: str, now: datetime | None = None) -> QuerySet[Appointment]:
     """upcoming: active and not over, soonest first; past: completed, no-show or over, latest first;
     cancelled: cancelled or expired (a lapsed hold counts as expired), latest first."""
     now = now or timezone.now()
@@ -102,7 +103,7 @@ def appointment_list_for_user(*, user, scope: str, now: datetime | None = None) 
 
 
 def appointment_calendar_for_user(
-    *, user, date_from: date, date_to: date, zone: ZoneInfo
+    *, user: User, date_from: date, date_to: date, zone: ZoneInfo
 ) -> list[tuple[date, list[Appointment]]]:
     """The user's non-cancelled appointments from `date_from` to `date_to` (days in `zone`), per day."""
     now = timezone.now()
@@ -140,7 +141,7 @@ MAX_AVAILABILITY_DAYS = 31
 MAX_CALENDAR_DAYS = 92
 
 
-def availability_window(*, doctor, date_from: date | None, date_to: date | None) -> tuple[date, date]:
+def availability_window(*, doctor: DoctorProfile, date_from: date | None, date_to: date | None) -> tuple[date, date]:
     """The days an availability call covers: defaults to a week from the doctor's today; at most 31."""
     date_from = date_from or local_today(doctor=doctor)
     date_to = date_to or date_from + timedelta(days=6)
@@ -157,7 +158,7 @@ def _check_range(date_from: date, date_to: date, max_days: int) -> None:
         )
 
 
-def calendar_zone(*, user, tz: str | None) -> ZoneInfo:
+def calendar_zone(*, user: User, tz: str | None) -> ZoneInfo:
     """`?tz=` when given (400 if unknown), else the user's saved zone."""
     if tz:
         zone = zone_or_none(tz)

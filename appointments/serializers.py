@@ -1,5 +1,9 @@
 """Shapes only: input validation and output of the scheduling endpoints."""
 
+from typing import Any
+
+from django.apps import apps
+from django.utils.text import capfirst
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -7,7 +11,22 @@ from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
 from doctors.models import PaymentMethod
 from doctors.serializers import DoctorCardSerializer
-from payments.serializers import PaymentSummarySerializer
+
+
+def _payment_field(name: str) -> Any:
+    # Payments sits above appointments (docs/architecture.md): its model is read through the app
+    # registry, as a string foreign key would, so this payload and the ledger share one definition.
+    return apps.get_model("payments", "Payment")._meta.get_field(name)
+
+
+class PaymentSummarySerializer(serializers.Serializer):
+    """What an appointment embeds as `payment` (`appointment.payment`, select_related("payment"))."""
+
+    id = serializers.UUIDField(read_only=True)
+    status = serializers.ChoiceField(choices=_payment_field("status").choices, read_only=True)
+    amount = serializers.IntegerField(read_only=True, label=capfirst(_payment_field("amount").verbose_name))
+    currency = serializers.CharField(read_only=True)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices, read_only=True)
 
 
 class AvailabilityRuleSerializer(serializers.ModelSerializer):

@@ -1,14 +1,16 @@
 """Every write and business rule of scheduling: availability, time off, booking, reschedule,
-cancel, complete, no-show, calendar feeds, hold tidying and `next_available_at`."""
+cancel, complete, no-show, a payment confirming its appointment, calendar feeds, hold tidying,
+reminders, `next_available_at`, and the one fan-out that tells an appointment's participants."""
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appointments.availability_cache import schedule_version_bump
@@ -17,27 +19,27 @@ from appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
-    AppointmentStatusChange,
     AvailabilityRule,
     CalendarFeed,
     TimeOff,
 )
 from appointments.slots import (
-    active_appointments_q,
+    SlotConflict,
     booking_policy,
     doctor_zone,
     next_free_slot,
     schedule_slots,
+    slot_conflict,
 )
-from appointments.status import appointment_transition
+from appointments.status import appointment_status_start, appointment_transition
+from appointments.sync import appointment_sync_record
 from appointments.zones import when_text
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
-from core.idempotency import idempotent_call
 from core.services import audit_record
 from doctors.directory_cache import directory_changed
-from doctors.models import PaymentMethod
+from doctors.models import DoctorProfile, PaymentMethod
+from notifications.models import NotificationType, ReminderKind, ReminderSent
 from notifications.services import notification_send
-from payments.services import payment_refund_for_cancellation
 
 S = AppointmentStatus
 DOCTOR_CONSTRAINT = "appointment_no_doctor_overlap"
@@ -47,10 +49,8 @@ PATIENT_CONSTRAINT = "appointment_no_patient_overlap"
 # --- schedule changes ---------------------------------------------------------------------------
 
 
-def doctor_refresh_next_available(*, doctor) -> datetime | None:
+def doctor_refresh_next_available(*, doctor: DoctorProfile) -> datetime | None:
     """Store the doctor's first free slot in `DoctorProfile.next_available_at` (search sorts on it)."""
-    from doctors.models import DoctorProfile
-
     next_at = next_free_slot(doctor=doctor)
     if doctor.next_available_at != next_at:
         DoctorProfile.objects.filter(pk=doctor.pk).update(next_available_at=next_at)
@@ -61,7 +61,7 @@ def doctor_refresh_next_available(*, doctor) -> datetime | None:
 
 def doctors_refresh_next_available() -> int:
     """Refresh `next_available_at` of every verified doctor (time passes: slots run out by themselves)."""
-    from doctors.models import DoctorProfile, VerificationStatus
+    from doctors.models import VerificationStatus
 
     count = 0
     for doctor in DoctorProfile.objects.filter(verification_status=VerificationStatus.VERIFIED).iterator():
@@ -70,7 +70,7 @@ def doctors_refresh_next_available() -> int:
     return count
 
 
-def _schedule_changed(*, doctor) -> None:
+def _schedule_changed(*, doctor: DoctorProfile) -> None:
     """After commit: drop cached availability and search pages (a window filter may have lost its
     last slot), and recompute `next_available_at`."""
     schedule_version_bump(doctor_id=doctor.pk)
@@ -81,7 +81,7 @@ def _schedule_changed(*, doctor) -> None:
 # --- availability rules and time off --------------------------------------------------------------
 
 
-def availability_rules_replace(*, doctor, rules: Iterable[dict]) -> list[AvailabilityRule]:
+def availability_rules_replace(*, doctor: DoctorProfile, rules: Iterable[dict[str, Any]]) -> list[AvailabilityRule]:
     """Replace the doctor's weekly rules. Each rule: weekday (0=Mon), start_time, end_time (wall clock
     in the doctor's zone). A rule ending before it starts, or two overlapping rules -> 400."""
     parsed: list[tuple[int, time, time]] = sorted(
@@ -107,7 +107,7 @@ def availability_rules_replace(*, doctor, rules: Iterable[dict]) -> list[Availab
     return created
 
 
-def time_off_create(*, doctor, start: datetime, end: datetime, reason: str = "") -> TimeOff:
+def time_off_create(*, doctor: DoctorProfile, start: datetime, end: datetime, reason: str = "") -> TimeOff:
     if start >= end:
         raise ApplicationError(_("Time off must end after it starts."), code=Code.INVALID_RANGE)
     with transaction.atomic():
@@ -116,7 +116,7 @@ def time_off_create(*, doctor, start: datetime, end: datetime, reason: str = "")
     return time_off
 
 
-def time_off_delete(*, doctor, time_off_id) -> None:
+def time_off_delete(*, doctor: DoctorProfile, time_off_id: Any) -> None:
     with transaction.atomic():
         deleted, _details = TimeOff.objects.filter(doctor=doctor, pk=time_off_id).delete()
         if not deleted:
@@ -127,7 +127,7 @@ def time_off_delete(*, doctor, time_off_id) -> None:
 # --- booking checks -------------------------------------------------------------------------------
 
 
-def _check_policy(*, doctor, start: datetime, now: datetime) -> None:
+def _check_policy(*, doctor: DoctorProfile, start: datetime, now: datetime) -> None:
     policy = booking_policy()
     if start <= now:
         raise ApplicationError(_("That time is in the past."), code=Code.IN_PAST, attr="start")
@@ -146,7 +146,7 @@ def _check_policy(*, doctor, start: datetime, now: datetime) -> None:
         )
 
 
-def _schedule_slot(*, doctor, start: datetime, now: datetime) -> tuple[datetime, datetime]:
+def _schedule_slot(*, doctor: DoctorProfile, start: datetime, now: datetime) -> tuple[datetime, datetime]:
     """The doctor's slot starting at `start` (ignoring appointments), or 400 `slot_unavailable`."""
     day = start.astimezone(doctor_zone(doctor)).date()
     for _day, slots in schedule_slots(doctor=doctor, date_from=day, date_to=day, now=now):
@@ -197,7 +197,7 @@ def _write_or_conflict(write: Callable[[], Appointment]) -> Appointment:
     raise AssertionError("unreachable")
 
 
-def _expire_lapsed_holds(*, doctor, patient, start: datetime, end: datetime, now: datetime) -> None:
+def _expire_lapsed_holds(*, doctor: DoctorProfile, patient: Any, start: datetime, end: datetime, now: datetime) -> None:
     """Flip the lapsed holds overlapping [start, end) of this doctor or patient to `expired` so that
     the database's exclusion constraints (which cannot read the clock) stop counting them."""
     lapsed = Appointment.objects.select_for_update().filter(
@@ -211,14 +211,15 @@ def _expire_lapsed_holds(*, doctor, patient, start: datetime, end: datetime, now
         appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="booking", note="hold ran out")
 
 
-def _check_free(*, doctor, patient, start: datetime, end: datetime, now: datetime, exclude_id=None) -> None:
-    """Re-check inside the transaction (the only guard on SQLite, a friendly early answer on PostgreSQL)."""
-    overlapping = Appointment.objects.filter(active_appointments_q(now=now), start__lt=end, end__gt=start)
-    if exclude_id is not None:
-        overlapping = overlapping.exclude(pk=exclude_id)
-    if overlapping.filter(doctor=doctor).exists():
+def _check_free(
+    *, doctor: DoctorProfile, patient: Any, start: datetime, end: datetime, now: datetime, exclude_id: Any = None
+) -> None:
+    conflict = slot_conflict(
+        doctor_id=doctor.pk, patient_id=patient.pk, start=start, end=end, now=now, exclude_id=exclude_id
+    )
+    if conflict is SlotConflict.DOCTOR_BUSY:
         raise _slot_taken()
-    if overlapping.filter(patient=patient).exists():
+    if conflict is SlotConflict.PATIENT_BUSY:
         raise _patient_overlap()
 
 
@@ -226,7 +227,7 @@ def _check_free(*, doctor, patient, start: datetime, end: datetime, now: datetim
 
 
 def appointment_book(
-    *, patient, doctor, start: datetime, reason: str = "", payment_method: str, idempotency_key: str | None = None
+    *, patient: Any, doctor: DoctorProfile, start: datetime, reason: str = "", payment_method: str
 ) -> Appointment:
     """Book `start` (one of the doctor's free slots) for `patient`.
 
@@ -234,33 +235,11 @@ def appointment_book(
     400 for a time that is not a slot, in the past, inside the notice or beyond the horizon, or an
     unaccepted payment method; 409 `slot_unavailable` when taken meanwhile (the database decides on
     PostgreSQL), 409 `patient_overlap` when the patient already has an appointment then.
-    With `idempotency_key`, a repeated call returns the first appointment instead of booking twice.
+    Retries are the API's business (its `Idempotency-Key` layer in the view).
+
+    The patient is told at once; the doctor only once the booking is confirmed (now for `clinic`,
+    when the payment arrives for `card`: an unpaid hold that lapses is nothing to tell a doctor).
     """
-    if not idempotency_key:
-        return _book(patient=patient, doctor=doctor, start=start, reason=reason, payment_method=payment_method)
-    result = idempotent_call(
-        user=patient,
-        scope="appointments.book",
-        key=idempotency_key,
-        payload={
-            "doctor_id": str(doctor.pk),
-            "start": start.isoformat(),
-            "reason": reason,
-            "payment_method": payment_method,
-        },
-        handler=lambda: (
-            201,
-            {
-                "id": str(
-                    _book(patient=patient, doctor=doctor, start=start, reason=reason, payment_method=payment_method).pk
-                )
-            },
-        ),
-    )
-    return Appointment.objects.select_related("doctor__user", "patient").get(pk=result.body["id"])
-
-
-def _book(*, patient, doctor, start: datetime, reason: str, payment_method: str) -> Appointment:
     if not patient.is_patient:
         raise PermissionDeniedError(_("Only patients can book appointments."), code=Code.PATIENTS_ONLY)
     now = timezone.now()
@@ -288,16 +267,12 @@ def _book(*, patient, doctor, start: datetime, reason: str, payment_method: str)
                 hold_until=now + booking_policy().hold if is_card else None,
             )
         )
-        AppointmentStatusChange.objects.create(
-            appointment=appointment, from_status="", to_status=appointment.status, changed_by=patient, source="booking"
+        appointment_status_start(appointment=appointment, by=patient, source="booking")
+        appointment_participants_notify(
+            appointment=appointment,
+            template_key="appointment_booked",
+            recipients=(PATIENT,) if is_card else (PATIENT, DOCTOR),
         )
-        audit_record(
-            action=f"appointment.{appointment.status}",
-            actor=patient,
-            target=appointment,
-            data={"from": "", "source": "booking"},
-        )
-        _notify_participants(appointment=appointment, template_key="appointment_booked")
         _schedule_changed(doctor=doctor)
     return appointment
 
@@ -312,7 +287,7 @@ def _is_active(appointment: Appointment, now: datetime) -> bool:
     return appointment.status == S.PENDING_PAYMENT and (appointment.hold_until is None or appointment.hold_until > now)
 
 
-def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> Appointment:
+def appointment_reschedule(*, appointment: Appointment, by: Any, start: datetime) -> Appointment:
     """Move the patient's active appointment to another free slot of the same doctor, atomically.
 
     One row changes its times in one statement: the new slot is taken (the constraints check it)
@@ -349,14 +324,17 @@ def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> 
         except ConflictError:
             appointment.start, appointment.end = previous_start, previous_end
             raise
+        appointment_sync_record(appointment)
         audit_record(
             action="appointment.rescheduled",
             actor=by,
             target=appointment,
             data={"from": previous_start.isoformat(), "to": start.isoformat()},
         )
-        _notify_participants(
-            appointment=appointment, template_key="appointment_rescheduled", previous_start=previous_start
+        appointment_participants_notify(
+            appointment=appointment,
+            template_key="appointment_rescheduled",
+            context={"previous_start": previous_start},
         )
         _schedule_changed(doctor=doctor)
     return appointment
@@ -368,26 +346,32 @@ def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> 
 @dataclass(frozen=True)
 class AppointmentCancellation:
     appointment: Appointment
-    # The payments app refunds a paid card appointment in full when this is True.
+    # Decided by `appointment_full_refund_due`; when True, `appointment_cancel` has already asked
+    # payments (`payment_refund_for_cancellation`) to refund a paid card appointment in full, inside
+    # the cancelling transaction. Callers read it to tell the user a refund is on its way.
     full_refund_due: bool
 
 
-def appointment_full_refund_due(*, appointment: Appointment, by, at: datetime) -> bool:
+def appointment_full_refund_due(*, appointment: Appointment, by: Any, at: datetime) -> bool:
     """A full refund is due when the doctor cancels, or the patient cancels before the cut-off."""
     if by.pk == appointment.doctor.user_id:
         return True
     return by.pk == appointment.patient_id and at <= appointment.start - booking_policy().cancellation_cutoff
 
 
-def _participant(appointment: Appointment, user) -> None:
+def _participant(appointment: Appointment, user: Any) -> None:
     if user.pk not in (appointment.patient_id, appointment.doctor.user_id):
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
 
 
 def appointment_cancel(
-    *, appointment: Appointment, by, reason: str = "", source: str = "api"
+    *, appointment: Appointment, by: Any, reason: str = "", source: str = "api"
 ) -> AppointmentCancellation:
-    """Cancel by either participant before the start (409 `already_started` after it)."""
+    """Cancel by either participant before the start (409 `already_started` after it); refund a paid
+    card appointment in full when `appointment_full_refund_due` says so."""
+    # Up-call (see docs/architecture.md): payments sits above appointments in the dependency order.
+    from payments.refunds import payment_refund_for_cancellation
+
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
@@ -395,6 +379,7 @@ def appointment_cancel(
         if appointment.status in ACTIVE_STATUSES and now >= appointment.start:
             raise ConflictError(_("This appointment has already started."), code=Code.ALREADY_STARTED)
         full_refund_due = appointment_full_refund_due(appointment=appointment, by=by, at=now)
+        was_confirmed = appointment.status == S.CONFIRMED
         appointment.cancellation_reason = (reason or "")[:500]
         appointment_transition(
             appointment=appointment,
@@ -407,12 +392,18 @@ def appointment_cancel(
         if full_refund_due:
             # Inside the transaction: if Stripe refuses the refund, the cancellation rolls back too.
             payment_refund_for_cancellation(appointment=appointment, by=by)
-        _notify_participants(appointment=appointment, template_key="appointment_cancelled", cancelled_by=by)
+        appointment_participants_notify(
+            appointment=appointment,
+            template_key="appointment_cancelled",
+            # A hold that was never paid was never announced to the doctor.
+            recipients=(PATIENT, DOCTOR) if was_confirmed else (PATIENT,),
+            context={"cancelled_by_doctor": by.pk == appointment.doctor.user_id},
+        )
         _schedule_changed(doctor=appointment.doctor)
     return AppointmentCancellation(appointment=appointment, full_refund_due=full_refund_due)
 
 
-def _doctor_closes(*, appointment: Appointment, by, to_status: str, template_key: str) -> Appointment:
+def _doctor_closes(*, appointment: Appointment, by: Any, to_status: str, template_key: str) -> Appointment:
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
@@ -422,16 +413,16 @@ def _doctor_closes(*, appointment: Appointment, by, to_status: str, template_key
         if now < appointment.start:
             raise ConflictError(_("This appointment has not started yet."), code=Code.NOT_STARTED)
         appointment_transition(appointment=appointment, to_status=to_status, by=by, source="api")
-        _notify_participants(appointment=appointment, template_key=template_key)
+        appointment_participants_notify(appointment=appointment, template_key=template_key)
     return appointment
 
 
-def appointment_complete(*, appointment: Appointment, by) -> Appointment:
+def appointment_complete(*, appointment: Appointment, by: Any) -> Appointment:
     """The doctor marks a confirmed appointment completed, once it has started (409 before)."""
     return _doctor_closes(appointment=appointment, by=by, to_status=S.COMPLETED, template_key="appointment_completed")
 
 
-def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
+def appointment_mark_no_show(*, appointment: Appointment, by: Any) -> Appointment:
     """The doctor marks that the patient did not come, once the appointment has started (409 before)."""
     return _doctor_closes(appointment=appointment, by=by, to_status=S.NO_SHOW, template_key="appointment_no_show")
 
@@ -457,15 +448,57 @@ def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
     return count
 
 
+# --- payment ---------------------------------------------------------------------------------------
+
+
+def appointment_confirm_paid(*, appointment: Appointment, source: str) -> bool:
+    """A card payment for `appointment` succeeded: confirm it if its time is still free. Returns
+    whether the appointment stands (confirmed or already past confirmation); False tells payments
+    to give the money back.
+
+    Precondition: the caller holds the appointment row lock, inside a transaction. A pending or
+    expired (hold ran out) appointment is confirmed only if `slot_conflict` finds neither the doctor
+    nor the patient busy then; on PostgreSQL the exclusion constraints have the last word, hence the
+    savepoint. The doctor hears about the booking now, not when the unpaid hold was taken.
+    """
+    if appointment.status in (S.CONFIRMED, S.COMPLETED):
+        return True
+    if appointment.status not in (S.PENDING_PAYMENT, S.EXPIRED):
+        return False
+    late = appointment.status == S.EXPIRED
+    conflict = slot_conflict(
+        doctor_id=appointment.doctor_id,
+        patient_id=appointment.patient_id,
+        start=appointment.start,
+        end=appointment.end,
+        now=timezone.now(),
+        exclude_id=appointment.pk,
+    )
+    if conflict is not None:
+        if not late:
+            appointment_transition(appointment=appointment, to_status=S.EXPIRED, source=source, note=str(conflict))
+        return False
+    try:
+        with transaction.atomic():
+            appointment_transition(
+                appointment=appointment, to_status=S.CONFIRMED, source=source, note="late payment" if late else ""
+            )
+    except IntegrityError:
+        appointment.refresh_from_db(fields=["status", "cancelled_at", "cancelled_by"])
+        return False
+    appointment_participants_notify(appointment=appointment, template_key="appointment_booked", recipients=(DOCTOR,))
+    return True
+
+
 # --- calendar feed ------------------------------------------------------------------------------------
 
 
-def calendar_feed_get_or_create(*, user) -> CalendarFeed:
+def calendar_feed_get_or_create(*, user: Any) -> CalendarFeed:
     feed, _created = CalendarFeed.objects.get_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
     return feed
 
 
-def calendar_feed_rotate(*, user) -> CalendarFeed:
+def calendar_feed_rotate(*, user: Any) -> CalendarFeed:
     """A new secret feed URL; the old one stops working at once."""
     with transaction.atomic():
         feed = calendar_feed_get_or_create(user=user)
@@ -475,41 +508,121 @@ def calendar_feed_rotate(*, user) -> CalendarFeed:
     return feed
 
 
-# --- notifications --------------------------------------------------------------------------------------
+# --- telling the participants --------------------------------------------------------------------
+
+PATIENT = "patient"
+DOCTOR = "doctor"
 
 
-def _notify_participants(
-    *, appointment: Appointment, template_key: str, previous_start: datetime | None = None, cancelled_by=None
+def appointment_participants_notify(
+    *,
+    appointment: Appointment,
+    template_key: str,
+    type: str = NotificationType.APPOINTMENT,
+    recipients: Sequence[str] = (PATIENT, DOCTOR),
+    context: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
-    """Tell both participants, each in their locale, with the clinic's zone and their own."""
+    """Tell an appointment's participants something: the one fan-out every app uses (appointments,
+    payments, reminders). Each recipient gets `notifications/<template_key>/` rendered in their
+    locale with the common context (`recipient_is_doctor`, names, clinic, and `when`: the start as
+    `when_text` writes it for that reader, naming the zone) plus `context`; datetimes in `context`
+    whose key ends in `_start` are turned into `when_text` too (`previous_start` -> `previous`).
+    `recipients` is explicit: (PATIENT,), (DOCTOR,) or both. Call it inside the changing transaction.
+    """
     doctor = appointment.doctor
     doctor_user = doctor.user
     patient = appointment.patient
-    for recipient in (patient, doctor_user):
-        when = when_text(moment=appointment.start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
-        previous = (
-            when_text(moment=previous_start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
-            if previous_start
-            else None
-        )
-        context = {
-            "recipient_is_doctor": recipient.pk == doctor_user.pk,
+    extra = dict(context or {})
+    moments = {key: extra.pop(key) for key in list(extra) if key.endswith("_start")}
+    people = {PATIENT: patient, DOCTOR: doctor_user}
+    for role in recipients:
+        recipient = people[role]
+        with translation.override(recipient.locale):
+            when = when_text(moment=appointment.start, clinic_zone=doctor.timezone, reader_zone=recipient.timezone)
+            whens = {
+                key.removesuffix("_start"): when_text(
+                    moment=moment, clinic_zone=doctor.timezone, reader_zone=recipient.timezone
+                )
+                for key, moment in moments.items()
+                if moment is not None
+            }
+        reader_context = {
+            "recipient_is_doctor": role == DOCTOR,
             "doctor_name": str(doctor),
             "patient_name": patient.full_name,
-            "when": when,
-            "previous": previous,
             "clinic_name": doctor.clinic_name,
+            "clinic_address": doctor.clinic_address,
             "reason": appointment.cancellation_reason,
-            "cancelled_by_doctor": cancelled_by is not None and cancelled_by.pk == doctor_user.pk,
+            "when": when,
+            **whens,
+            **extra,
         }
         notification_send(
             user=recipient,
-            type="appointment",
+            type=type,
             template_key=template_key,
-            context=context,
+            context=reader_context,
             data={
                 "appointment_id": str(appointment.pk),
                 "status": appointment.status,
                 "start": appointment.start.isoformat(),
+                **(data or {}),
             },
         )
+
+
+# --- reminders ---------------------------------------------------------------------------------------
+
+REMINDER_LEADS: dict[str, timedelta] = {
+    ReminderKind.DAY_BEFORE: timedelta(hours=24),
+    ReminderKind.HOUR_BEFORE: timedelta(hours=1),
+}
+
+
+def appointment_reminders_send_due(*, now: datetime | None = None) -> int:
+    """Send the 24 h and 1 h reminders that are due, each once per appointment, kind and start.
+
+    A reminder is due when the appointment is confirmed, starts within its lead time, and was
+    booked before the reminder time (a booking made 3 h ahead gets the 1 h reminder only). The 24 h
+    window stops where the 1 h one begins, so a late beat never sends a stale "tomorrow" reminder.
+    Safe to run twice or concurrently: the ReminderSent unique constraint decides who sends.
+    """
+    now = now or timezone.now()
+    sent = 0
+    windows = [
+        (ReminderKind.DAY_BEFORE, now + REMINDER_LEADS[ReminderKind.HOUR_BEFORE], now + REMINDER_LEADS["24h"]),
+        (ReminderKind.HOUR_BEFORE, now, now + REMINDER_LEADS[ReminderKind.HOUR_BEFORE]),
+    ]
+    for kind, after, until in windows:
+        lead = REMINDER_LEADS[kind]
+        due = (
+            Appointment.objects.filter(status=S.CONFIRMED, start__gt=after, start__lte=until)
+            .exclude(
+                Exists(ReminderSent.objects.filter(appointment=OuterRef("pk"), kind=kind, start=OuterRef("start")))
+            )
+            .select_related("doctor__user", "patient")
+        )
+        for appointment in due:
+            if appointment.created_at > appointment.start - lead:
+                continue
+            if _reminder_send(appointment=appointment, kind=kind):
+                sent += 1
+    return sent
+
+
+def _reminder_send(*, appointment: Appointment, kind: str) -> bool:
+    try:
+        with transaction.atomic():
+            ReminderSent.objects.create(appointment=appointment, kind=kind, start=appointment.start)
+            appointment_participants_notify(
+                appointment=appointment,
+                template_key="appointment_reminder",
+                type=NotificationType.REMINDER,
+                recipients=(PATIENT,),
+                context={"kind": kind},
+                data={"kind": kind},
+            )
+    except IntegrityError:
+        return False  # another beat run sent it
+    return True

@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, TimeOff
+from doctors.models import DoctorProfile
 
 Interval = tuple[datetime, datetime]
 DaySlots = tuple[date, list[Interval]]
@@ -50,7 +53,7 @@ def booking_policy() -> BookingPolicy:
     )
 
 
-def doctor_zone(doctor) -> ZoneInfo:
+def doctor_zone(doctor: DoctorProfile) -> ZoneInfo:
     try:
         return ZoneInfo(doctor.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -62,6 +65,30 @@ def active_appointments_q(*, now: datetime) -> Q:
     return Q(status=AppointmentStatus.CONFIRMED) | Q(
         Q(hold_until__isnull=True) | Q(hold_until__gt=now), status=AppointmentStatus.PENDING_PAYMENT
     )
+
+
+class SlotConflict(StrEnum):
+    DOCTOR_BUSY = "slot_unavailable"
+    PATIENT_BUSY = "patient_overlap"
+
+
+def slot_conflict(
+    *, doctor_id: Any, patient_id: Any, start: datetime, end: datetime, now: datetime, exclude_id: Any = None
+) -> SlotConflict | None:
+    """Is [start, end) still free for this doctor AND this patient? The one answer to "is this slot
+    still free", used by booking, rescheduling and a payment confirming its appointment.
+
+    None when free; else which side is busy. Inside the caller's transaction this is the only guard
+    on SQLite and a friendly early answer on PostgreSQL (where the exclusion constraints decide).
+    """
+    overlapping = Appointment.objects.filter(active_appointments_q(now=now), start__lt=end, end__gt=start)
+    if exclude_id is not None:
+        overlapping = overlapping.exclude(pk=exclude_id)
+    if overlapping.filter(doctor_id=doctor_id).exists():
+        return SlotConflict.DOCTOR_BUSY
+    if overlapping.filter(patient_id=patient_id).exists():
+        return SlotConflict.PATIENT_BUSY
+    return None
 
 
 def _local_days(date_from: date, date_to: date) -> list[date]:
@@ -77,7 +104,7 @@ def _wall_clock_exists(local: datetime, zone: ZoneInfo) -> bool:
 def _rule_slots(*, day: date, rules: Iterable[tuple[time, time]], zone: ZoneInfo, slot: timedelta) -> list[Interval]:
     """Slots of one local day, in UTC. Wall-clock stepping (fold=0) offers each local time once."""
     midnight = datetime.combine(day, time.min)
-    offset = midnight.replace(tzinfo=zone).utcoffset()
+    offset = midnight.replace(tzinfo=zone).utcoffset() or timedelta(0)  # a ZoneInfo always has one
     # Most days have one UTC offset from midnight to midnight: plain arithmetic. A DST day takes the
     # slow path, which converts each wall-clock time and drops those in the spring-forward gap.
     uniform = offset == (midnight + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
@@ -218,7 +245,13 @@ def _load(
 
 
 def schedule_free_slots(
-    *, doctor, schedule: Schedule, date_from: date, date_to: date, now: datetime, policy: BookingPolicy | None = None
+    *,
+    doctor: DoctorProfile,
+    schedule: Schedule,
+    date_from: date,
+    date_to: date,
+    now: datetime,
+    policy: BookingPolicy | None = None,
 ) -> list[DaySlots]:
     """Free slots of `doctor` per local day from a loaded schedule (no query)."""
     return compute_free_slots(
@@ -240,7 +273,7 @@ def bookable_schedule(*, doctor_id: UUID, now: datetime) -> Schedule:
     return _load(doctor_ids=[doctor_id], window=window, now=now)[doctor_id]
 
 
-def free_slots(*, doctor, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
+def free_slots(*, doctor: DoctorProfile, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
     """Free slots of `doctor` per local day (doctor's zone) from `date_from` to `date_to` inclusive.
 
     Every day of the range is listed, with an empty list when nothing is free. Three queries.
@@ -250,7 +283,9 @@ def free_slots(*, doctor, date_from: date, date_to: date, now: datetime | None =
     return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
 
 
-def schedule_slots(*, doctor, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
+def schedule_slots(
+    *, doctor: DoctorProfile, date_from: date, date_to: date, now: datetime | None = None
+) -> list[DaySlots]:
     """Like `free_slots` but ignoring appointments: the slots the doctor offers at all.
 
     Booking uses it to tell "not one of the doctor's slots" (400) from "taken meanwhile" (409).
@@ -262,11 +297,11 @@ def schedule_slots(*, doctor, date_from: date, date_to: date, now: datetime | No
     return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
 
 
-def local_today(*, doctor, now: datetime | None = None) -> date:
+def local_today(*, doctor: DoctorProfile, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(doctor_zone(doctor)).date()
 
 
-def next_free_slot(*, doctor, now: datetime | None = None) -> datetime | None:
+def next_free_slot(*, doctor: DoctorProfile, now: datetime | None = None) -> datetime | None:
     """Start of the doctor's first free slot from now to the end of the booking horizon, or None."""
     now = now or timezone.now()
     policy = booking_policy()

@@ -1,16 +1,14 @@
 """What appointments contribute to the offline sync (`core.sync`).
 
-TEMPORARY: the post_save/post_delete receivers below stand in until the appointment services
-(`appointment_book`, `appointment_reschedule`, `appointment_cancel`, `appointment_transition`, the
-hold-expiry task...) call `appointment_sync_record(appointment)` themselves inside their
-transaction; a receiver misses queryset `.update()` calls.
+No signal receivers: the code that changes an appointment calls `appointment_sync_record` inside
+its transaction. Every status change goes through `appointments.status` (which records it), and the
+only other write, `appointment_reschedule`, records its move. A raw `.save()`, `.update()` or
+factory bypasses the log on purpose: that is not how the application changes appointments.
 """
 
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from appointments.models import Appointment
 from core.models import SyncOp
@@ -32,12 +30,19 @@ def appointment_sync_payload(appointment: Appointment) -> dict[str, Any]:
     }
 
 
-def appointments_visible_to(user) -> QuerySet[Appointment]:
+def appointments_visible_to(user: Any) -> QuerySet[Appointment]:
     return Appointment.objects.filter(Q(patient=user) | Q(doctor__user=user))
 
 
 def appointment_participant_ids(appointment: Appointment) -> list[Any]:
-    doctor_user_id = DoctorProfile.objects.filter(pk=appointment.doctor_id).values_list("user_id", flat=True).first()
+    """The patient's and the doctor's user ids (no query when the doctor is already loaded)."""
+    doctor_user_id: Any
+    if Appointment.doctor.is_cached(appointment):
+        doctor_user_id = appointment.doctor.user_id
+    else:
+        doctor_user_id = (
+            DoctorProfile.objects.filter(pk=appointment.doctor_id).values_list("user_id", flat=True).first()
+        )
     return [appointment.patient_id, doctor_user_id]
 
 
@@ -47,13 +52,3 @@ def appointment_sync_record(appointment: Appointment, *, op: str = SyncOp.UPSERT
 
 
 register(RESOURCE, serialize=appointment_sync_payload, visible=appointments_visible_to)
-
-
-@receiver(post_save, sender=Appointment, dispatch_uid="appointments.sync.saved")
-def _appointment_saved(sender, instance: Appointment, **kwargs) -> None:
-    appointment_sync_record(instance)
-
-
-@receiver(post_delete, sender=Appointment, dispatch_uid="appointments.sync.deleted")
-def _appointment_deleted(sender, instance: Appointment, **kwargs) -> None:
-    appointment_sync_record(instance, op=SyncOp.DELETE)

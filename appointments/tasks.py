@@ -13,3 +13,9 @@ def appointments_expire_lapsed_holds() -> int:
 def doctors_refresh_next_available() -> int:
     """Recompute every verified doctor's `next_available_at`: slots run out as time passes."""
     return services.doctors_refresh_next_available()
+
+
+@shared_task
+def appointments_send_reminders() -> int:
+    """Beat task (every few minutes): the 24 h and 1 h appointment reminders that are due."""
+    return services.appointment_reminders_send_due()

@@ -34,6 +34,7 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from appointments.models import Appointment, AppointmentStatus  # noqa: E402
+from appointments.sync import appointment_sync_record  # noqa: E402
 from core.models import SyncChange  # noqa: E402
 from doctors.models import DoctorProfile  # noqa: E402
 from notifications.models import Notification  # noqa: E402
@@ -81,7 +82,7 @@ def ensure_data() -> User:
             ],
             batch_size=2000,
         )
-        # What the services' sync_record calls write (bulk_create skips the receivers).
+        # What the services' sync_record calls write (bulk_create writes only the rows).
         rows = [
             SyncChange(user=patient, resource="appointments", object_id=str(a.pk), op="upsert") for a in appointments
         ]
@@ -146,8 +147,9 @@ def main() -> None:
     incremental = []
     for round_number in range(50):
         with transaction.atomic():
-            for appointment in Appointment.objects.filter(pk__in=appointment_ids):
-                appointment.save(update_fields=["updated_at"])  # the receiver logs a change
+            for appointment in Appointment.objects.filter(pk__in=appointment_ids).select_related("doctor"):
+                appointment.save(update_fields=["updated_at"])
+                appointment_sync_record(appointment)  # as the services that change an appointment do
             for i in range(10):
                 Notification.objects.create(
                     user=patient, type="chat", template_key="chat_message", title=f"New {round_number}-{i}"

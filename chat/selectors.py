@@ -7,15 +7,16 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from chat.models import Message, Thread, ThreadState
 from core.exceptions import NotFoundError
 
 
-def _participant_filter(user, prefix: str = "") -> Q:
+def _participant_filter(user: User, prefix: str = "") -> Q:
     return Q(**{f"{prefix}patient": user}) | Q(**{f"{prefix}doctor__user": user})
 
 
-def _threads_for(user) -> QuerySet[Thread]:
+def _threads_for(user: User) -> QuerySet[Thread]:
     unread = (
         Message.objects.filter(thread=OuterRef("pk"), read_at__isnull=True)
         .exclude(sender=user)
@@ -31,7 +32,7 @@ def _threads_for(user) -> QuerySet[Thread]:
     )
 
 
-def thread_list_for_user(*, user, archived: bool = False) -> QuerySet[Thread]:
+def thread_list_for_user(*, user: User, archived: bool = False) -> QuerySet[Thread]:
     """The user's threads, most recent activity first, each with `unread_count` and `last_message`."""
     archived_since_last_activity = Exists(
         ThreadState.objects.filter(
@@ -45,7 +46,7 @@ def thread_list_for_user(*, user, archived: bool = False) -> QuerySet[Thread]:
     return threads.order_by("-updated_at", "-id")
 
 
-def thread_get_for_user(*, user, thread_id: Any) -> Thread:
+def thread_get_for_user(*, user: User, thread_id: Any) -> Thread:
     thread = _threads_for(user).filter(pk=thread_id).first() if user.is_authenticated else None
     if thread is None:
         raise NotFoundError(_("Conversation not found."), code="thread_not_found")
@@ -95,7 +96,7 @@ def message_get_with_attachment(*, thread: Thread, message_id: Any) -> Message:
     return message
 
 
-def unread_count_for_user(*, user) -> int:
+def unread_count_for_user(*, user: User) -> int:
     return (
         Message.objects.filter(_participant_filter(user, "thread__"), read_at__isnull=True).exclude(sender=user).count()
     )

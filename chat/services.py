@@ -58,7 +58,7 @@ def thread_get_or_create(*, user: User, doctor_id: Any = None, patient_id: Any =
         doctor = DoctorProfile.objects.select_related("user").filter(pk=doctor_id).first()
         if doctor is None:
             raise NotFoundError(_("Doctor not found."), code=ChatErrorCode.DOCTOR_NOT_FOUND, attr="doctor_id")
-        patient = user
+        patient: User | None = user
         allowed = (
             Appointment.objects.filter(patient=patient, doctor=doctor).exclude(status__in=CHAT_CLOSED_STATUSES).exists()
         )
@@ -220,7 +220,7 @@ def _message_store(
 
 def attachment_check(*, file: UploadedFile) -> str:
     """The detected content type of an upload (by its bytes, never its name or header), or 413/415."""
-    if file.size > MAX_ATTACHMENT_BYTES:
+    if (file.size or 0) > MAX_ATTACHMENT_BYTES:
         raise ApplicationError(
             _("Files are limited to %(mb)d MB.") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
             code=ChatErrorCode.FILE_TOO_LARGE,

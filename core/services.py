@@ -8,7 +8,7 @@ from core.models import AuditLog
 def audit_record(
     *,
     action: str,
-    actor=None,
+    actor: Any = None,
     target: models.Model | None = None,
     ip_address: str | None = None,
     data: dict[str, Any] | None = None,

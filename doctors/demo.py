@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, PATIENTS, demo_user
 from accounts.models import Role, User
-from appointments.models import Appointment, AppointmentStatus
 from doctors.directory_cache import directory_changed
 from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
 from doctors.services import doctor_search_name, review_create
@@ -144,6 +143,8 @@ def _doctor(index: int, specialties: list[Specialty], status: str) -> DoctorProf
 
 
 def _reviews(doctors: list[DoctorProfile]) -> int:
+    from appointments.models import Appointment, AppointmentStatus  # up-call (docs/architecture.md)
+
     patients = list(User.objects.filter(email__in=[email for email, *_rest in PATIENTS]).order_by("email"))
     created = 0
     for doctor_index, doctor in enumerate(doctors[:8]):

@@ -16,7 +16,6 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments.slots import doctor_ids_with_free_slot
 from doctors.models import DoctorProfile
 from doctors.services import search_name_normalise
 
@@ -95,6 +94,8 @@ class DoctorSearchFilterSet(django_filters.FilterSet):
             return queryset
         date_from, date_to = window
         doctor_ids = list(queryset.order_by().values_list("pk", flat=True))
+        from appointments.slots import doctor_ids_with_free_slot  # up-call (docs/architecture.md)
+
         available = doctor_ids_with_free_slot(doctor_ids=doctor_ids, date_from=date_from, date_to=date_to)
         return queryset.filter(pk__in=available)
 

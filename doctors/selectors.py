@@ -2,6 +2,7 @@
 doctors of active accounts; anything else is a 404."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -27,14 +28,14 @@ def doctor_cards() -> QuerySet[DoctorProfile]:
     )
 
 
-def doctor_get_public(*, id) -> DoctorProfile:
+def doctor_get_public(*, id: Any) -> DoctorProfile:
     doctor = doctor_cards().filter(pk=id).first()
     if doctor is None:
         raise NotFoundError(_("Not found."), code="not_found")
     return doctor
 
 
-def doctor_get_visible(*, id) -> DoctorProfile:
+def doctor_get_visible(*, id: Any) -> DoctorProfile:
     """The bare profile row of a visible doctor (no card data), for writes and sub-resources."""
     doctor = DoctorProfile.objects.filter(VISIBLE, pk=id).first()
     if doctor is None:
@@ -53,7 +54,7 @@ def doctor_profile_get_for_user(*, user: User) -> DoctorProfile:
     )
 
 
-def favorite_doctor_ids(*, user, doctor_ids: Iterable) -> set[str]:
+def favorite_doctor_ids(*, user: User, doctor_ids: Iterable) -> set[str]:
     """Which of `doctor_ids` the signed-in patient has bookmarked (one query; none for others)."""
     ids = list(doctor_ids)
     if not ids or not getattr(user, "is_authenticated", False) or not user.is_patient:

@@ -2,7 +2,6 @@
 
 import re
 import uuid
-import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -16,11 +15,10 @@ from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from accounts.models import User
-from appointments.availability_cache import availability_cache_invalidate
-from appointments.models import Appointment, AppointmentStatus
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from core.models import SyncOp
 from core.services import audit_record
+from core.zones import zone_or_none
 from doctors.directory_cache import directory_changed
 from doctors.errors import DoctorErrorCode
 from doctors.models import (
@@ -90,11 +88,8 @@ def doctor_search_name_refresh(*, user: User) -> None:
 
 
 def _validate_profile(data: dict[str, Any]) -> None:
-    if "timezone" in data:
-        try:
-            zoneinfo.ZoneInfo(data["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ApplicationError(_("Unknown time zone."), code=DoctorErrorCode.INVALID_TIMEZONE) from None
+    if "timezone" in data and zone_or_none(data["timezone"]) is None:
+        raise ApplicationError(_("Unknown time zone."), code=DoctorErrorCode.INVALID_TIMEZONE, attr="timezone")
     if "fee_currency" in data and data["fee_currency"] not in settings.TABIB["CURRENCIES"]:
         raise ApplicationError(_("Unsupported currency."), code=DoctorErrorCode.INVALID_CURRENCY)
     if "accepts_payment_methods" in data:
@@ -134,6 +129,8 @@ def doctor_profile_update(
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
     if AVAILABILITY_FIELDS.intersection(changed):
+        from appointments.availability_cache import availability_cache_invalidate  # up-call
+
         availability_cache_invalidate(doctor_id=profile.pk)
     if specialty_ids is not None:
         specialties = list(Specialty.objects.filter(id__in=set(specialty_ids)))
@@ -149,7 +146,7 @@ def doctor_photo_set(*, profile: DoctorProfile, upload: UploadedFile) -> DoctorP
     """Replace the doctor's public photo with a JPEG, PNG or WebP upload, checked and re-encoded by
     `photos.photo_prepare` (a bad file changes nothing). Stored under a random name."""
     content, extension = photo_prepare(upload=upload)
-    previous = profile.photo.name
+    previous = profile.photo.name or ""
     profile.photo.save(f"{uuid.uuid4().hex}.{extension}", content, save=False)
     profile.save(update_fields=["photo", "updated_at"])
     _photo_delete_on_commit(profile, previous)
@@ -158,7 +155,7 @@ def doctor_photo_set(*, profile: DoctorProfile, upload: UploadedFile) -> DoctorP
 
 @transaction.atomic
 def doctor_photo_remove(*, profile: DoctorProfile) -> DoctorProfile:
-    previous = profile.photo.name
+    previous = profile.photo.name or ""
     if previous:
         profile.photo = ""
         profile.save(update_fields=["photo", "updated_at"])
@@ -200,6 +197,8 @@ def doctor_verify(*, doctor: DoctorProfile, by: User | None, approve: bool, reas
         data={"doctor_id": str(doctor.pk), "verification_status": doctor.verification_status},
     )
     directory_changed()
+    from appointments.availability_cache import availability_cache_invalidate  # up-call
+
     availability_cache_invalidate(doctor_id=doctor.pk)
     return doctor
 
@@ -247,9 +246,14 @@ def _doctor_lock(doctor: DoctorProfile) -> DoctorProfile:
 
 
 @transaction.atomic
-def review_create(*, patient: User, doctor: DoctorProfile, appointment_id, rating: int, comment: str = "") -> Review:
+def review_create(
+    *, patient: User, doctor: DoctorProfile, appointment_id: Any, rating: int, comment: str = ""
+) -> Review:
     """A patient reviews their own completed appointment with this doctor, once."""
     comment = review_text_clean(comment, max_length=REVIEW_COMMENT_MAX_LENGTH)
+    # Up-call (see docs/architecture.md): a review is about an appointment, which sits above doctors.
+    from appointments.models import Appointment, AppointmentStatus
+
     appointment = Appointment.objects.filter(pk=appointment_id, patient=patient, doctor=doctor).first()
     if appointment is None:
         raise NotFoundError(_("No such appointment with this doctor."), code=DoctorErrorCode.APPOINTMENT_NOT_FOUND)
@@ -277,7 +281,7 @@ def review_create(*, patient: User, doctor: DoctorProfile, appointment_id, ratin
 
 
 @transaction.atomic
-def review_reply(*, doctor: DoctorProfile, review_id, reply: str) -> Review:
+def review_reply(*, doctor: DoctorProfile, review_id: Any, reply: str) -> Review:
     """The doctor's one public answer to a review of them."""
     review = Review.objects.select_for_update().filter(pk=review_id, doctor=doctor).first()
     if review is None:

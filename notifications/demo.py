@@ -1,12 +1,14 @@
 """Demo notifications: a welcome and a sample per demo patient (idempotent)."""
 
-from accounts.demo import PATIENTS
-from accounts.models import User
 from notifications.models import Notification, NotificationType
 from notifications.services import notification_send
 
 
 def seed(out) -> None:
+    # Up-call (see docs/architecture.md): the demo accounts live above notifications.
+    from accounts.demo import PATIENTS
+    from accounts.models import User
+
     users = User.objects.filter(email__in=[email for email, *_rest in PATIENTS])
     created = 0
     for user in users:

@@ -5,23 +5,20 @@ user's open sockets and hands email and push to Celery, each honouring the user'
 """
 
 import logging
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from push_notifications.models import GCMDevice, WebPushDevice
 
 from core.effects import broadcast, enqueue_task, user_group
 from core.exceptions import ApplicationError
 from core.models import SyncOp
-from notifications.emails import notification_email_render
+from notifications.emails import email_build, notification_email_render
 from notifications.events import notification_event
 from notifications.models import (
     Channel,
@@ -32,8 +29,6 @@ from notifications.models import (
     Notification,
     NotificationPreference,
     NotificationType,
-    ReminderKind,
-    ReminderSent,
 )
 from notifications.preferences import DEFAULT_PREFERENCES, LOCKED_ON
 from notifications.push import PushOutcome, PushTransientError, push_send, web_subscription_parse
@@ -57,7 +52,7 @@ def notification_render(*, template_key: str, context: dict[str, Any], locale: s
     return title, body
 
 
-def notification_preferences_effective(*, user, type: str) -> dict[str, bool]:
+def notification_preferences_effective(*, user: Any, type: str) -> dict[str, bool]:
     """The user's channels for one notification type: their choices over the defaults."""
     channels = dict(DEFAULT_PREFERENCES[type])
     for channel, enabled in NotificationPreference.objects.filter(user=user, type=type).values_list(
@@ -68,7 +63,12 @@ def notification_preferences_effective(*, user, type: str) -> dict[str, bool]:
 
 
 def notification_send(
-    *, user, type: str, template_key: str, context: dict[str, Any] | None = None, data: dict[str, Any] | None = None
+    *,
+    user: Any,
+    type: str,
+    template_key: str,
+    context: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> Notification:
     """Notify `user`: render `notifications/<template_key>/{title,body}.txt` in their locale, store the
     notification, and after commit push it to their sockets and queue email/push per preferences.
@@ -110,6 +110,27 @@ def notification_send(
     return notification
 
 
+def email_send(*, user: Any, type: str, template_key: str, title: str, builder: str, args: dict[str, Any]) -> Delivery:
+    """Email `user` something that is not shown in the app (account emails, receipts), through the
+    same `Delivery` pipeline as notification emails: queued after commit, retried with backoff,
+    visible to support. It goes out whatever the notification settings say.
+
+    The content is built by the registered `builder` (`notifications.emails`) from the JSON `args`
+    when it is sent, so a secret link or a PDF is never stored, and no caller sends mail while it
+    holds a row lock. The notification row (`in_app=False`) carries the recipient and `title`.
+    """
+    from notifications import tasks  # tasks import this module
+
+    notification = Notification.objects.create(
+        user=user, type=type, template_key=template_key, title=title[:200], body="", in_app=False
+    )
+    delivery = Delivery.objects.create(
+        notification=notification, channel=Channel.EMAIL, payload={"builder": builder, "args": args}
+    )
+    enqueue_task(tasks.notification_email_deliver, str(delivery.pk))
+    return delivery
+
+
 # --- Deliveries (called by the Celery tasks) ---------------------------------------------------------
 
 
@@ -146,13 +167,22 @@ def delivery_email_send(*, delivery_id: str, final_attempt: bool) -> None:
     if delivery is None or delivery.status != DeliveryStatus.QUEUED:
         return
     user = delivery.notification.user
+    if "builder" in delivery.payload:
+        content = email_build(name=delivery.payload["builder"], args=delivery.payload["args"])
+        if content is None:
+            _delivery_attempt_failed(delivery=delivery, error="nothing to send any more", final=True)
+            return
+        subject, text, html, attachments = content.subject, content.text, content.html, content.attachments
+    else:
+        subject, text, html = delivery.payload["subject"], delivery.payload["text"], delivery.payload["html"]
+        attachments = ()
     message = EmailMultiAlternatives(
-        subject=delivery.payload["subject"],
-        body=delivery.payload["text"],
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
     )
-    message.attach_alternative(delivery.payload["html"], "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
+    for name, content_bytes, mimetype in attachments:
+        message.attach(name, content_bytes, mimetype)
     try:
         message.send()
     except Exception as exc:  # smtplib errors, refused connections, timeouts
@@ -224,7 +254,7 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 
 
 @transaction.atomic
-def notification_mark_all_read(*, user) -> int:
+def notification_mark_all_read(*, user: Any) -> int:
     now = timezone.now()
     unread = Notification.objects.select_for_update().filter(user=user, in_app=True, is_read=False)
     unread_ids = list(unread.values_list("pk", flat=True))
@@ -242,7 +272,7 @@ def notification_delete(*, notification: Notification) -> None:
 # --- Preferences --------------------------------------------------------------------------------------
 
 
-def notification_preferences_get(*, user) -> dict[str, dict[str, bool]]:
+def notification_preferences_get(*, user: Any) -> dict[str, dict[str, bool]]:
     matrix = {type_: dict(channels) for type_, channels in DEFAULT_PREFERENCES.items()}
     for type_, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
         "type", "channel", "enabled"
@@ -254,7 +284,9 @@ def notification_preferences_get(*, user) -> dict[str, dict[str, bool]]:
 
 
 @transaction.atomic
-def notification_preferences_update(*, user, preferences: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+def notification_preferences_update(
+    *, user: Any, preferences: dict[str, dict[str, bool]]
+) -> dict[str, dict[str, bool]]:
     """Set the given type/channel switches (others keep their value). Locked ones stay on."""
     for type_, channels in preferences.items():
         for channel, enabled in channels.items():
@@ -271,7 +303,7 @@ def notification_preferences_update(*, user, preferences: dict[str, dict[str, bo
 
 def device_register(
     *,
-    user,
+    user: Any,
     platform: str,
     push_token: str | None = None,
     app_version: str = "",
@@ -304,7 +336,7 @@ def device_register(
 
 
 def _device_register(
-    *, user, platform: str, push_token: str | None, app_version: str, os_version: str, model: str, locale: str
+    *, user: Any, platform: str, push_token: str | None, app_version: str, os_version: str, model: str, locale: str
 ) -> tuple[Device, bool]:
     subscription = None
     token = push_token or None
@@ -335,13 +367,15 @@ def _device_register(
         for name, value in fields.items():
             setattr(device, name, value)
     if token and platform in (DevicePlatform.ANDROID, DevicePlatform.IOS):
-        device.webpush_device = _provider_device_delete(device.webpush_device)
+        _provider_device_delete(device.webpush_device)
+        device.webpush_device = None
         gcm = device.gcm_device or GCMDevice(cloud_message_type="FCM")
         gcm.user, gcm.registration_id, gcm.name, gcm.active = user, token, model[:255], True
         gcm.save()
         device.gcm_device = gcm
     elif subscription is not None:
-        device.gcm_device = _provider_device_delete(device.gcm_device)
+        _provider_device_delete(device.gcm_device)
+        device.gcm_device = None
         web = device.webpush_device or WebPushDevice()
         web.user, web.registration_id, web.name, web.active = user, subscription["endpoint"], model[:255], True
         web.p256dh, web.auth = subscription["p256dh"], subscription["auth"]
@@ -351,10 +385,9 @@ def _device_register(
     return device, created
 
 
-def _provider_device_delete(provider_device) -> None:
+def _provider_device_delete(provider_device: Any) -> None:
     if provider_device is not None:
         provider_device.delete()
-    return None
 
 
 @transaction.atomic
@@ -362,84 +395,3 @@ def device_unregister(*, device: Device) -> None:
     for provider_device in (device.gcm_device, device.webpush_device):
         _provider_device_delete(provider_device)
     device.delete()
-
-
-# --- Reminders -----------------------------------------------------------------------------------------
-
-REMINDER_LEADS: dict[str, timedelta] = {
-    ReminderKind.DAY_BEFORE: timedelta(hours=24),
-    ReminderKind.HOUR_BEFORE: timedelta(hours=1),
-}
-
-
-def _local_time(moment: datetime, zone: str, locale: str) -> str:
-    with translation.override(locale):
-        return formats.date_format(moment.astimezone(ZoneInfo(zone)), "DATETIME_FORMAT")
-
-
-def reminders_send_due(*, now: datetime | None = None) -> int:
-    """Send the 24 h and 1 h reminders that are due, each once per appointment, kind and start.
-
-    A reminder is due when the appointment is confirmed, starts within its lead time, and was
-    booked before the reminder time (a booking made 3 h ahead gets the 1 h reminder only). The 24 h
-    window stops where the 1 h one begins, so a late beat never sends a stale "tomorrow" reminder.
-    Safe to run twice or concurrently: the ReminderSent unique constraint decides who sends.
-    """
-    from appointments.models import Appointment, AppointmentStatus
-
-    now = now or timezone.now()
-    sent = 0
-    windows = [
-        (ReminderKind.DAY_BEFORE, now + REMINDER_LEADS[ReminderKind.HOUR_BEFORE], now + REMINDER_LEADS["24h"]),
-        (ReminderKind.HOUR_BEFORE, now, now + REMINDER_LEADS[ReminderKind.HOUR_BEFORE]),
-    ]
-    for kind, after, until in windows:
-        lead = REMINDER_LEADS[kind]
-        due = (
-            Appointment.objects.filter(
-                status=AppointmentStatus.CONFIRMED,
-                start__gt=after,
-                start__lte=until,
-            )
-            .exclude(
-                Exists(ReminderSent.objects.filter(appointment=OuterRef("pk"), kind=kind, start=OuterRef("start")))
-            )
-            .select_related("doctor__user", "patient")
-        )
-        for appointment in due:
-            if appointment.created_at > appointment.start - lead:
-                continue
-            if _reminder_send(appointment=appointment, kind=kind):
-                sent += 1
-    return sent
-
-
-def _reminder_send(*, appointment, kind: str) -> bool:
-    try:
-        with transaction.atomic():
-            ReminderSent.objects.create(appointment=appointment, kind=kind, start=appointment.start)
-            patient, doctor = appointment.patient, appointment.doctor
-            context = {
-                "kind": kind,
-                "doctor_name": str(doctor),
-                "clinic_name": doctor.clinic_name,
-                "clinic_address": doctor.clinic_address,
-                "clinic_time": _local_time(appointment.start, doctor.timezone, patient.locale),
-                "clinic_timezone": doctor.timezone,
-                "patient_time": (
-                    _local_time(appointment.start, patient.timezone, patient.locale)
-                    if patient.timezone != doctor.timezone
-                    else ""
-                ),
-                "patient_timezone": patient.timezone,
-            }
-            notification_send(
-                user=patient,
-                type=NotificationType.REMINDER,
-                template_key="appointment_reminder",
-                context=context,
-                data={"appointment_id": str(appointment.pk), "kind": kind},
-            )
-    except IntegrityError:
-        return False  # another beat run sent it
-    return True

@@ -7,13 +7,13 @@ it. When Celery runs eagerly (tests, no broker) the retries run at once, countdo
 
 import random
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
-from notifications.services import DeliveryRetry, delivery_email_send, delivery_push_send, reminders_send_due
+from notifications.services import DeliveryRetry, delivery_email_send, delivery_push_send
 
 
-def _retry_plan(task) -> tuple[bool, int, int]:
+def _retry_plan(task: Task) -> tuple[bool, int, int]:
     """(is this the final attempt, max retries, countdown before the next attempt)."""
     conf = settings.NOTIFICATIONS
     max_attempts = max(1, conf["DELIVERY_MAX_ATTEMPTS"])
@@ -23,7 +23,7 @@ def _retry_plan(task) -> tuple[bool, int, int]:
 
 
 @shared_task(bind=True, acks_late=True)
-def notification_email_deliver(self, delivery_id: str) -> None:
+def notification_email_deliver(self: Task, delivery_id: str) -> None:
     final, max_retries, countdown = _retry_plan(self)
     try:
         delivery_email_send(delivery_id=delivery_id, final_attempt=final)
@@ -32,15 +32,9 @@ def notification_email_deliver(self, delivery_id: str) -> None:
 
 
 @shared_task(bind=True, acks_late=True)
-def notification_push_deliver(self, delivery_id: str) -> None:
+def notification_push_deliver(self: Task, delivery_id: str) -> None:
     final, max_retries, countdown = _retry_plan(self)
     try:
         delivery_push_send(delivery_id=delivery_id, final_attempt=final)
     except DeliveryRetry as exc:
         raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc
-
-
-@shared_task
-def notification_reminders_send() -> int:
-    """Beat task (every few minutes): the 24 h and 1 h appointment reminders that are due."""
-    return reminders_send_due()

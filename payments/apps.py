@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from payments import checks, stripe_client, webhooks  # noqa: F401  (checks: registers system checks)
+        from payments import checks, receipts, stripe_client, webhooks  # noqa: F401  (checks registers system checks; receipts its email builder)
 
         stripe_client.configure()
         webhooks.connect()

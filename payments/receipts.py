@@ -1,17 +1,28 @@
-"""PDF receipts (reportlab), in the patient's language, dates in the clinic's time zone."""
+"""Receipts: the PDF (reportlab) in the patient's language with dates in the clinic's time zone, and
+the email that carries it (through the notifications Delivery pipeline, built when it is sent).
+"""
 
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from notifications.emails import EmailContent, email_builder_register
+from notifications.models import NotificationType
+from notifications.services import email_send
+from payments.ledger import money_decimal
 from payments.models import Payment
+from payments.selectors import payment_receipt_available
+
+RECEIPT_EMAIL = "payments.receipt"
 
 
 @dataclass(frozen=True)
@@ -100,3 +111,53 @@ def receipt_pdf_render(*, payment: Payment) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _receipt_email_context(payment: Payment) -> dict[str, Any]:
+    return {
+        "patient_name": payment.appointment.patient.full_name,
+        "doctor_name": str(payment.appointment.doctor),
+        "receipt_number": payment.receipt_number,
+        "amount": money_decimal(payment.amount),
+        "currency": payment.currency,
+    }
+
+
+def receipt_email_queue(*, payment: Payment) -> None:
+    """Queue the receipt email to the patient (after commit; nothing is sent under the caller's locks)."""
+    patient = payment.appointment.patient
+    with translation.override(patient.locale):
+        title = render_to_string("payments/email/receipt_subject.txt", _receipt_email_context(payment)).strip()
+    email_send(
+        user=patient,
+        type=NotificationType.PAYMENT,
+        template_key="payment_receipt",
+        title=title,
+        builder=RECEIPT_EMAIL,
+        args={"payment_id": str(payment.pk)},
+    )
+
+
+def receipt_email_build(args: dict[str, Any]) -> EmailContent | None:
+    """The receipt email with its PDF, as the payment stands when it is sent; None if no receipt."""
+    payment = (
+        Payment.objects.select_related("appointment__doctor__user", "appointment__patient")
+        .filter(pk=args["payment_id"])
+        .first()
+    )
+    if payment is None or not payment_receipt_available(payment=payment):
+        return None
+    context = _receipt_email_context(payment)
+    with translation.override(payment.appointment.patient.locale):
+        subject = render_to_string("payments/email/receipt_subject.txt", context).strip()
+        text = render_to_string("payments/email/receipt_body.txt", context)
+    return EmailContent(
+        subject=subject,
+        text=text,
+        attachments=(
+            (f"receipt-{payment.receipt_number}.pdf", receipt_pdf_render(payment=payment), "application/pdf"),
+        ),
+    )
+
+
+email_builder_register(RECEIPT_EMAIL, receipt_email_build)

@@ -1,12 +1,14 @@
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from accounts.models import Role, User
 from core.exceptions import NotFoundError
 from payments.models import PAID_STATUSES, Payment, PaymentMethod
 
 
-def _visible_to(user) -> Q:
+def _visible_to(user: User) -> Q:
     if user.role == Role.DOCTOR:
         return Q(appointment__doctor__user=user)
     if user.role == Role.PATIENT:
@@ -14,12 +16,12 @@ def _visible_to(user) -> Q:
     return Q(pk__in=[])
 
 
-def payment_list_for_user(*, user) -> QuerySet[Payment]:
+def payment_list_for_user(*, user: User) -> QuerySet[Payment]:
     """The payments of the user's own appointments (as patient or as doctor), newest first."""
     return Payment.objects.filter(_visible_to(user)).order_by("-created_at")
 
 
-def payment_get_for_user(*, user, payment_id) -> Payment:
+def payment_get_for_user(*, user: User, payment_id: Any) -> Payment:
     """A payment of one of the user's appointments, with what its receipt shows; else 404."""
     payment = (
         Payment.objects.filter(_visible_to(user), pk=payment_id)
@@ -29,6 +31,15 @@ def payment_get_for_user(*, user, payment_id) -> Payment:
     if payment is None:
         raise NotFoundError(_("Payment not found."), code="not_found")
     return payment
+
+
+def payment_receipt_available(*, payment: Payment) -> bool:
+    """Whether `payment` has a receipt to show: the one answer for the API, the portal and the email.
+
+    Every payment that was paid has one, refunded ones included: the receipt number was issued when
+    the money arrived, and the PDF lists what was refunded since. Pending and failed payments have none.
+    """
+    return bool(payment.receipt_number) and payment.status in PAID_STATUSES
 
 
 def payment_reconciliation_mismatches() -> list[dict]:

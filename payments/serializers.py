@@ -5,15 +5,6 @@ from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.receipts import receipt_data
 
 
-class PaymentSummarySerializer(serializers.ModelSerializer):
-    """What an appointment embeds as `payment` (`appointment.payment`, select_related("payment"))."""
-
-    class Meta:
-        model = Payment
-        fields = ["id", "status", "amount", "currency", "method"]
-        read_only_fields = fields
-
-
 class PaymentIntentCreateInputSerializer(serializers.Serializer):
     appointment_id = serializers.UUIDField()
 

@@ -13,7 +13,7 @@ from core.exceptions import ConflictError
 from core.idempotency import idempotent_call
 from core.pagination import PageNumberPagination
 from payments import selectors, services
-from payments.models import PaymentStatus
+from payments.errors import PaymentErrorCode
 from payments.receipts import receipt_pdf_render
 from payments.serializers import (
     PaymentDetailOutputSerializer,
@@ -105,9 +105,9 @@ class PaymentReceiptApi(APIView):
     )
     def get(self, request, pk):
         payment = selectors.payment_get_for_user(user=request.user, payment_id=pk)
-        if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        if not selectors.payment_receipt_available(payment=payment):
             raise ConflictError(
-                _("A receipt is only available for a paid payment."), code=services.PaymentErrorCode.RECEIPT_UNAVAILABLE
+                _("A receipt is only available for a paid payment."), code=PaymentErrorCode.RECEIPT_UNAVAILABLE
             )
         response = HttpResponse(receipt_pdf_render(payment=payment), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="receipt-{payment.receipt_number}.pdf"'

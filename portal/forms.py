@@ -35,7 +35,7 @@ class PortalLoginForm(AuthenticationForm):
 
 
 class LocaleForm(forms.Form):
-    locale = forms.ChoiceField(label=_("Language"), choices=[("en", "English"), ("fr", "Français")])
+    locale = forms.CharField(label=_("Language"), max_length=8)  # `user_update` says which exist
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 

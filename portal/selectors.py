@@ -8,20 +8,21 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
 from appointments.selectors import time_off_of
 from appointments.slots import doctor_zone, local_today, schedule_slots
 from chat.models import Message, Thread
 from chat.selectors import message_get_for_thread, message_list_for_thread
 from core.exceptions import NotFoundError
-from doctors.models import PaymentMethod
+from doctors.models import DoctorProfile, PaymentMethod
 from notifications.models import Notification
 from payments.models import PAID_STATUSES
 
 S = AppointmentStatus
 
 
-def _doctor_appointments(doctor) -> QuerySet[Appointment]:
+def _doctor_appointments(doctor: DoctorProfile) -> QuerySet[Appointment]:
     return Appointment.objects.filter(doctor=doctor).select_related("patient", "payment")
 
 
@@ -29,7 +30,7 @@ def _day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def portal_appointment_get(*, doctor, appointment_id) -> Appointment:
+def portal_appointment_get(*, doctor: DoctorProfile, appointment_id: Any) -> Appointment:
     """One of the doctor's own appointments, else 404."""
     appointment = _doctor_appointments(doctor).select_related("doctor__user").filter(pk=appointment_id).first()
     if appointment is None:
@@ -57,7 +58,7 @@ def _unpaid_clinic_q() -> Q:
     )
 
 
-def portal_today_board(*, doctor, now: datetime | None = None) -> TodayBoard:
+def portal_today_board(*, doctor: DoctorProfile, now: datetime | None = None) -> TodayBoard:
     """Today's queue and the next 7 days (days in the doctor's zone), with counters. Two queries."""
     zone = doctor_zone(doctor)
     today = local_today(doctor=doctor, now=now)
@@ -85,7 +86,12 @@ def portal_today_board(*, doctor, now: datetime | None = None) -> TodayBoard:
 
 
 def portal_appointment_list(
-    *, doctor, date_from: date | None = None, date_to: date | None = None, status: str = "", search: str = ""
+    *,
+    doctor: DoctorProfile,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str = "",
+    search: str = "",
 ) -> QuerySet[Appointment]:
     """The doctor's appointments, newest first, filtered by local date range, status and patient name."""
     zone = doctor_zone(doctor)
@@ -109,7 +115,7 @@ class PreviewDay:
     time_off: bool
 
 
-def portal_schedule_preview(*, doctor, weeks: int = 8, now: datetime | None = None) -> list[PreviewDay]:
+def portal_schedule_preview(*, doctor: DoctorProfile, weeks: int = 8, now: datetime | None = None) -> list[PreviewDay]:
     """Slots the doctor offers per local day for the next `weeks` weeks, flagging days on which the
     clock changes (DST) and days touched by time off."""
     zone = doctor_zone(doctor)
@@ -135,18 +141,18 @@ def portal_schedule_preview(*, doctor, weeks: int = 8, now: datetime | None = No
     return preview
 
 
-def portal_notifications(*, user) -> QuerySet[Notification]:
+def portal_notifications(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user, in_app=True).order_by("-created_at")
 
 
-def portal_notification_get(*, user, notification_id) -> Notification:
+def portal_notification_get(*, user: User, notification_id: Any) -> Notification:
     notification = portal_notifications(user=user).filter(pk=notification_id).first()
     if notification is None:
         raise NotFoundError(_("Not found."), code="not_found")
     return notification
 
 
-def portal_unread_count(*, user) -> int:
+def portal_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, in_app=True, is_read=False).count()
 
 

@@ -52,6 +52,7 @@ from doctors.services import (
 from notifications.services import notification_mark_all_read, notification_mark_read
 from payments.models import PAID_STATUSES
 from payments.receipts import money_display, receipt_pdf_render
+from payments.selectors import payment_receipt_available
 from payments.services import payment_mark_clinic_paid
 from portal import idle, selectors
 from portal.charts import insights_charts
@@ -161,11 +162,17 @@ class LocaleSwitchView(View):
         form = LocaleForm(request.POST)
         target = _safe_next(request, reverse("portal:today"))
         response = HttpResponseRedirect(target)
-        if form.is_valid() and form.cleaned_data["locale"] in SUPPORTED_LANGUAGES:
-            locale = form.cleaned_data["locale"]
-            if request.user.is_authenticated:
+        if not form.is_valid():
+            return response
+        locale = form.cleaned_data["locale"]
+        if request.user.is_authenticated:
+            try:
                 user_update(user=request.user, data={"locale": locale})
-            response.set_cookie("django_language", locale, samesite="Lax", max_age=365 * 24 * 3600)
+            except ApplicationError:
+                return response
+        elif locale not in SUPPORTED_LANGUAGES:
+            return response
+        response.set_cookie("django_language", locale, samesite="Lax", max_age=365 * 24 * 3600)
         return response
 
 
@@ -288,7 +295,7 @@ class ReceiptView(DoctorRequiredMixin, View):
     def get(self, request, pk):
         appointment = selectors.portal_appointment_get(doctor=self.doctor, appointment_id=pk)
         payment = getattr(appointment, "payment", None)
-        if payment is None or not payment.receipt_number or payment.status not in PAID_STATUSES:
+        if payment is None or not payment_receipt_available(payment=payment):
             raise Http404
         payment.appointment = appointment
         response = HttpResponse(receipt_pdf_render(payment=payment), content_type="application/pdf")

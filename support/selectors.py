@@ -26,7 +26,7 @@ def faq_list(*, query: str = "") -> list[FaqEntry]:
     return [entry for entry in entries if all(word in _fold(f"{entry.question}\n{entry.answer}") for word in words)]
 
 
-def support_request_list(*, user) -> QuerySet[SupportRequest]:
+def support_request_list(*, user: Any) -> QuerySet[SupportRequest]:
     return SupportRequest.objects.filter(requester=user).order_by("-created_at")
 
 
@@ -37,7 +37,7 @@ def policy_get_published(*, slug: str) -> Policy:
     return policy
 
 
-def policy_acceptance_state(*, user) -> dict[str, dict[str, Any]]:
+def policy_acceptance_state(*, user: Any) -> dict[str, dict[str, Any]]:
     """For each policy: its current version and whether `user` accepted that version, e.g.
     `{"privacy": {"version": 3, "accepted": True, "accepted_at": ...}, "terms": {...}}`.
     With no published version there is nothing to accept: version None, accepted True."""

@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment
 from core.exceptions import ApplicationError, ConflictError
 from core.services import audit_record
 from core.sync import sync_record
@@ -22,11 +21,14 @@ def _record_support_request_change(support_request: SupportRequest) -> None:
 
 @transaction.atomic
 def support_request_create(
-    *, requester, subject: str, message: str, category: str, appointment_id: Any = None
+    *, requester: Any, subject: str, message: str, category: str, appointment_id: Any = None
 ) -> SupportRequest:
     """Open a support request. The appointment, if given, must be one the requester takes part in."""
     appointment = None
     if appointment_id is not None:
+        # Up-call (see docs/architecture.md): appointments sits above support in the dependency order.
+        from appointments.models import Appointment
+
         appointment = Appointment.objects.filter(
             Q(patient=requester) | Q(doctor__user=requester), pk=appointment_id
         ).first()
@@ -40,7 +42,7 @@ def support_request_create(
 
 
 @transaction.atomic
-def support_request_reply(*, request: SupportRequest, by, reply: str) -> SupportRequest:
+def support_request_reply(*, request: SupportRequest, by: Any, reply: str) -> SupportRequest:
     """Staff answer a request: it becomes `answered` and the requester is notified in their locale."""
     reply = reply.strip()
     if not reply:
@@ -66,7 +68,7 @@ def support_request_reply(*, request: SupportRequest, by, reply: str) -> Support
 
 
 @transaction.atomic
-def support_request_close(*, request: SupportRequest, by) -> SupportRequest:
+def support_request_close(*, request: SupportRequest, by: Any) -> SupportRequest:
     support_request = SupportRequest.objects.select_for_update().get(pk=request.pk)
     if support_request.status != SupportStatus.CLOSED:
         support_request.status = SupportStatus.CLOSED
@@ -77,7 +79,7 @@ def support_request_close(*, request: SupportRequest, by) -> SupportRequest:
 
 
 @transaction.atomic
-def policy_publish(*, policy: Policy, by=None) -> Policy:
+def policy_publish(*, policy: Policy, by: Any = None) -> Policy:
     """Make `policy` the current version of its slug; the previous one is withdrawn in the same
     transaction (the database allows only one published version per slug)."""
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
@@ -99,7 +101,7 @@ def policy_publish(*, policy: Policy, by=None) -> Policy:
     return policy
 
 
-def policy_accept(*, user, slug: str, version: int | None = None) -> PolicyAcceptance:
+def policy_accept(*, user: Any, slug: str, version: int | None = None) -> PolicyAcceptance:
     """Record that `user` accepted the current version of `slug`; accepting twice changes nothing.
     A `version` that is no longer current is refused so nobody accepts a text they did not see."""
     policy = policy_get_published(slug=slug)

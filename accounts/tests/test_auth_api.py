@@ -6,7 +6,9 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import PatientProfile, Role, User
+from accounts.services import user_update
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, UserFactory
+from core.exceptions import ApplicationError
 from core.models import AuditLog
 from doctors.models import DoctorProfile, VerificationStatus
 
@@ -399,3 +401,32 @@ def test_me_is_read_in_a_fixed_number_of_queries(auth_client, django_assert_max_
         response = client.get("/api/v1/users/me")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("timezone", "Mars/Olympus", "invalid_timezone"),
+        ("timezone", "Europe/Atlantis", "invalid_timezone"),
+        ("locale", "de", "invalid_locale"),
+    ],
+)
+def test_patch_me_with_an_unknown_time_zone_or_locale_is_400_from_the_service(auth_client, field, value, code):
+    user = UserFactory(timezone="Europe/Paris", locale="en")
+
+    response = auth_client(user).patch("/api/v1/users/me", {field: value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == code
+    assert response.json()["errors"][0]["attr"] == field
+    user.refresh_from_db()
+    assert (user.timezone, user.locale) == ("Europe/Paris", "en")
+
+
+def test_user_update_refuses_an_unknown_zone_whoever_calls_it():
+    user = UserFactory()
+
+    with pytest.raises(ApplicationError) as refused:
+        user_update(user=user, data={"timezone": "Europe/Atlantis"})
+
+    assert refused.value.code == "invalid_timezone"

@@ -4,12 +4,13 @@ from allauth.socialaccount.models import SocialApp
 from django.core import mail
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import services, tasks, tokens
+from accounts import emails, services, tokens
 from accounts.models import Role
 from accounts.oauth import facebook_identity_verify, google_identity_verify
 from accounts.tests.factories import UserFactory
 from accounts.tests.mail_backends import FlakyEmailBackend
 from core.exceptions import ApplicationError
+from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -22,36 +23,53 @@ def flaky_smtp(settings):
     FlakyEmailBackend.failures_left = 0
 
 
-def test_verification_email_is_retried_when_smtp_fails(flaky_smtp):
+def test_verification_email_is_retried_when_smtp_fails(flaky_smtp, django_capture_on_commit_callbacks):
     user = UserFactory(email_verified=False)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
     flaky_smtp.failures_left = 2
 
-    tasks.send_verification_email.delay(str(user.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.email_verification_resend(user=user)
 
     assert flaky_smtp.attempts == 3
     assert len(mail.outbox) == 1
+    delivery = Delivery.objects.get(notification__user=user)
+    assert (delivery.status, delivery.attempts) == ("sent", 3)
 
 
-def test_email_tasks_retry_with_exponential_backoff_and_a_bound():
-    for task in (tasks.send_verification_email, tasks.send_password_reset_email):
-        assert task.retry_backoff is True
-        assert task.max_retries == 6
-        assert ConnectionError in task.autoretry_for
-
-
-def test_verification_email_is_not_sent_once_verified():
+def test_account_emails_go_through_the_delivery_pipeline_without_storing_the_secret(
+    django_capture_on_commit_callbacks,
+):
     user = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.password_reset_request(email=user.email)
+
+    delivery = Delivery.objects.get(notification__user=user, channel="email")
+    assert delivery.status == "sent"
+    assert delivery.notification.in_app is False
+    assert delivery.payload == {
+        "builder": "accounts.password_reset",
+        "args": {"user_id": str(user.pk), "portal_url": ""},
+    }
+    assert "reset-password?" in mail.outbox[0].body
+
+
+def test_verification_email_is_not_sent_once_verified(django_capture_on_commit_callbacks):
+    user = UserFactory(email_verified=False)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
 
-    assert tasks.send_verification_email(str(user.pk)) is False
+    with django_capture_on_commit_callbacks(execute=True):
+        services.email_verification_resend(user=user)
+
     assert mail.outbox == []
+    assert Delivery.objects.get(notification__user=user).status == "failed"
 
 
 def test_password_reset_email_for_a_vanished_user_is_a_no_op():
     user = UserFactory(is_active=False)
 
-    assert tasks.send_password_reset_email(str(user.pk)) is False
+    assert emails.password_reset_email_build({"user_id": str(user.pk)}) is None
 
 
 def test_token_revoke_all_blacklists_every_outstanding_refresh():
@@ -122,3 +140,15 @@ def test_demo_seed_is_idempotent_and_its_logins_work(api_client):
     )
     assert response.status_code == 200
     assert response.json()["user"]["email_verified"] is True
+
+
+def test_a_task_queued_by_the_previous_release_still_sends_its_email(django_capture_on_commit_callbacks):
+    from accounts.tasks import send_password_reset_email
+
+    user = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_password_reset_email.delay(str(user.pk))
+
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get(notification__user=user).status == "sent"

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, TimeOff
+from appointments.sync import appointment_sync_record
 from doctors.tests.factories import DoctorProfileFactory
 
 
@@ -43,6 +44,14 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     status = AppointmentStatus.CONFIRMED
     payment_method = "clinic"
     reason = "Check-up"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Stands in for the booking service, which logs the new appointment for the offline sync
+        # (no receiver does it behind a save).
+        appointment = super()._create(model_class, *args, **kwargs)
+        appointment_sync_record(appointment)
+        return appointment
 
 
 def open_every_day(doctor, start=time(0, 0), end=time(23, 59)) -> None:

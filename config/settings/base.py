@@ -415,7 +415,8 @@ PUSH_NOTIFICATIONS_SETTINGS = {
     "WP_CLAIMS": {"sub": env("WEBPUSH_VAPID_SUBJECT", default="mailto:support@tabib.local")},
     "WP_ERROR_TIMEOUT": env.int("WEBPUSH_TIMEOUT_SECONDS", default=10),
 }
+# The entry keeps its name so django-celery-beat's stored row is updated in place, not left behind.
 CELERY_BEAT_SCHEDULE["notification-reminders"] = {
-    "task": "notifications.tasks.notification_reminders_send",
+    "task": "appointments.tasks.appointments_send_reminders",
     "schedule": env.float("REMINDER_BEAT_SECONDS", default=300.0),
 }

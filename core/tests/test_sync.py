@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.services import user_update
 from accounts.tests.factories import AdminFactory, PatientFactory
 from appointments.models import AppointmentStatus
+from appointments.status import appointment_transition
 from core.models import SyncChange, SyncOp
 from core.sync import PRUNE_MARGIN, SYNC_RETENTION, Position, SyncCursor, sync_prune, sync_record
 from doctors.tests.factories import DoctorProfileFactory
@@ -95,8 +96,7 @@ def test_offline_client_catches_up_with_exactly_the_changes_and_tombstones(auth_
 
     # when, while it is offline, other requests create, change and delete its data (and others')
     new_appointment = AppointmentFactory(patient=patient, doctor=doctor)
-    cancelled.status = AppointmentStatus.CANCELLED
-    cancelled.save(update_fields=["status", "updated_at"])
+    appointment_transition(appointment=cancelled, to_status=AppointmentStatus.CANCELLED, by=patient)
     deleted_note_id = str(deleted_note.id)
     notification_delete(notification=deleted_note)
     support_request_reply(request=request, by=AdminFactory(), reply="Tomorrow.")  # also notifies

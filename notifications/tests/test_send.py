@@ -3,6 +3,9 @@ from django.core import mail
 from django.db import transaction
 
 from accounts.tests.factories import DoctorUserFactory, PatientFactory
+from appointments.services import appointment_participants_notify
+from appointments.tests.factories import AppointmentFactory
+from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationType
 from notifications.services import notification_preferences_update, notification_send
 
@@ -11,30 +14,23 @@ pytestmark = pytest.mark.django_db
 EVENTS = [("booked", "réservé"), ("rescheduled", "déplacé"), ("cancelled", "annulé"), ("paid", "payé")]
 
 
-def _notify_participants(*, patient, doctor, event_en: str, event_fr: str) -> None:
-    """What the appointments/payments apps do on an event: one call per participant, one transaction."""
-    with transaction.atomic():
-        for user, other in ((patient, doctor), (doctor, patient)):
-            notification_send(
-                user=user,
-                type=NotificationType.APPOINTMENT,
-                template_key="test_event",
-                context={"event_en": event_en, "event_fr": event_fr, "other": other.full_name},
-                data={"appointment_id": "a1"},
-            )
-
-
 def test_each_event_notifies_each_participant_once_in_their_language(
     test_templates, django_capture_on_commit_callbacks
 ):
-    # given an English patient and a French doctor
+    # given an English patient and a French doctor with an appointment
     patient = PatientFactory(locale="en", first_name="Alice", last_name="Martin")
     doctor = DoctorUserFactory(locale="fr", first_name="Jean", last_name="Dupont")
+    appointment = AppointmentFactory(patient=patient, doctor=DoctorProfileFactory(user=doctor))
 
-    # when booking, rescheduling, cancelling and payment events happen
+    # when booking, rescheduling, cancelling and payment events go through the one participant fan-out
     with django_capture_on_commit_callbacks(execute=True):
         for event_en, event_fr in EVENTS:
-            _notify_participants(patient=patient, doctor=doctor, event_en=event_en, event_fr=event_fr)
+            with transaction.atomic():
+                appointment_participants_notify(
+                    appointment=appointment,
+                    template_key="test_event",
+                    context={"event_en": event_en, "event_fr": event_fr},
+                )
 
     # then each participant has exactly one notification per event, in their own language
     assert list(Notification.objects.filter(user=patient).order_by("created_at").values_list("title", flat=True)) == [

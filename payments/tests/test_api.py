@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from accounts.tests.factories import AdminFactory, DoctorUserFactory, PatientFactory
 from doctors.tests.factories import DoctorProfileFactory
 from payments.models import Payment
-from payments.services import payment_mark_clinic_paid
+from payments.services import payment_mark_clinic_paid, payment_refund
 from payments.tests.conftest import TEST_PUBLISHABLE_KEY
 from payments.tests.factories import ClinicAppointmentFactory, PendingCardAppointmentFactory
 
@@ -201,3 +201,35 @@ def test_payment_notifications_follow_each_recipients_language(auth_client):
     assert "50,00 EUR" in patient_note.body and payment.receipt_number in patient_note.body
     assert doctor_note.title.startswith("Payment received from")
     assert "50.00 EUR" in doctor_note.body
+
+
+@pytest.mark.parametrize(("refund", "status"), [(None, "refunded"), (1000, "partially_refunded")])
+def test_a_refunded_payment_has_its_receipt_in_the_api_and_the_portal_alike(client, auth_client, refund, status):
+    # given a clinic payment refunded in full or in part
+    payment = _paid_clinic_payment()
+    payment = payment_refund(payment=payment, amount=refund, reason="goodwill", by=AdminFactory())
+    assert payment.status == status
+    appointment = payment.appointment
+
+    # when the patient asks the API and the doctor the portal
+    api = auth_client(appointment.patient).get(f"/api/v1/payments/{payment.pk}/receipt")
+    client.force_login(appointment.doctor.user)
+    portal = client.get(f"/portal/appointments/{appointment.pk}/receipt/")
+
+    # then both give the same PDF, which lists the refund
+    assert (api.status_code, portal.status_code) == (200, 200)
+    assert pdf_text(api.content) == pdf_text(portal.content)
+    assert "Amount refunded" in pdf_text(api.content)
+
+
+def test_an_unpaid_payment_has_no_receipt_in_the_api_nor_the_portal(stripe_on_localstripe, client, auth_client):
+    appointment = PendingCardAppointmentFactory()
+    payment_id = (
+        auth_client(appointment.patient)
+        .post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)})
+        .json()["payment_id"]
+    )
+    client.force_login(appointment.doctor.user)
+
+    assert auth_client(appointment.patient).get(f"/api/v1/payments/{payment_id}/receipt").status_code == 409
+    assert client.get(f"/portal/appointments/{appointment.pk}/receipt/").status_code == 404

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
 from appointments.models import Appointment, AppointmentStatus
+from appointments.sync import appointment_sync_record
 from doctors.models import PaymentMethod
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification, NotificationType
@@ -50,6 +51,14 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
     status = AppointmentStatus.CONFIRMED
     payment_method = PaymentMethod.CLINIC
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Stands in for the booking service, which logs the new appointment for the offline sync
+        # (no receiver does it behind a save).
+        appointment = super()._create(model_class, *args, **kwargs)
+        appointment_sync_record(appointment)
+        return appointment
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

@@ -6,10 +6,10 @@ from django.utils import formats, timezone, translation
 
 from accounts.tests.factories import PatientFactory
 from appointments.models import AppointmentStatus
+from appointments.services import appointment_reminders_send_due as reminders_send_due
+from appointments.tasks import appointments_send_reminders
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification, NotificationType, ReminderSent
-from notifications.services import reminders_send_due
-from notifications.tasks import notification_reminders_send
 from notifications.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,8 @@ def test_reminder_fires_once_when_the_beat_runs_twice(django_capture_on_commit_c
 
     # when the beat task runs twice
     with django_capture_on_commit_callbacks(execute=True):
-        notification_reminders_send.delay()
-        notification_reminders_send.delay()
+        appointments_send_reminders.delay()
+        appointments_send_reminders.delay()
 
     # then the patient got one 24 h reminder, and nobody else got any
     assert _reminders(appointment.patient) == ["24h"]
@@ -128,8 +128,8 @@ def test_reminder_gives_the_clinic_time_and_the_patients_own_time_in_their_langu
         paris = formats.date_format(appointment.start.astimezone(ZoneInfo("Europe/Paris")), "DATETIME_FORMAT")
         montreal = formats.date_format(appointment.start.astimezone(ZoneInfo("America/Montreal")), "DATETIME_FORMAT")
     assert notification.title == "Votre rendez-vous est dans une heure"
-    assert f"le {paris} (Europe/Paris)" in notification.body
-    assert f"Dans votre fuseau horaire : {montreal} (America/Montreal)." in notification.body
+    assert f"{paris}, heure du cabinet (Europe/Paris)" in notification.body
+    assert f"{montreal} dans votre fuseau horaire (America/Montreal)" in notification.body
 
 
 def test_reminder_gives_one_time_when_the_zones_are_the_same():
