@@ -25,6 +25,7 @@ from accounts.tokens import token_revoke_all
 from core.effects import enqueue_task
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.services import audit_record
+from core.sockets import user_sockets_close
 from doctors.services import doctor_profile_ensure, doctor_search_name_refresh
 
 REGISTRATION_ROLES = (Role.PATIENT, Role.DOCTOR)
@@ -112,6 +113,13 @@ def user_login(*, email: str, password: str, ip_address: str | None = None) -> U
 
 
 @transaction.atomic
+def session_logout(*, user: User, ip_address: str | None = None) -> None:
+    """A portal sign-out: the session ends in the view; the user's open sockets close here."""
+    user_sockets_close(user_id=user.pk)
+    audit_record(action="auth.logout", actor=user, target=user, ip_address=ip_address, data={"method": "session"})
+
+
+@transaction.atomic
 def email_verify(*, key: str) -> User:
     """Confirm the address behind an allauth HMAC key and mark the user's email verified."""
     confirmation = EmailConfirmationHMAC.from_key(key)
@@ -171,16 +179,44 @@ def password_reset_set(*, user: User | None, token: str, new_password: str, ip_a
         )
     password_validate(password=new_password, user=user, attr="new_password")
     user.set_password(new_password)
-    user.save(update_fields=["password", "updated_at"])
+    fields = ["password", "updated_at"]
+    unlinked = 0
+    if not user.email_verified:
+        # The reset link reached the mailbox, so whoever follows it owns the address. Whoever
+        # registered it before them (or linked a social sign-in to it) is shut out: their password
+        # is replaced, their social links removed, their tokens and sessions revoked below.
+        unlinked, _deleted = SocialAccount.objects.filter(user=user).delete()
+        user.email_verified = True
+        fields.append("email_verified")
+        EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+    user.save(update_fields=fields)
+    if unlinked or "email_verified" in fields:
+        profile_sync_record(user=user)
+    # A new password hash also ends every Django session of the user (their auth hash changes).
     revoked = token_revoke_all(user=user)
+    user_sockets_close(user_id=user.pk)
     audit_record(
-        action="auth.password_reset", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
+        action="auth.password_reset",
+        actor=user,
+        target=user,
+        ip_address=ip_address,
+        data={"revoked_tokens": revoked, "unlinked_social_accounts": unlinked},
     )
     return user
 
 
 @transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str, ip_address: str | None = None) -> None:
+def password_change(
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    ip_address: str | None = None,
+    keep_refresh_jti: str | None = None,
+) -> None:
+    """Set a new password; every other device is signed out: the user's refresh tokens are revoked
+    but `keep_refresh_jti` (the caller's own), Django sessions end with the old password hash (the
+    portal keeps its own with `update_session_auth_hash`), open sockets are closed."""
     if not user.check_password(old_password):
         raise ApplicationError(
             _("Your current password is incorrect."), code=AccountsErrorCode.WRONG_PASSWORD, attr="old_password"
@@ -188,7 +224,11 @@ def password_change(*, user: User, old_password: str, new_password: str, ip_addr
     password_validate(password=new_password, user=user, attr="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    audit_record(action="auth.password_change", actor=user, target=user, ip_address=ip_address)
+    revoked = token_revoke_all(user=user, keep_jti=keep_refresh_jti)
+    user_sockets_close(user_id=user.pk)
+    audit_record(
+        action="auth.password_change", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
+    )
 
 
 @transaction.atomic
@@ -240,6 +280,7 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
     revoked = token_revoke_all(user=user)
+    user_sockets_close(user_id=user.pk)
     audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked})
 
 
@@ -278,17 +319,32 @@ class SocialIdentity:
     extra_data: dict[str, Any] = field(default_factory=dict)
 
 
+def _social_link_requires_password() -> ApplicationError:
+    return ApplicationError(
+        _(
+            "An account with this email address already exists. Sign in with its password to use it, "
+            "or reset the password if you do not know it."
+        ),
+        code=AccountsErrorCode.SOCIAL_LINK_REQUIRES_PASSWORD,
+        status=409,
+    )
+
+
 @transaction.atomic
 def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None) -> User:
     """The user behind a verified social identity: the linked account, else the account with the
-    same verified email (linked now), else a new patient account."""
+    same email (linked now, only when both sides vouch for the address), else a new patient account.
+
+    Linking needs the provider AND our account to have verified the email: an unverified account
+    may have been registered by someone else first, who knows its password (issue 17, item 1); an
+    unverified provider email may not be its user's at all (Facebook's, item 2)."""
     linked = social_account_find(provider=identity.provider, uid=identity.uid)
     if linked is not None:
         user = linked.user
         if not user.is_active:
             raise _invalid_credentials()
     else:
-        if not identity.email or not identity.email_verified:
+        if not identity.email:
             raise ApplicationError(
                 _("Your account with this provider has no verified email address."),
                 code=AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED,
@@ -303,21 +359,19 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
                 role=Role.PATIENT,
                 first_name=identity.first_name[:150],
                 last_name=identity.last_name[:150],
-                email_verified=True,
+                email_verified=identity.email_verified,
             )
             PatientProfile.objects.create(user=user)
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=identity.email_verified)
+            if not identity.email_verified:
+                enqueue_task(send_verification_email, str(user.pk))
         elif not user.is_active:
             raise _invalid_credentials()
+        elif not (identity.email_verified and user.email_verified):
+            raise _social_link_requires_password()
         SocialAccount.objects.create(
             user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
         )
-        if not user.email_verified:
-            user.email_verified = True
-            user.save(update_fields=["email_verified", "updated_at"])
-        address, _created = EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"primary": True, "verified": True}
-        )
-        address.set_verified()
     update_last_login(None, user)
     audit_record(
         action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": identity.provider}

@@ -167,7 +167,12 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = serializers.PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.password_change(user=request.user, **serializer.validated_data, ip_address=client_ip(request))
+        services.password_change(
+            user=request.user,
+            **serializer.validated_data,
+            ip_address=client_ip(request),
+            keep_refresh_jti=tokens.access_token_refresh_jti(request.auth),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
