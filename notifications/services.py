@@ -36,7 +36,13 @@ from notifications.models import (
     ReminderSent,
 )
 from notifications.preferences import DEFAULT_PREFERENCES, LOCKED_ON
-from notifications.push import PushOutcome, PushTransientError, push_send, web_subscription_parse
+from notifications.push import (
+    PushOutcome,
+    PushTransientError,
+    push_send,
+    web_subscription_parse,
+    webpush_endpoint_resolves_publicly,
+)
 from notifications.sync import notifications_sync_record
 
 logger = logging.getLogger(__name__)
@@ -312,8 +318,14 @@ def _device_register(
         subscription = web_subscription_parse(token)
         if subscription is None:
             raise ApplicationError(
-                _("A web push token must be a push subscription with an https endpoint and its keys."),
+                _("A web push token must be a push subscription of a known push service, with its keys."),
                 code="invalid_push_token",
+                attr="push_token",
+            )
+        if not webpush_endpoint_resolves_publicly(subscription["endpoint"]):
+            raise ApplicationError(
+                _("This push service address cannot be reached."),
+                code="push_endpoint_not_allowed",
                 attr="push_token",
             )
         token = subscription["endpoint"]

@@ -398,6 +398,15 @@ PUSH_NOTIFICATIONS_SETTINGS = {
     "WP_CLAIMS": {"sub": env("WEBPUSH_VAPID_SUBJECT", default="mailto:support@tabib.local")},
     "WP_ERROR_TIMEOUT": env.int("WEBPUSH_TIMEOUT_SECONDS", default=10),
 }
+# The only hosts a WebPush subscription may point at (the browsers' push services: Chrome/FCM,
+# Firefox autopush, Safari, Edge/WNS); `*.` matches subdomains. Anything else is refused (SSRF).
+WEBPUSH_ALLOWED_HOSTS = env.list(
+    "WEBPUSH_ALLOWED_HOSTS",
+    default=["fcm.googleapis.com", "updates.push.services.mozilla.com", "web.push.apple.com", "*.notify.windows.com"],
+)
+# Private networks a listed push host may resolve to after all (a push relay inside your own
+# network, the tests' local stand-in); empty = only public addresses.
+WEBPUSH_PRIVATE_NETWORKS_ALLOWED = env.list("WEBPUSH_PRIVATE_NETWORKS_ALLOWED", default=[])
 CELERY_BEAT_SCHEDULE["notification-reminders"] = {
     "task": "notifications.tasks.notification_reminders_send",
     "schedule": env.float("REMINDER_BEAT_SECONDS", default=300.0),
