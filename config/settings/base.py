@@ -354,6 +354,10 @@ TABIB = {
     "HORIZON_DAYS": env.int("BOOKING_HORIZON_DAYS", default=90),
     "CANCELLATION_CUTOFF_HOURS": env.int("CANCELLATION_CUTOFF_HOURS", default=24),
     "HOLD_MINUTES": env.int("BOOKING_HOLD_MINUTES", default=15),
+    # Slot hoarding caps: active upcoming appointments of one patient with one doctor, and unpaid
+    # card holds of one patient (409 too_many_upcoming_with_doctor / too_many_unpaid_holds).
+    "MAX_UPCOMING_PER_DOCTOR": env.int("BOOKING_MAX_UPCOMING_PER_DOCTOR", default=2),
+    "MAX_UNPAID_HOLDS": env.int("BOOKING_MAX_UNPAID_HOLDS", default=2),
     "CURRENCIES": ["EUR", "USD", "GBP", "MAD", "CHF"],
     "MIN_APP_VERSION": env("MIN_APP_VERSION", default="1.0.0"),
 }
