@@ -68,12 +68,14 @@ def user_register(
     if role not in REGISTRATION_ROLES:
         raise ApplicationError(_("This role cannot be chosen at registration."), code="invalid_role", attr="role")
     email = email_normalize(email)
+    user = User(email=email, role=role, first_name=first_name, last_name=last_name, locale=locale)
+    # The password first: answering `email_taken` to any password would tell anyone, for free,
+    # which addresses have an account (registration is also throttled per IP and per email).
+    password_validate(password=password, user=user)
     if user_find_by_email(email=email) is not None:
         raise ApplicationError(
             _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
         )
-    user = User(email=email, role=role, first_name=first_name, last_name=last_name, locale=locale)
-    password_validate(password=password, user=user)
     user.set_password(password)
     try:
         with transaction.atomic():

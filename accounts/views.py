@@ -4,6 +4,7 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,7 +34,7 @@ class PublicAuthView(APIView):
 
 
 class RegisterView(PublicAuthView):
-    throttle_classes = [throttles.RegisterAccountIpThrottle]
+    throttle_classes = list(throttles.REGISTER_THROTTLES)
 
     @extend_schema(
         summary="Create a patient or doctor account",
@@ -196,6 +197,9 @@ class OAuthLoginView(PublicAuthView):
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         identity = verify(**{field_name: serializer.validated_data[field_name]})
+        wait = throttles.oauth_identity_throttle_wait(provider=identity.provider, uid=identity.uid)
+        if wait is not None:
+            raise Throttled(wait=wait)
         user = services.user_social_login(identity=identity, ip_address=client_ip(request))
         return Response(auth_result(request, user))
 

@@ -320,3 +320,22 @@ def test_social_login_of_an_erased_account_is_refused(api_client, google, auth_c
     # The social link went with the erasure, so this is a brand-new account, not the erased one.
     assert response.status_code == 200
     assert response.json()["user"]["id"] != str(user.id)
+
+
+def test_social_sign_in_is_throttled_per_provider_identity(api_client, google, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "oauth": "2/hour"},
+    }
+    for _attempt in range(2):
+        assert api_client.post("/api/v1/auth/oauth/google", {"id_token": google.sign()}).status_code == 200
+
+    response = api_client.post("/api/v1/auth/oauth/google", {"id_token": google.sign()})
+    other = api_client.post(
+        "/api/v1/auth/oauth/google", {"id_token": google.sign(sub="google-sub-2", email="omar@example.com")}
+    )
+
+    assert response.status_code == 429
+    assert response.json()["errors"][0]["code"] == "throttled"
+    assert "Retry-After" in response
+    assert other.status_code == 200

@@ -249,8 +249,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "password_forgot": env("THROTTLE_PASSWORD_FORGOT", default="5/hour"),
-        "register": env("THROTTLE_REGISTER", default="20/hour"),
+        "register": env("THROTTLE_REGISTER", default="5/hour"),
+        "register_ip": env("THROTTLE_REGISTER_IP", default="30/hour"),
     },
+    # Throttles that key on an address take REMOTE_ADDR, never the client's own X-Forwarded-For
+    # (behind a load balancer, Daphne's --proxy-headers sets REMOTE_ADDR from the trusted hop).
+    "NUM_PROXIES": 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 DRF_STANDARDIZED_ERRORS = {
