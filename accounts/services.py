@@ -21,7 +21,7 @@ from accounts.models import Locale, PatientProfile, Role, User
 from accounts.selectors import social_account_find, user_find_by_email
 from accounts.sync import profile_sync_record
 from accounts.tasks import send_password_reset_email, send_verification_email
-from accounts.tokens import token_revoke_all
+from accounts.tokens import user_access_revoke
 from core.effects import enqueue_task
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.services import audit_record
@@ -195,8 +195,7 @@ def password_reset_set(*, user: User | None, token: str, new_password: str, ip_a
     if unlinked or "email_verified" in fields:
         profile_sync_record(user=user)
     # A new password hash also ends every Django session of the user (their auth hash changes).
-    revoked = token_revoke_all(user=user)
-    user_sockets_close(user_id=user.pk)
+    revoked = user_access_revoke(user=user)
     audit_record(
         action="auth.password_reset",
         actor=user,
@@ -226,10 +225,22 @@ def password_change(
     password_validate(password=new_password, user=user, attr="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    revoked = token_revoke_all(user=user, keep_jti=keep_refresh_jti)
-    user_sockets_close(user_id=user.pk)
+    revoked = user_access_revoke(user=user, keep_refresh_jti=keep_refresh_jti)
     audit_record(
         action="auth.password_change", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User | None, ip_address: str | None = None) -> None:
+    """Switch an account off (staff, from the admin): it can no longer sign in, and nothing it
+    opened stays open. Safe to call on an account the admin's form already saved inactive."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active", "updated_at"])
+    revoked = user_access_revoke(user=user)
+    audit_record(
+        action="user.deactivate", actor=by, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
     )
 
 
@@ -281,8 +292,7 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     )
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
-    revoked = token_revoke_all(user=user)
-    user_sockets_close(user_id=user.pk)
+    revoked = user_access_revoke(user=user)
     audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked})
 
 

@@ -100,9 +100,18 @@ def token_pair_rotate(*, refresh: str) -> TokenPair:
 
 @transaction.atomic
 def _family_revoke(*, user: User) -> None:
-    revoked = token_revoke_all(user=user)
-    user_sockets_close(user_id=user.pk)
+    revoked = user_access_revoke(user=user)
     audit_record(action="auth.refresh_reuse", actor=None, target=user, data={"revoked_tokens": revoked})
+
+
+def user_access_revoke(*, user: User, keep_refresh_jti: str | None = None) -> int:
+    """Sign the user out everywhere (but the caller's own refresh token `keep_refresh_jti`): every
+    refresh token revoked, every open socket closed after commit. Access tokens die by themselves
+    within JWT_ACCESS_MINUTES; Django sessions end with a password change (their auth hash) or
+    deactivation. Returns how many refresh tokens were revoked."""
+    revoked = token_revoke_all(user=user, keep_jti=keep_refresh_jti)
+    user_sockets_close(user_id=user.pk)
+    return revoked
 
 
 def token_revoke(*, refresh: str) -> User:

@@ -13,12 +13,14 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.tokens import default_token_generator
+from django.http import HttpResponse
+from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory
 from chat.models import Message
 from chat.tests.test_consumers import ORIGIN, connect_as, open_socket
 from config.asgi import application
@@ -54,7 +56,30 @@ def _erasure(user, tokens):
     return _bearer(tokens).delete("/api/v1/users/me")
 
 
-@pytest.mark.parametrize("revoke", [_logout, _password_change, _password_reset, _erasure])
+def _portal_logout(user, tokens):
+    browser = Client()
+    browser.force_login(user)
+    browser.post("/portal/logout/")
+    return HttpResponse(status=204)
+
+
+def _admin_deactivation(user, tokens):
+    staff = AdminFactory()
+    browser = Client()
+    browser.force_login(staff)
+    form = browser.get(f"/admin/accounts/user/{user.pk}/change/").context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(is_active="", groups=[], user_permissions=[], avatar="")
+    for name in ("last_login", "created_at", "updated_at"):
+        data.pop(name, None)
+    response = browser.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    return HttpResponse(status=204)
+
+
+@pytest.mark.parametrize(
+    "revoke", [_logout, _password_change, _password_reset, _erasure, _portal_logout, _admin_deactivation]
+)
 def test_revoking_the_account_closes_its_open_sockets_and_only_its_own(thread, revoke):
     patient = thread.patient
     tokens = APIClient().post("/api/v1/auth/login", {"email": patient.email, "password": DEFAULT_PASSWORD}).json()
