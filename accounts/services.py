@@ -334,12 +334,38 @@ class SocialIdentity:
 def _social_link_requires_password() -> ApplicationError:
     return ApplicationError(
         _(
-            "An account with this email address already exists. Sign in with its password to use it, "
-            "or reset the password if you do not know it."
+            "An account with this email address already exists. Sign in with its password, then use this "
+            "sign-in method again to link it; or reset the password if you do not know it."
         ),
         code=AccountsErrorCode.SOCIAL_LINK_REQUIRES_PASSWORD,
         status=409,
     )
+
+
+@transaction.atomic
+def user_social_link(*, user: User, identity: SocialIdentity, ip_address: str | None = None) -> User:
+    """Link a verified social identity to the account its owner is signed in to (with the password:
+    what the `social_link_requires_password` answer asks for). Whatever the emails say: the caller
+    proved both. An identity already linked to another account stays there (409)."""
+    linked = social_account_find(provider=identity.provider, uid=identity.uid)
+    if linked is not None and linked.user_id != user.pk:
+        raise ApplicationError(
+            _("This sign-in is already linked to another account."),
+            code=AccountsErrorCode.SOCIAL_ACCOUNT_LINKED_ELSEWHERE,
+            status=409,
+        )
+    if linked is None:
+        SocialAccount.objects.create(
+            user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
+        )
+        audit_record(
+            action="auth.social_link",
+            actor=user,
+            target=user,
+            ip_address=ip_address,
+            data={"provider": identity.provider},
+        )
+    return user
 
 
 @transaction.atomic

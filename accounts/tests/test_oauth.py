@@ -1,4 +1,5 @@
 import time
+import uuid
 
 import jwt
 import pytest
@@ -13,7 +14,7 @@ from jwt.algorithms import RSAAlgorithm
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -339,3 +340,30 @@ def test_social_sign_in_is_throttled_per_provider_identity(api_client, google, s
     assert response.json()["errors"][0]["code"] == "throttled"
     assert "Retry-After" in response
     assert other.status_code == 200
+
+
+def test_signed_in_with_the_password_the_owner_links_google_to_an_unverified_account(api_client, google):
+    owner = UserFactory(email="gina@example.com", email_verified=False)
+    assert api_client.post("/api/v1/auth/oauth/google", {"id_token": google.sign()}).status_code == 409
+    tokens = api_client.post("/api/v1/auth/login", {"email": owner.email, "password": DEFAULT_PASSWORD}).json()
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    linked = api_client.post("/api/v1/auth/oauth/google", {"id_token": google.sign()})
+    api_client.credentials()
+    later = api_client.post("/api/v1/auth/oauth/google", {"id_token": google.sign()})
+
+    assert linked.status_code == 200
+    assert linked.json()["user"]["id"] == str(owner.id)
+    assert later.status_code == 200
+    assert later.json()["user"]["id"] == str(owner.id)
+
+
+def test_an_identity_linked_to_one_account_cannot_be_linked_to_another(api_client, google, auth_client):
+    first = api_client.post("/api/v1/auth/oauth/google", {"id_token": google.sign()}).json()
+    other = UserFactory()
+
+    response = auth_client(other).post("/api/v1/auth/oauth/google", {"id_token": google.sign()})
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "social_account_linked_elsewhere"
+    assert SocialAccount.objects.get(provider="google").user_id == uuid.UUID(first["user"]["id"])
