@@ -192,7 +192,7 @@ def password_reset_set(*, user: User | None, token: str, new_password: str, ip_a
         fields.append("email_verified")
         EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
     user.save(update_fields=fields)
-    if unlinked or "email_verified" in fields:
+    if "email_verified" in fields:
         profile_sync_record(user=user)
     # A new password hash also ends every Django session of the user (their auth hash changes).
     revoked = user_access_revoke(user=user)

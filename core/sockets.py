@@ -69,7 +69,8 @@ class UserSocketMixin:
             await self.channel_layer.group_discard(self._user_group, self.channel_name)
 
     async def frame_allowed(self) -> bool:
-        """False (and the socket closed) when the token has expired or the user sends too fast."""
+        """Whether to handle the frame that just arrived: not after the token's expiry (the socket is
+        closed), nor over the account's frame rate (an error frame answers, the frame is dropped)."""
         if self._token_expiry is not None and time.time() >= self._token_expiry:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False

@@ -87,3 +87,17 @@ def test_presenting_a_logged_out_refresh_token_does_not_revoke_the_other_devices
 
     assert _refresh(api_client, logged_out["refresh"]).status_code == 401
     assert _refresh(api_client, other_device["refresh"]).status_code == 200
+
+
+def test_password_change_and_rotation_stay_within_a_fixed_number_of_queries(api_client, django_assert_max_num_queries):
+    user = UserFactory()
+    devices = [_login(api_client, user) for _ in range(5)]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {devices[0]['access']}")
+
+    with django_assert_max_num_queries(7):
+        api_client.post(
+            "/api/v1/auth/password/change", {"old_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+        )
+    api_client.credentials()
+    with django_assert_max_num_queries(9):
+        assert _refresh(api_client, devices[0]["refresh"]).status_code == 200
