@@ -291,6 +291,12 @@ def device_register(
     For `web`, `push_token` is the browser's `JSON.stringify(PushSubscription)`; its endpoint is the
     identity of the device.
     """
+    subscription = web_subscription_parse(push_token) if push_token and platform == DevicePlatform.WEB else None
+    # Resolved before any transaction opens: DNS may take seconds.
+    if subscription is not None and not webpush_endpoint_resolves_publicly(subscription["endpoint"]):
+        raise ApplicationError(
+            _("This push service address cannot be reached."), code="push_endpoint_not_allowed", attr="push_token"
+        )
     fields = {
         "user": user,
         "platform": platform,
@@ -320,12 +326,6 @@ def _device_register(
             raise ApplicationError(
                 _("A web push token must be a push subscription of a known push service, with its keys."),
                 code="invalid_push_token",
-                attr="push_token",
-            )
-        if not webpush_endpoint_resolves_publicly(subscription["endpoint"]):
-            raise ApplicationError(
-                _("This push service address cannot be reached."),
-                code="push_endpoint_not_allowed",
                 attr="push_token",
             )
         token = subscription["endpoint"]
