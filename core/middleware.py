@@ -105,9 +105,9 @@ class ApiTrailingSlashMiddleware:
 
 class RequestBodyLimitMiddleware:
     """413 for a request whose Content-Length is over settings.MAX_REQUEST_BODY_BYTES, decided on
-    the header alone: nothing reads, parses or stores the body first (Django would otherwise spool
-    a multipart upload to disk and parse it before the view's own size check refuses it). The
-    load balancer's body limit (nginx `client_max_body_size`) is the same cap one hop earlier."""
+    the header alone: Django never reads, parses or stores the body (it would otherwise parse a
+    multipart upload and write its files before the view's own size check refuses it). Daphne has
+    received the body by then; the load balancer's `client_max_body_size` stops the transfer itself."""
 
     def __init__(self, get_response):
         self.get_response = get_response
