@@ -18,3 +18,5 @@ class AccountsErrorCode(StrEnum):
     SOCIAL_EMAIL_NOT_VERIFIED = "social_email_not_verified"
     SOCIAL_PROVIDER_UNAVAILABLE = "social_provider_unavailable"
     SOCIAL_PROVIDER_NOT_CONFIGURED = "social_provider_not_configured"
+    SOCIAL_LINK_REQUIRES_PASSWORD = "social_link_requires_password"
+    SOCIAL_ACCOUNT_LINKED_ELSEWHERE = "social_account_linked_elsewhere"

@@ -131,13 +131,14 @@ def facebook_identity_verify(*, access_token: str) -> SocialIdentity:
     )
     if str(me.get("id")) != user_id:
         raise _invalid_token()
-    # The Graph API only returns an email Facebook has confirmed, so a returned email counts as verified.
+    # Never trusted as verified (allauth does the same): Facebook may hand out an address its user
+    # has not confirmed, and trusting it would link the identity to whoever owns that address here.
     email = str(me.get("email") or "")
     return SocialIdentity(
         provider="facebook",
         uid=user_id,
         email=email,
-        email_verified=bool(email),
+        email_verified=False,
         first_name=str(me.get("first_name") or ""),
         last_name=str(me.get("last_name") or ""),
         extra_data={key: me[key] for key in ("id", "email", "first_name", "last_name") if key in me},

@@ -21,9 +21,10 @@ from accounts.errors import AccountsErrorCode
 from accounts.models import Locale, PatientProfile, Role, User
 from accounts.selectors import social_account_find, user_find_by_email
 from accounts.sync import profile_sync_record
-from accounts.tokens import token_revoke_all
+from accounts.tokens import user_access_revoke
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.services import audit_record
+from core.sockets import user_sockets_close
 from core.zones import zone_or_none
 
 REGISTRATION_ROLES = (Role.PATIENT, Role.DOCTOR)
@@ -66,12 +67,14 @@ def user_register(
     if role not in REGISTRATION_ROLES:
         raise ApplicationError(_("This role cannot be chosen at registration."), code="invalid_role", attr="role")
     email = email_normalize(email)
+    user = User(email=email, role=role, first_name=first_name, last_name=last_name, locale=locale)
+    # The password first: answering `email_taken` to any password would tell anyone, for free,
+    # which addresses have an account (registration is also throttled per IP and per email).
+    password_validate(password=password, user=user)
     if user_find_by_email(email=email) is not None:
         raise ApplicationError(
             _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
         )
-    user = User(email=email, role=role, first_name=first_name, last_name=last_name, locale=locale)
-    password_validate(password=password, user=user)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -111,6 +114,13 @@ def user_login(*, email: str, password: str, ip_address: str | None = None) -> U
         update_last_login(User, user)
         audit_record(action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": "password"})
     return user
+
+
+@transaction.atomic
+def session_logout(*, user: User, ip_address: str | None = None) -> None:
+    """A portal sign-out: the session ends in the view; the user's open sockets close here."""
+    user_sockets_close(user_id=user.pk)
+    audit_record(action="auth.logout", actor=user, target=user, ip_address=ip_address, data={"method": "session"})
 
 
 @transaction.atomic
@@ -173,16 +183,43 @@ def password_reset_set(*, user: User | None, token: str, new_password: str, ip_a
         )
     password_validate(password=new_password, user=user, attr="new_password")
     user.set_password(new_password)
-    user.save(update_fields=["password", "updated_at"])
-    revoked = token_revoke_all(user=user)
+    fields = ["password", "updated_at"]
+    unlinked = 0
+    if not user.email_verified:
+        # The reset link reached the mailbox, so whoever follows it owns the address. Whoever
+        # registered it before them (or linked a social sign-in to it) is shut out: their password
+        # is replaced, their social links removed, their tokens and sessions revoked below.
+        unlinked, _deleted = SocialAccount.objects.filter(user=user).delete()
+        user.email_verified = True
+        fields.append("email_verified")
+        EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+    user.save(update_fields=fields)
+    if "email_verified" in fields:
+        profile_sync_record(user=user)
+    # A new password hash also ends every Django session of the user (their auth hash changes).
+    revoked = user_access_revoke(user=user)
     audit_record(
-        action="auth.password_reset", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
+        action="auth.password_reset",
+        actor=user,
+        target=user,
+        ip_address=ip_address,
+        data={"revoked_tokens": revoked, "unlinked_social_accounts": unlinked},
     )
     return user
 
 
 @transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str, ip_address: str | None = None) -> None:
+def password_change(
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    ip_address: str | None = None,
+    keep_refresh_jti: str | None = None,
+) -> None:
+    """Set a new password; every other device is signed out: the user's refresh tokens are revoked
+    but `keep_refresh_jti` (the caller's own), Django sessions end with the old password hash (the
+    portal keeps its own with `update_session_auth_hash`), open sockets are closed."""
     if not user.check_password(old_password):
         raise ApplicationError(
             _("Your current password is incorrect."), code=AccountsErrorCode.WRONG_PASSWORD, attr="old_password"
@@ -190,7 +227,23 @@ def password_change(*, user: User, old_password: str, new_password: str, ip_addr
     password_validate(password=new_password, user=user, attr="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    audit_record(action="auth.password_change", actor=user, target=user, ip_address=ip_address)
+    revoked = user_access_revoke(user=user, keep_refresh_jti=keep_refresh_jti)
+    audit_record(
+        action="auth.password_change", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User | None, ip_address: str | None = None) -> None:
+    """Switch an account off (staff, from the admin): it can no longer sign in, and nothing it
+    opened stays open. Safe to call on an account the admin's form already saved inactive."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active", "updated_at"])
+    revoked = user_access_revoke(user=user)
+    audit_record(
+        action="user.deactivate", actor=by, target=user, ip_address=ip_address, data={"revoked_tokens": revoked}
+    )
 
 
 @transaction.atomic
@@ -252,7 +305,7 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     )
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
-    revoked = token_revoke_all(user=user)
+    revoked = user_access_revoke(user=user)
     audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked})
 
 
@@ -291,17 +344,58 @@ class SocialIdentity:
     extra_data: dict[str, Any] = field(default_factory=dict)
 
 
+def _social_link_requires_password() -> ApplicationError:
+    return ApplicationError(
+        _(
+            "An account with this email address already exists. Sign in with its password, then use this "
+            "sign-in method again to link it; or reset the password if you do not know it."
+        ),
+        code=AccountsErrorCode.SOCIAL_LINK_REQUIRES_PASSWORD,
+        status=409,
+    )
+
+
+@transaction.atomic
+def user_social_link(*, user: User, identity: SocialIdentity, ip_address: str | None = None) -> User:
+    """Link a verified social identity to the account its owner is signed in to (with the password:
+    what the `social_link_requires_password` answer asks for). Whatever the emails say: the caller
+    proved both. An identity already linked to another account stays there (409)."""
+    linked = social_account_find(provider=identity.provider, uid=identity.uid)
+    if linked is not None and linked.user_id != user.pk:
+        raise ApplicationError(
+            _("This sign-in is already linked to another account."),
+            code=AccountsErrorCode.SOCIAL_ACCOUNT_LINKED_ELSEWHERE,
+            status=409,
+        )
+    if linked is None:
+        SocialAccount.objects.create(
+            user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
+        )
+        audit_record(
+            action="auth.social_link",
+            actor=user,
+            target=user,
+            ip_address=ip_address,
+            data={"provider": identity.provider},
+        )
+    return user
+
+
 @transaction.atomic
 def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None) -> User:
     """The user behind a verified social identity: the linked account, else the account with the
-    same verified email (linked now), else a new patient account."""
+    same email (linked now, only when both sides vouch for the address), else a new patient account.
+
+    Linking needs the provider AND our account to have verified the email: an unverified account
+    may have been registered by someone else first, who knows its password (issue 17, item 1); an
+    unverified provider email may not be its user's at all (Facebook's, item 2)."""
     linked = social_account_find(provider=identity.provider, uid=identity.uid)
     if linked is not None:
         user = linked.user
         if not user.is_active:
             raise _invalid_credentials()
     else:
-        if not identity.email or not identity.email_verified:
+        if not identity.email:
             raise ApplicationError(
                 _("Your account with this provider has no verified email address."),
                 code=AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED,
@@ -316,22 +410,20 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
                 role=Role.PATIENT,
                 first_name=identity.first_name[:150],
                 last_name=identity.last_name[:150],
-                email_verified=True,
+                email_verified=identity.email_verified,
             )
             PatientProfile.objects.create(user=user)
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=identity.email_verified)
+            if not identity.email_verified:
+                account_email_queue(user=user, builder=VERIFY_EMAIL)
         elif not user.is_active:
             raise _invalid_credentials()
+        elif not (identity.email_verified and user.email_verified):
+            raise _social_link_requires_password()
         SocialAccount.objects.create(
             user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
         )
-        if not user.email_verified:
-            user.email_verified = True
-            user.save(update_fields=["email_verified", "updated_at"])
-        address, _created = EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"primary": True, "verified": True}
-        )
-        address.set_verified()
-    update_last_login(User, user)
+    update_last_login(None, user)
     audit_record(
         action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": identity.provider}
     )

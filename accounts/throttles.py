@@ -1,4 +1,5 @@
-"""Brute-force throttles for login and password-forgot (cache-backed: Redis when configured).
+"""Brute-force throttles for login, password-forgot, registration and social sign-in (cache-backed:
+Redis when configured).
 
 Keyed on the account (normalised email) with the client IP, plus on the account alone. Never on a
 bare IP: a whole clinic may share one address, and one member's typos must not lock out the rest.
@@ -71,6 +72,50 @@ class PasswordForgotAccountThrottle(_AccountThrottle):
     with_ip = False
 
 
-class RegisterAccountIpThrottle(_AccountThrottle):
+class RegisterAccountThrottle(_AccountThrottle):
+    """Registrations naming one email, from anywhere."""
+
     scope = "register"
-    default_rate = "20/hour"
+    default_rate = "5/hour"
+    with_ip = False
+
+
+class RegisterIpThrottle(SimpleRateThrottle):
+    """Registrations from one address: before an account exists there is nothing else to key on.
+    The address is REMOTE_ADDR (REST_FRAMEWORK["NUM_PROXIES"] = 0): a client's own
+    X-Forwarded-For header never picks its bucket."""
+
+    scope = "register_ip"
+    default_rate = "30/hour"
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
+
+    def get_cache_key(self, request, view) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+REGISTER_THROTTLES = (RegisterAccountThrottle, RegisterIpThrottle)
+
+
+class OAuthIdentityThrottle(SimpleRateThrottle):
+    """Social sign-ins of one provider identity (the account it names), counted once the provider
+    vouched for the token: `oauth_identity_throttle_check` is called by the view after verifying."""
+
+    scope = "oauth"
+    default_rate = "30/hour"
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
+
+    def get_cache_key(self, request, view) -> str | None:
+        digest = hashlib.sha256(f"{request.provider}|{request.uid}".encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+def oauth_identity_throttle_wait(*, provider: str, uid: str) -> float | None:
+    """Seconds to wait when this identity signed in too often, else None (and counted)."""
+    throttle = OAuthIdentityThrottle()
+    if throttle.allow_request(SimpleNamespace(provider=provider, uid=uid), None):
+        return None
+    return throttle.wait()

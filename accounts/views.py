@@ -4,11 +4,13 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import oauth, serializers, services, throttles, tokens
+from core.authentication import JWTAuthentication
 
 NO_BODY = OpenApiResponse(description="No content.")
 
@@ -33,7 +35,7 @@ class PublicAuthView(APIView):
 
 
 class RegisterView(PublicAuthView):
-    throttle_classes = [throttles.RegisterAccountIpThrottle]
+    throttle_classes = list(throttles.REGISTER_THROTTLES)
 
     @extend_schema(
         summary="Create a patient or doctor account",
@@ -167,13 +169,30 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = serializers.PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.password_change(user=request.user, **serializer.validated_data, ip_address=client_ip(request))
+        services.password_change(
+            user=request.user,
+            **serializer.validated_data,
+            ip_address=client_ip(request),
+            keep_refresh_jti=tokens.access_token_refresh_jti(request.auth),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _signed_in_user(request):
+    """The user of a valid Bearer token on a public endpoint, else None (a stale header is ignored)."""
+    try:
+        result = JWTAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return result[0] if result else None
 
 
 class OAuthLoginView(PublicAuthView):
     @extend_schema(
         summary="Log in with Google (id_token) or Facebook (access_token)",
+        description="With a valid Bearer token (the account signed in with its password), the identity "
+        "is linked to that account instead: the way to link when sign-in answers 409 "
+        "social_link_requires_password.",
         parameters=[
             OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(oauth.PROVIDERS))
         ],
@@ -191,7 +210,14 @@ class OAuthLoginView(PublicAuthView):
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         identity = verify(**{field_name: serializer.validated_data[field_name]})
-        user = services.user_social_login(identity=identity, ip_address=client_ip(request))
+        wait = throttles.oauth_identity_throttle_wait(provider=identity.provider, uid=identity.uid)
+        if wait is not None:
+            raise Throttled(wait=wait)
+        signed_in = _signed_in_user(request)
+        if signed_in is not None:
+            user = services.user_social_link(user=signed_in, identity=identity, ip_address=client_ip(request))
+        else:
+            user = services.user_social_login(identity=identity, ip_address=client_ip(request))
         return Response(auth_result(request, user))
 
 

@@ -21,3 +21,5 @@ class AppointmentErrorCode(StrEnum):
     PATIENTS_ONLY = "patients_only"
     DOCTORS_ONLY = "doctors_only"
     NOT_FOUND = "not_found"
+    TOO_MANY_UPCOMING_WITH_DOCTOR = "too_many_upcoming_with_doctor"
+    TOO_MANY_UNPAID_HOLDS = "too_many_unpaid_holds"

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from appointments.availability_cache import schedule_version_bump
 from appointments.errors import AppointmentErrorCode as Code
 from appointments.models import (
@@ -226,6 +228,25 @@ def _check_free(
 # --- booking ----------------------------------------------------------------------------------------
 
 
+def appointment_booking_limits_check(*, patient, doctor, is_card: bool, now: datetime) -> None:
+    """Slot hoarding (issue 17, item 7): at most TABIB["MAX_UPCOMING_PER_DOCTOR"] active upcoming
+    appointments of one patient with one doctor, and TABIB["MAX_UNPAID_HOLDS"] unpaid card holds
+    of one patient in all. Locks the patient's row first, so two concurrent bookings of one patient
+    count each other. Caller holds the transaction."""
+    User.objects.select_for_update().filter(pk=patient.pk).first()
+    mine = Appointment.objects.filter(active_appointments_q(now=now), patient=patient)
+    if mine.filter(doctor=doctor, end__gt=now).count() >= settings.TABIB["MAX_UPCOMING_PER_DOCTOR"]:
+        raise ConflictError(
+            _("You already have %(count)d upcoming appointments with this doctor.")
+            % {"count": settings.TABIB["MAX_UPCOMING_PER_DOCTOR"]},
+            code=Code.TOO_MANY_UPCOMING_WITH_DOCTOR,
+        )
+    if is_card and mine.filter(status=S.PENDING_PAYMENT).count() >= settings.TABIB["MAX_UNPAID_HOLDS"]:
+        raise ConflictError(
+            _("Pay for or cancel your unpaid bookings before booking another one."), code=Code.TOO_MANY_UNPAID_HOLDS
+        )
+
+
 def appointment_book(
     *, patient: Any, doctor: DoctorProfile, start: datetime, reason: str = "", payment_method: str
 ) -> Appointment:
@@ -255,6 +276,7 @@ def appointment_book(
     with transaction.atomic():
         _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
         _check_free(doctor=doctor, patient=patient, start=start, end=end, now=now)
+        appointment_booking_limits_check(patient=patient, doctor=doctor, is_card=is_card, now=now)
         appointment = _write_or_conflict(
             lambda: Appointment.objects.create(
                 doctor=doctor,

@@ -25,6 +25,7 @@ from appointments.serializers import (
 )
 from core.idempotency import idempotent_call
 from core.pagination import PageNumberPagination
+from core.throttles import account_throttle
 
 DATE_RANGE = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (YYYY-MM-DD)."),
@@ -103,6 +104,8 @@ class MyTimeOffDetailView(APIView):
 
 
 class AppointmentListView(APIView):
+    throttle_classes = [account_throttle("booking")]
+
     @extend_schema(
         summary="My appointments (as patient or doctor)",
         parameters=[OpenApiParameter("scope", OpenApiTypes.STR, enum=list(selectors.AppointmentScope.ALL))],

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from chat import events, selectors, services
 from chat.presence import PRESENCE_TTL, presence_join, presence_leave, presence_touch
 from core.exceptions import ApplicationError
+from core.sockets import CLOSE_UNAUTHENTICATED, UserSocketMixin
 
 logger = logging.getLogger(__name__)
 
@@ -19,11 +20,10 @@ logger = logging.getLogger(__name__)
 # single DB thread: each worker thread has its own connection, so sends of many threads overlap.
 in_worker = functools.partial(database_sync_to_async, thread_sensitive=False)
 
-CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(UserSocketMixin, AsyncJsonWebsocketConsumer):
     thread = None
     group = None
     _presence_task = None
@@ -42,6 +42,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.group = events.thread_group(self.thread.pk)
         # Join before accepting: once the client sees the handshake, nothing sent to the thread is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_user_group(self.user)
         await in_worker(presence_join)(thread_id=self.thread.pk, user_id=self.user.pk)
         self._presence_task = asyncio.ensure_future(self._keep_presence())
         await self.accept()
@@ -64,6 +65,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self._presence_task is not None:
             self._presence_task.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_user_group()
         await in_worker(presence_leave)(thread_id=self.thread.pk, user_id=self.user.pk)
 
     async def _keep_presence(self):
@@ -73,7 +75,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # --- client -> server --------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if self.group is None:
+        if self.group is None or not await self.frame_allowed():
             return
         try:
             content = json.loads(text_data or "")

@@ -24,6 +24,7 @@ from chat.serializers import (
     UnreadCountOutputSerializer,
 )
 from core.pagination import NewestFirstCursorPagination, PageNumberPagination
+from core.throttles import account_throttle
 
 TAGS = ["chat"]
 
@@ -83,6 +84,8 @@ class ThreadDetailView(APIView):
 
 
 class MessageListCreateView(APIView):
+    throttle_classes = [account_throttle("chat_message")]
+
     @extend_schema(
         tags=TAGS,
         summary="Messages of a thread, newest first (cursor-paginated), optionally searched",
@@ -116,6 +119,7 @@ class MessageListCreateView(APIView):
 
 class AttachmentUploadView(APIView):
     parser_classes = [MultiPartParser]
+    throttle_classes = [account_throttle("chat_attachment")]
 
     @extend_schema(
         tags=TAGS,

@@ -2,7 +2,10 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 current_request_id: ContextVar[str] = ContextVar("request_id", default="")
 
@@ -97,4 +100,34 @@ class ApiTrailingSlashMiddleware:
     def __call__(self, request):
         if request.path_info.startswith("/api/v1/") and len(request.path_info) > len("/api/v1/"):
             request.path_info = request.path_info.rstrip("/")
+        return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a request whose Content-Length is over settings.MAX_REQUEST_BODY_BYTES, decided on
+    the header alone: Django never reads, parses or stores the body (it would otherwise parse a
+    multipart upload and write its files before the view's own size check refuses it). Daphne has
+    received the body by then; the load balancer's `client_max_body_size` stops the transfer itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0  # Django answers a malformed header itself
+        if declared > settings.MAX_REQUEST_BODY_BYTES:
+            detail = _("The request body is too large.")
+            if request.path.startswith("/api/"):
+                body = {
+                    "type": "client_error",
+                    "errors": [{"code": "request_too_large", "detail": detail, "attr": None}],
+                }
+                response = JsonResponse(body, status=413)
+            else:
+                response = HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
+            # The unread body stays on the connection: close it rather than parse it as a request.
+            response["Connection"] = "close"
+            return response
         return self.get_response(request)

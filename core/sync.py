@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Max, Model, Q, QuerySet
 from django.utils import timezone
@@ -113,6 +114,10 @@ class Position:
     id: int
 
 
+def _invalid_cursor() -> ApplicationError:
+    return ApplicationError(_("This sync cursor is not valid."), code="invalid_cursor", attr="since")
+
+
 @dataclass
 class SyncCursor:
     position: Position
@@ -135,7 +140,9 @@ class SyncCursor:
             payload = json.loads(raw)
             txid, row_id = payload["p"]
             issued_at = payload["t"]
-            if payload.get("v") != 1 or not all(isinstance(n, int) and n >= 0 for n in (txid, row_id, issued_at)):
+            if payload.get("v") != 1 or not all(
+                isinstance(n, int) and 0 <= n <= MAX_POSITION for n in (txid, row_id, issued_at)
+            ):
                 raise ValueError
             snapshot = payload.get("s")
             if snapshot is not None:
@@ -144,7 +151,7 @@ class SyncCursor:
                     raise ValueError
                 snapshot = (name, last_pk)
         except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-            raise ApplicationError(_("This sync cursor is not valid."), code="invalid_cursor", attr="since") from None
+            raise _invalid_cursor() from None
         if issued_at < (timezone.now() - SYNC_RETENTION).timestamp():
             raise ConflictError(
                 _("This sync cursor has expired: download everything again."), code="sync_cursor_expired", attr="since"
@@ -263,7 +270,12 @@ def _fill_from_snapshot(*, builder: _PageBuilder, user, cursor: SyncCursor, room
     for resource in registered()[names.index(name) :]:
         queryset = resource.visible(user).order_by("pk")
         if resource.name == name and last_pk:
-            queryset = queryset.filter(pk__gt=last_pk)
+            try:
+                # The cursor is the client's to forge: a pk that is not one is a 400, not a 500.
+                after = queryset.model._meta.pk.to_python(last_pk)
+            except ValidationError:
+                raise _invalid_cursor() from None
+            queryset = queryset.filter(pk__gt=after)
         take = room - sent
         objects = list(queryset[: take + 1])
         for obj in objects[:take]:

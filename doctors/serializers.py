@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -137,7 +138,17 @@ class DoctorPhotoInputSerializer(serializers.Serializer):
     photo = serializers.FileField(allow_empty_file=False, use_url=False)
 
 
+class HtmlEscapedTextField(serializers.CharField):
+    """Plain text a user wrote, HTML-escaped on output: whatever a web client does with it, it is
+    never live markup (issue 17, item 10). Native clients unescape `&amp; &lt; &gt; &quot; &#x27;`."""
+
+    def to_representation(self, value) -> str:
+        return escape(super().to_representation(value))
+
+
 class ReviewSerializer(serializers.ModelSerializer):
+    comment = HtmlEscapedTextField(read_only=True)
+    doctor_reply = HtmlEscapedTextField(read_only=True)
     patient_display_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -146,7 +157,7 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     def get_patient_display_name(self, obj: Review) -> str:
         first, last = obj.patient.first_name, obj.patient.last_name
-        return f"{first} {last[:1]}.".strip() if last else (first or str(_("Patient")))
+        return escape(f"{first} {last[:1]}.".strip() if last else (first or str(_("Patient"))))
 
 
 class ReviewCreateSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Every write of the doctors directory: profiles, verification, favorites, reviews."""
 
+import html
 import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
@@ -219,11 +220,11 @@ def favorite_remove(*, patient: User, doctor: DoctorProfile) -> None:
 
 
 def review_text_clean(text: str, *, max_length: int) -> str:
-    """Plain text only: every HTML tag is stripped (nh3), then the length limit applies."""
-    cleaned = nh3.clean(text or "", tags=set(), attributes={}, strip_comments=True)
-    # nh3 escapes the remaining text for HTML; reviews are stored as plain text.
-    cleaned = cleaned.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")
-    cleaned = cleaned.replace("&amp;", "&").strip()
+    """Plain text: tags are dropped (nh3), the text is stored unescaped, then the length limit applies.
+
+    What is stored is text, not HTML: `&lt;b&gt;` typed by someone is stored as `<b>` and must be
+    escaped wherever it is shown (the API's ReviewSerializer, Django templates)."""
+    cleaned = html.unescape(nh3.clean(text or "", tags=set(), attributes={}, strip_comments=True)).strip()
     if len(cleaned) > max_length:
         raise ApplicationError(
             _("This text is too long (at most %(max)d characters).") % {"max": max_length}, code="max_length"

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import PageNumberPagination
+from core.throttles import account_throttle
 from doctors import selectors, services
 from doctors.directory_cache import directory_page_get, directory_page_set, directory_version, search_page_key
 from doctors.filters import DoctorSearchFilterSet
@@ -198,6 +199,7 @@ class PatientFavoriteListView(generics.ListAPIView):
 class DoctorReviewListView(generics.ListAPIView):
     serializer_class = ReviewSerializer
     filter_backends: list = []
+    throttle_classes = [account_throttle("review")]
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -227,6 +229,7 @@ class DoctorReviewListView(generics.ListAPIView):
 
 class DoctorReviewReplyView(APIView):
     permission_classes = [IsAuthenticated, IsDoctor]
+    throttle_classes = [account_throttle("review_reply")]
 
     @extend_schema(
         summary="Reply publicly to a review of me (once)", request=ReviewReplySerializer, responses=ReviewSerializer

@@ -2,29 +2,27 @@
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from core.effects import user_group
+from core.sockets import CLOSE_UNAUTHENTICATED, UserSocketMixin
 from notifications.events import NotificationFrame
 
-CLOSE_UNAUTHORIZED = 4401
 
-
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(UserSocketMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if self.scope.get("auth_failed") or user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHORIZED)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # The user's group is also where notifications are sent (core.effects.user_group).
+        await self.join_user_group(user)
         await self.accept()
 
     async def disconnect(self, code):
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_user_group()
 
     async def receive_json(self, content, **kwargs):
-        # The stream is server -> client only; anything the client sends is ignored.
-        return
+        # The stream is server -> client only: what the client sends is ignored, but a frame after
+        # the token's expiry closes the socket.
+        await self.frame_allowed()
 
     async def notification_created(self, event):
         frame: NotificationFrame = {"type": "notification", "notification": event["notification"]}

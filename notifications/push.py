@@ -6,9 +6,12 @@ deactivated it) or raises `PushTransientError` (worth retrying).
 """
 
 import enum
+import ipaddress
 import json
 import logging
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import firebase_admin
 from django.conf import settings
@@ -33,16 +36,56 @@ class PushConfigurationError(Exception):
     pass
 
 
+def webpush_host_allowed(host: str) -> bool:
+    """Whether `host` is one of the browser push services of settings.WEBPUSH_ALLOWED_HOSTS
+    (`*.example.com` matches any subdomain)."""
+    host = host.lower().rstrip(".")
+    for allowed in settings.WEBPUSH_ALLOWED_HOSTS:
+        allowed = allowed.lower()
+        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
+            return True
+    return False
+
+
+def webpush_endpoint_resolves_publicly(endpoint: str) -> bool:
+    """Whether every address the endpoint's host resolves to now is a public one.
+
+    The host allow-list keeps the server from posting to arbitrary hosts; this keeps a listed name
+    that resolves (or is made to resolve) to a private, loopback or link-local address from turning
+    a push into a request inside our network. Checked at registration and again before each send."""
+    host = urlsplit(endpoint).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(addresses) and all(_is_public(address) for address in addresses)
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in ipaddress.ip_network(network) for network in settings.WEBPUSH_PRIVATE_NETWORKS_ALLOWED):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
 def web_subscription_parse(push_token: str) -> dict[str, str] | None:
-    """`{"endpoint", "p256dh", "auth"}` of a browser's `JSON.stringify(PushSubscription)`, else None."""
+    """`{"endpoint", "p256dh", "auth"}` of a browser's `JSON.stringify(PushSubscription)` whose
+    endpoint is an https URL of a known push service, else None."""
     try:
         raw = json.loads(push_token)
         endpoint, keys = raw["endpoint"], raw["keys"]
         subscription = {"endpoint": str(endpoint), "p256dh": str(keys["p256dh"]), "auth": str(keys["auth"])}
+        parts = urlsplit(subscription["endpoint"])
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except (ValueError, TypeError, KeyError):
         return None
     if (
-        not subscription["endpoint"].startswith("https://")
+        parts.scheme != "https"
+        or parts.username is not None
+        or parts.password is not None
+        or not webpush_host_allowed(parts.hostname or "")
         or len(subscription["p256dh"]) > 88
         or len(subscription["auth"]) > 24
     ):
@@ -79,6 +122,12 @@ def _webpush_send(device: WebPushDevice, *, title: str, body: str, data: dict[st
 
     if not PUSH_NOTIFICATIONS_SETTINGS.get("WP_PRIVATE_KEY"):
         raise PushConfigurationError("WebPush is not configured (WEBPUSH_VAPID_PRIVATE_KEY).")
+    if not webpush_host_allowed(urlsplit(device.registration_id).hostname or ""):
+        logger.warning("web push endpoint not allowed", extra={"device_id": device.pk})
+        return PushOutcome.SKIPPED
+    if not webpush_endpoint_resolves_publicly(device.registration_id):
+        # Unresolvable now, or resolving inside our network: never post there; retry later.
+        raise PushTransientError("WebPush: the endpoint does not resolve to a public address")
     try:
         result = device.send_message(json.dumps({"title": title, "body": body, "data": data}))
     except Exception as exc:  # WebPushError, connection errors, timeouts: all worth another try

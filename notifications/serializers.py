@@ -46,8 +46,9 @@ class DeviceInputSerializer(serializers.Serializer):
 
         token = attrs.get("push_token")
         if token and attrs["platform"] == DevicePlatform.WEB and web_subscription_parse(token) is None:
+            message = _("A web push token must be a push subscription of a known push service, with its keys.")
             raise serializers.ValidationError(
-                {"push_token": _("A web push token must be a push subscription with an https endpoint and its keys.")},
+                {"push_token": message},
                 code="invalid_push_token",
             )
         return attrs

@@ -31,7 +31,13 @@ from notifications.models import (
     NotificationType,
 )
 from notifications.preferences import DEFAULT_PREFERENCES, LOCKED_ON
-from notifications.push import PushOutcome, PushTransientError, push_send, web_subscription_parse
+from notifications.push import (
+    PushOutcome,
+    PushTransientError,
+    push_send,
+    web_subscription_parse,
+    webpush_endpoint_resolves_publicly,
+)
 from notifications.sync import notifications_sync_record
 
 logger = logging.getLogger(__name__)
@@ -317,6 +323,12 @@ def device_register(
     For `web`, `push_token` is the browser's `JSON.stringify(PushSubscription)`; its endpoint is the
     identity of the device.
     """
+    subscription = web_subscription_parse(push_token) if push_token and platform == DevicePlatform.WEB else None
+    # Resolved before any transaction opens: DNS may take seconds.
+    if subscription is not None and not webpush_endpoint_resolves_publicly(subscription["endpoint"]):
+        raise ApplicationError(
+            _("This push service address cannot be reached."), code="push_endpoint_not_allowed", attr="push_token"
+        )
     fields = {
         "user": user,
         "platform": platform,
@@ -344,7 +356,7 @@ def _device_register(
         subscription = web_subscription_parse(token)
         if subscription is None:
             raise ApplicationError(
-                _("A web push token must be a push subscription with an https endpoint and its keys."),
+                _("A web push token must be a push subscription of a known push service, with its keys."),
                 code="invalid_push_token",
                 attr="push_token",
             )

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import NotFoundError
 from core.pagination import NewestFirstCursorPagination
+from core.throttles import account_throttle
 from notifications.models import NotificationType
 from notifications.selectors import (
     device_get_for_user,
@@ -122,6 +123,8 @@ class NotificationPreferencesView(APIView):
 
 
 class DeviceRegisterView(APIView):
+    throttle_classes = [account_throttle("device")]
+
     @extend_schema(
         summary="Register or refresh a device for push notifications",
         description="Idempotent on push_token; a token registered by another account moves to this one. "

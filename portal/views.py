@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.services import password_change, user_update
+from accounts.services import password_change, session_logout, user_update
 from accounts.throttles import login_throttle_wait
 from accounts.views import client_ip
 from appointments.selectors import availability_rules_of, time_off_of
@@ -153,6 +153,11 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     template_name = "portal/logged_out.html"
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            session_logout(user=request.user, ip_address=client_ip(request))
+        return super().post(request, *args, **kwargs)
 
 
 class LocaleSwitchView(View):

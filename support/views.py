@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import PageNumberPagination
+from core.throttles import account_throttle
 from support.selectors import faq_list, policy_acceptance_state, policy_get_published, support_request_list
 from support.serializers import (
     FaqEntrySerializer,
@@ -39,6 +40,8 @@ class FaqView(APIView):
 
 
 class SupportRequestListCreateView(APIView):
+    throttle_classes = [account_throttle("support_request")]
+
     @extend_schema(summary="My support requests", responses=SupportRequestOutputSerializer(many=True))
     def get(self, request):
         paginator = PageNumberPagination()

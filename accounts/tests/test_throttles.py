@@ -78,3 +78,54 @@ def test_default_login_rate_allows_ten_attempts_a_minute(api_client):
     statuses = [_login(api_client, user.email).status_code for _attempt in range(11)]
 
     assert statuses == [401] * 10 + [429]
+
+
+# --- Issue 17, item 10: registration is no free enumeration oracle ---------------------------------
+
+REGISTER = "/api/v1/auth/register"
+
+
+def _register(api_client, email, password="plum-Tree-harbour-42", **extra):
+    body = {"email": email, "password": password, "role": "patient", "first_name": "N", "last_name": "H"}
+    return api_client.post(REGISTER, body, **extra)
+
+
+def test_registration_checks_the_password_before_saying_the_email_is_taken(api_client):
+    existing = UserFactory()
+
+    weak = _register(api_client, existing.email, password="123")
+
+    assert weak.status_code == 400
+    assert {error["code"] for error in weak.json()["errors"]} != {"email_taken"}
+    assert all(error["attr"] == "password" for error in weak.json()["errors"])
+
+
+def test_registration_is_throttled_per_email_across_addresses(api_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"register": "2/hour", "register_ip": "100/hour"},
+    }
+    existing = UserFactory()
+    for attempt in range(2):
+        assert _register(api_client, existing.email, REMOTE_ADDR=f"198.51.100.{attempt}").status_code == 400
+
+    response = _register(api_client, existing.email, REMOTE_ADDR="198.51.100.99")
+
+    assert response.status_code == 429
+    assert _register(api_client, "someone.else@example.com", REMOTE_ADDR="198.51.100.99").status_code == 201
+
+
+def test_registration_is_throttled_per_address_whatever_forwarded_for_says(api_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"register": "100/hour", "register_ip": "2/hour"},
+    }
+    for attempt in range(2):
+        _register(
+            api_client, f"probe{attempt}@example.com", REMOTE_ADDR=CLINIC_IP, HTTP_X_FORWARDED_FOR=f"10.9.9.{attempt}"
+        )
+
+    response = _register(api_client, "probe9@example.com", REMOTE_ADDR=CLINIC_IP, HTTP_X_FORWARDED_FOR="10.9.9.9")
+
+    assert response.status_code == 429
+    assert _register(api_client, "probe9@example.com", REMOTE_ADDR="198.51.100.1").status_code == 201

@@ -66,6 +66,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -255,8 +256,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "password_forgot": env("THROTTLE_PASSWORD_FORGOT", default="5/hour"),
-        "register": env("THROTTLE_REGISTER", default="20/hour"),
+        "register": env("THROTTLE_REGISTER", default="5/hour"),
+        "register_ip": env("THROTTLE_REGISTER_IP", default="30/hour"),
     },
+    # Throttles that key on an address take REMOTE_ADDR, never the client's own X-Forwarded-For
+    # (behind a load balancer, Daphne's --proxy-headers sets REMOTE_ADDR from the trusted hop).
+    "NUM_PROXIES": 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 DRF_STANDARDIZED_ERRORS = {
@@ -324,6 +329,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Any request declaring a larger body is refused (413) before it is read: the largest upload is a
+# 10 MB chat attachment, plus its multipart framing and caption.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=11 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Email --------------------------------------------------------------------------------
@@ -366,6 +374,10 @@ TABIB = {
     "HORIZON_DAYS": env.int("BOOKING_HORIZON_DAYS", default=90),
     "CANCELLATION_CUTOFF_HOURS": env.int("CANCELLATION_CUTOFF_HOURS", default=24),
     "HOLD_MINUTES": env.int("BOOKING_HOLD_MINUTES", default=15),
+    # Slot hoarding caps: active upcoming appointments of one patient with one doctor, and unpaid
+    # card holds of one patient (409 too_many_upcoming_with_doctor / too_many_unpaid_holds).
+    "MAX_UPCOMING_PER_DOCTOR": env.int("BOOKING_MAX_UPCOMING_PER_DOCTOR", default=2),
+    "MAX_UNPAID_HOLDS": env.int("BOOKING_MAX_UNPAID_HOLDS", default=2),
     "CURRENCIES": ["EUR", "USD", "GBP", "MAD", "CHF"],
     "MIN_APP_VERSION": env("MIN_APP_VERSION", default="1.0.0"),
 }
@@ -415,6 +427,15 @@ PUSH_NOTIFICATIONS_SETTINGS = {
     "WP_CLAIMS": {"sub": env("WEBPUSH_VAPID_SUBJECT", default="mailto:support@tabib.local")},
     "WP_ERROR_TIMEOUT": env.int("WEBPUSH_TIMEOUT_SECONDS", default=10),
 }
+# The only hosts a WebPush subscription may point at (the browsers' push services: Chrome/FCM,
+# Firefox autopush, Safari, Edge/WNS); `*.` matches subdomains. Anything else is refused (SSRF).
+WEBPUSH_ALLOWED_HOSTS = env.list(
+    "WEBPUSH_ALLOWED_HOSTS",
+    default=["fcm.googleapis.com", "updates.push.services.mozilla.com", "web.push.apple.com", "*.notify.windows.com"],
+)
+# Private networks a listed push host may resolve to after all (a push relay inside your own
+# network, the tests' local stand-in); empty = only public addresses.
+WEBPUSH_PRIVATE_NETWORKS_ALLOWED = env.list("WEBPUSH_PRIVATE_NETWORKS_ALLOWED", default=[])
 # The entry keeps its name so django-celery-beat's stored row is updated in place, not left behind.
 CELERY_BEAT_SCHEDULE["notification-reminders"] = {
     "task": "appointments.tasks.appointments_send_reminders",

@@ -1,3 +1,5 @@
+import base64
+import json
 import threading
 from datetime import timedelta
 
@@ -192,6 +194,33 @@ def test_a_malformed_cursor_is_a_400(auth_client, patient):
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "invalid_cursor"
     assert response.json()["errors"][0]["attr"] == "since"
+
+
+def _forged(payload) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "make_payload",
+    [
+        pytest.param(lambda now: {"v": 1, "p": [1, 1], "t": now, "s": ["appointments", "not-a-uuid"]}, id="bad-pk"),
+        pytest.param(lambda now: {"v": 1, "p": [1, 1], "t": now, "s": ["favorites", "\u0000"]}, id="nul-pk"),
+        pytest.param(lambda now: {"v": 1, "p": [2**70, 1], "t": now}, id="txid-beyond-bigint"),
+        pytest.param(lambda now: {"v": 1, "p": [1, 2**64], "t": now}, id="row-id-beyond-bigint"),
+        pytest.param(lambda now: [1, 2], id="a-list"),
+        pytest.param(lambda now: {"v": 1, "p": [1, 2, 3], "t": now}, id="three-positions"),
+        pytest.param(lambda now: {"v": 1, "p": [1, 1], "t": now, "s": "ab"}, id="snapshot-string"),
+    ],
+)
+def test_a_crafted_cursor_is_a_400_not_a_500(auth_client, patient, make_payload):
+    client = auth_client(patient)
+    client.raise_request_exception = False
+    since = _forged(make_payload(int(timezone.now().timestamp())))
+
+    response = client.get(SYNC_URL, {"since": since})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_cursor"
 
 
 def test_sync_needs_authentication(api_client):

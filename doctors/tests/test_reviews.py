@@ -196,3 +196,56 @@ def test_aggregates_stay_exact_under_concurrent_reviews():
     doctor.refresh_from_db()
     assert doctor.rating_count == len(ratings)
     assert doctor.avg_rating == Decimal(sum(ratings) / len(ratings)).quantize(Decimal("0.01"))
+
+
+# --- Issue 17, item 10: no live HTML in the public reviews API -------------------------------------
+
+ENCODED_MARKUP = "&lt;img src=x onerror=alert(document.cookie)&gt; great"
+
+
+def test_entity_encoded_markup_in_a_review_never_comes_out_as_live_html(auth_client, api_client):
+    appointment = CompletedAppointmentFactory(patient=PatientFactory(first_name="<b>Eve</b>", last_name="X"))
+    post_review(auth_client(appointment.patient), appointment, comment=ENCODED_MARKUP)
+
+    public = api_client.get(f"/api/v1/doctors/{appointment.doctor_id}/reviews").json()["results"][0]
+
+    assert "<" not in public["comment"] and "<" not in public["patient_display_name"]
+    assert public["comment"] == "&lt;img src=x onerror=alert(document.cookie)&gt; great"
+    # Stored as the plain text it means, escaped only on output.
+    assert Review.objects.get().comment == "<img src=x onerror=alert(document.cookie)> great"
+
+
+def test_entity_encoded_markup_in_a_doctor_reply_never_comes_out_as_live_html(auth_client):
+    appointment = CompletedAppointmentFactory()
+    review = review_create(
+        patient=appointment.patient, doctor=appointment.doctor, appointment_id=appointment.pk, rating=3
+    )
+
+    response = auth_client(appointment.doctor.user).post(
+        f"/api/v1/doctors/me/reviews/{review.pk}/reply", {"reply": ENCODED_MARKUP}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["doctor_reply"] == "&lt;img src=x onerror=alert(document.cookie)&gt; great"
+
+
+def test_review_replies_are_throttled_per_doctor_account(auth_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "review_reply": "1/hour"},
+    }
+    doctor = DoctorProfileFactory()
+    reviews = []
+    for _ in range(2):
+        appointment = CompletedAppointmentFactory(doctor=doctor)
+        reviews.append(
+            review_create(patient=appointment.patient, doctor=doctor, appointment_id=appointment.pk, rating=4)
+        )
+    client = auth_client(doctor.user)
+
+    first = client.post(f"/api/v1/doctors/me/reviews/{reviews[0].pk}/reply", {"reply": "Thanks"}, format="json")
+    second = client.post(f"/api/v1/doctors/me/reviews/{reviews[1].pk}/reply", {"reply": "Thanks"}, format="json")
+
+    assert first.status_code == 200
+    assert second.status_code == 429
+    assert second.json()["errors"][0]["code"] == "throttled"

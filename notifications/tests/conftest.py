@@ -1,5 +1,6 @@
 import base64
 import os
+import socket
 from pathlib import Path
 
 import firebase_admin
@@ -20,6 +21,22 @@ def _b64url(raw: bytes) -> str:
 def test_templates(settings):
     """Adds notifications/tests/templates (the `test_event` notification) to the template dirs."""
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], TEST_TEMPLATES]}]
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """A stand-in DNS (beyond our network edge): `dns[name] = address`; unknown names do not resolve."""
+    answers: dict[str, str] = {}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        address = answers[host]
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
 
 
 @pytest.fixture

@@ -181,7 +181,9 @@ def test_a_token_registered_by_another_user_moves_to_the_new_user(auth_client):
     assert device.user == me and device.gcm_device.user == me
 
 
-def test_web_device_needs_a_push_subscription(auth_client, web_subscription):
+def test_web_device_needs_a_push_subscription(auth_client, web_subscription, settings, dns):
+    settings.WEBPUSH_ALLOWED_HOSTS = ["push.example.com"]
+    dns["push.example.com"] = "93.184.215.14"
     client = auth_client(PatientFactory())
 
     bad = client.post("/api/v1/devices", {"platform": "web", "push_token": "not-json"}, format="json")

@@ -115,8 +115,11 @@ def test_email_to_an_unreachable_server_is_marked_failed(settings, max_attempts,
 
 
 @pytest.fixture
-def web_device(push_server, webpush_configured, web_subscription, monkeypatch):
-    """`web_device(replies)`: a user with a browser subscribed at a local HTTPS push service."""
+def web_device(push_server, webpush_configured, web_subscription, monkeypatch, settings):
+    """`web_device(replies)`: a user with a browser subscribed at a local HTTPS push service
+    (allowed as a push host on a private network, as an operator's own relay would be)."""
+    settings.WEBPUSH_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.WEBPUSH_PRIVATE_NETWORKS_ALLOWED = ["127.0.0.1/32"]
 
     def make(replies):
         server = push_server(replies, tls=True)
@@ -260,3 +263,19 @@ def test_fcm_unregistered_token_deactivates_the_device(android_device, django_ca
     device.refresh_from_db()
     assert device.active is False and device.gcm_device.active is False
     assert Device.objects.filter(active=True).count() == 0
+
+
+def test_web_push_is_not_posted_to_an_endpoint_that_now_resolves_inside_our_network(
+    web_device, settings, django_capture_on_commit_callbacks
+):
+    # given a subscription registered while its host was an allowed relay
+    server, user, _device = web_device([(201, "")])
+    # when the address it resolves to is no longer an allowed one (issue 17, item 6: SSRF)
+    settings.WEBPUSH_PRIVATE_NETWORKS_ALLOWED = []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = _send(user, type=NotificationType.APPOINTMENT)
+
+    # then nothing reached it
+    assert server.script.requests == []
+    assert Delivery.objects.get(notification=notification, channel=Channel.PUSH).status != DeliveryStatus.SENT
