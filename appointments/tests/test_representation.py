@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-
 from django.utils import timezone, translation
 from rest_framework import serializers
 
