@@ -13,6 +13,7 @@ from appointments.models import Appointment, AppointmentStatus, AvailabilityRule
 from appointments.slots import local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from doctors.selectors import card_specialties
 
 S = AppointmentStatus
 
@@ -79,7 +80,7 @@ def _appointments_of(user) -> QuerySet[Appointment]:
     return (
         Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile))
         .select_related("doctor__user", "patient", "payment")
-        .prefetch_related("doctor__specialties")
+        .prefetch_related(card_specialties("doctor__"))
     )
 
 

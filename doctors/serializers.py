@@ -37,14 +37,16 @@ def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=()) -> dic
     """The card, built directly: the search page and every appointment embed it, and DRF's
     field-by-field machinery cost more than the query. `DoctorCardSerializer` declares it."""
     user = doctor.user
+    specialties = getattr(doctor, "card_specialties", None)
+    if specialties is None:  # loaded without `selectors.card_specialties`
+        specialties = doctor.specialties.all()
     return {
         "id": str(doctor.pk),
         "first_name": user.first_name,
         "last_name": user.last_name,
         "title": doctor.title,
         "specialties": [
-            {"id": str(specialty.pk), "slug": specialty.slug, "name": specialty.name}
-            for specialty in doctor.specialties.all()
+            {"id": str(specialty.pk), "slug": specialty.slug, "name": specialty.name} for specialty in specialties
         ],
         "city": doctor.city,
         "country": doctor.country,
