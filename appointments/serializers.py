@@ -5,8 +5,9 @@ from rest_framework import serializers
 
 from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
+from core.representation import datetime_representation
 from doctors.models import PaymentMethod
-from doctors.serializers import DoctorCardSerializer, datetime_representation, doctor_card_representation
+from doctors.serializers import DoctorCardSerializer, doctor_card_representation
 from payments.serializers import PaymentSummarySerializer
 
 

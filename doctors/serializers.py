@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.representation import datetime_representation
 from doctors.models import REVIEW_COMMENT_MAX_LENGTH, DoctorProfile, PaymentMethod, Review, Specialty
 
 
@@ -23,14 +24,6 @@ class SpecialtyRefSerializer(serializers.ModelSerializer):
 class MoneySerializer(serializers.Serializer):
     amount = serializers.IntegerField(min_value=0, max_value=10_000_000)
     currency = serializers.ChoiceField(choices=settings.TABIB["CURRENCIES"])
-
-
-_DATETIME = serializers.DateTimeField()
-
-
-def datetime_representation(value) -> str | None:
-    """A datetime as DRF's DateTimeField writes it (ISO 8601 in the current zone, `Z` for UTC)."""
-    return None if value is None else _DATETIME.to_representation(value)
 
 
 def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=()) -> dict:
