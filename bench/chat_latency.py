@@ -155,13 +155,17 @@ async def run_bench(args, pairs: list[tuple[str, str, str]], run: str) -> Stats:
         started = time.perf_counter()
         gate = asyncio.Semaphore(50)
 
+        listeners = []
+
         async def connect(client: Client) -> None:
             async with gate:
                 await client.connect(session)
+            # Read at once: aiohttp answers Daphne's pings only while reading, and Daphne closes a
+            # socket whose pong is late (20 s + 30 s), which opening 1,000 sockets can take.
+            listeners.append(asyncio.ensure_future(client.listen()))
 
         await asyncio.gather(*(connect(client) for client in clients))
         print(f"{len(clients)} sockets open in {time.perf_counter() - started:.1f}s", flush=True)
-        listeners = [asyncio.ensure_future(client.listen()) for client in clients]
 
         senders = clients[: args.active or len(clients)]
         interval = len(senders) / args.rate
