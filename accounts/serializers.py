@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Gender, Locale, PatientProfile, Role, Theme, User
+from core.representation import datetime_representation
 from support.selectors import policy_acceptance_state
 from support.serializers import PolicyAcceptanceStateSerializer
 
@@ -15,8 +16,44 @@ PASSWORD_MAX = 256
 TOKEN_MAX = 4096
 
 
+def user_representation(user: User, *, request=None) -> dict:
+    """The `user` object as `UserSerializer` declares it, built directly (every /users/me)."""
+    return {
+        "id": str(user.pk),
+        "email": user.email,
+        "role": str(user.role),
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "locale": str(user.locale),
+        "theme": str(user.theme),
+        "timezone": user.timezone,
+        "email_verified": user.email_verified,
+        "avatar_url": _avatar_url(user, request),
+        "created_at": datetime_representation(user.created_at),
+    }
+
+
+def _avatar_url(user: User, request) -> str | None:
+    if not user.avatar:
+        return None
+    return request.build_absolute_uri(user.avatar.url) if request else user.avatar.url
+
+
+def policies_representation(*, user: User) -> dict:
+    """`policy_acceptance_state` as `PolicyAcceptanceStateSerializer` declares it."""
+    return {
+        slug: {
+            "version": state["version"],
+            "accepted": state["accepted"],
+            "accepted_at": datetime_representation(state["accepted_at"]),
+        }
+        for slug, state in policy_acceptance_state(user=user).items()
+    }
+
+
 class UserSerializer(serializers.ModelSerializer):
-    """The `user` object of the API: the same everywhere (login, register, /users/me, OAuth)."""
+    """The `user` object of the API: the same everywhere (login, register, /users/me, OAuth). The
+    fields declare the schema; `user_representation` builds the output."""
 
     avatar_url = serializers.SerializerMethodField()
 
@@ -39,10 +76,10 @@ class UserSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_avatar_url(self, user: User) -> str | None:
-        if not user.avatar:
-            return None
-        request = self.context.get("request")
-        return request.build_absolute_uri(user.avatar.url) if request else user.avatar.url
+        return _avatar_url(user, self.context.get("request"))
+
+    def to_representation(self, instance: User) -> dict:
+        return user_representation(instance, request=self.context.get("request"))
 
 
 class MeSerializer(UserSerializer):
@@ -58,6 +95,9 @@ class MeSerializer(UserSerializer):
     @extend_schema_field(PolicyAcceptanceStateSerializer)
     def get_policies(self, user: User) -> dict:
         return PolicyAcceptanceStateSerializer(policy_acceptance_state(user=user)).data
+
+    def to_representation(self, instance: User) -> dict:
+        return {**super().to_representation(instance), "policies": policies_representation(user=instance)}
 
 
 @extend_schema_field({"allOf": [{"$ref": "#/components/schemas/LocaleEnum"}]})

@@ -124,8 +124,9 @@ def _facts(doctor_id, cached: tuple[str, int] | None) -> tuple[str, int]:
 
 def _current_version(doctor_id, cached: str | None) -> str:
     if cached is None:
-        cache.add(_version_key(doctor_id), uuid.uuid4().hex, None)
-        cached = cache.get(_version_key(doctor_id))
+        fresh = uuid.uuid4().hex
+        # One round trip when ours is stored; only a concurrent writer's costs a second one.
+        cached = fresh if cache.add(_version_key(doctor_id), fresh, None) else cache.get(_version_key(doctor_id))
     return cached
 
 

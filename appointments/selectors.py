@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from appointments.slots import local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from doctors.models import DoctorProfile
+from doctors.selectors import card_specialties
 
 S = AppointmentStatus
 
@@ -71,10 +72,14 @@ def time_off_of(*, doctor: DoctorProfile) -> QuerySet[TimeOff]:
 
 
 def _appointments_of(user: User) -> QuerySet[Appointment]:
+    # `doctor__user=user` ORs across a join, which no index serves (a scan of every appointment);
+    # the user's own profile id as a scalar subquery (run once, NULL without one) keeps it an OR
+    # of two indexed columns, in the same single query.
+    own_profile = Subquery(DoctorProfile.objects.filter(user=user).values("pk")[:1])
     return (
-        Appointment.objects.filter(Q(patient=user) | Q(doctor__user=user))
+        Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile))
         .select_related("doctor__user", "patient", "payment")
-        .prefetch_related("doctor__specialties")
+        .prefetch_related(card_specialties("doctor__"))
     )
 
 

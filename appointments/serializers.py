@@ -9,8 +9,9 @@ from rest_framework import serializers
 
 from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
+from core.representation import datetime_representation
 from doctors.models import PaymentMethod
-from doctors.serializers import DoctorCardSerializer
+from doctors.serializers import DoctorCardSerializer, doctor_card_representation
 
 
 def _payment_field(name: str) -> Any:
@@ -67,7 +68,39 @@ class PatientBriefSerializer(serializers.Serializer):
     last_name = serializers.CharField()
 
 
+def appointment_representation(appointment: Appointment) -> dict:
+    """An appointment as `AppointmentSerializer` declares it, built directly (the lists' hot path)."""
+    doctor, patient = appointment.doctor, appointment.patient
+    payment = getattr(appointment, "payment", None)
+    return {
+        "id": str(appointment.pk),
+        "doctor": doctor_card_representation(doctor),
+        "patient": {"id": str(patient.pk), "first_name": patient.first_name, "last_name": patient.last_name},
+        "start": datetime_representation(appointment.start),
+        "end": datetime_representation(appointment.end),
+        "timezone": doctor.timezone,
+        "status": str(appointment.status),
+        "payment_method": str(appointment.payment_method),
+        "hold_until": datetime_representation(appointment.hold_until),
+        "reason": appointment.reason,
+        "cancellation_reason": appointment.cancellation_reason,
+        "payment": None
+        if payment is None
+        else {
+            "id": str(payment.pk),
+            "status": str(payment.status),
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "method": str(payment.method),
+        },
+        "created_at": datetime_representation(appointment.created_at),
+        "updated_at": datetime_representation(appointment.updated_at),
+    }
+
+
 class AppointmentSerializer(serializers.ModelSerializer):
+    """The fields declare the schema; `appointment_representation` builds the output."""
+
     doctor = DoctorCardSerializer()
     patient = PatientBriefSerializer()
     timezone = serializers.CharField(source="doctor.timezone")
@@ -96,6 +129,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     def get_payment(self, appointment) -> dict | None:
         payment = getattr(appointment, "payment", None)
         return PaymentSummarySerializer(payment).data if payment is not None else None
+
+    def to_representation(self, instance: Appointment) -> dict:
+        return appointment_representation(instance)
 
 
 class AppointmentBookSerializer(serializers.Serializer):

@@ -10,6 +10,9 @@ Delivery latency = time from a client's send to the frame arriving at the OTHER 
 (stored, committed, broadcast through Redis, pushed). Ack latency = send -> ack at the sender.
 Prints p50/p95/p99/max and the delivered messages per second, then deletes what it created.
 Several --url spread the clients over several Daphne processes (pairs then cross processes).
+With `--active K` only the first K sockets send (the rest stay open and idle), e.g. the issue-19 target,
+1,000 open sockets on one Daphne with 100 messages/s:
+`bench/chat_latency.py --url ws://127.0.0.1:18710 -n 1000 --active 200 --rate 100 --messages 10`.
 """
 
 import argparse
@@ -152,17 +155,22 @@ async def run_bench(args, pairs: list[tuple[str, str, str]], run: str) -> Stats:
         started = time.perf_counter()
         gate = asyncio.Semaphore(50)
 
+        listeners = []
+
         async def connect(client: Client) -> None:
             async with gate:
                 await client.connect(session)
+            # Read at once: aiohttp answers Daphne's pings only while reading, and Daphne closes a
+            # socket whose pong is late (20 s + 30 s), which opening 1,000 sockets can take.
+            listeners.append(asyncio.ensure_future(client.listen()))
 
         await asyncio.gather(*(connect(client) for client in clients))
         print(f"{len(clients)} sockets open in {time.perf_counter() - started:.1f}s", flush=True)
-        listeners = [asyncio.ensure_future(client.listen()) for client in clients]
 
-        interval = len(clients) / args.rate
-        expected = len(clients) * args.messages
-        await asyncio.gather(*(client.send_all(args.messages, interval) for client in clients))
+        senders = clients[: args.active or len(clients)]
+        interval = len(senders) / args.rate
+        expected = len(senders) * args.messages
+        await asyncio.gather(*(client.send_all(args.messages, interval) for client in senders))
         deadline = time.perf_counter() + args.drain
         while len(stats.delivery) < expected and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
@@ -174,7 +182,7 @@ async def run_bench(args, pairs: list[tuple[str, str, str]], run: str) -> Stats:
 
 
 def report(stats: Stats, args, sockets: int) -> None:
-    expected = sockets * args.messages
+    expected = min(sockets, args.active or sockets) * args.messages
     elapsed = (stats.last_delivery - stats.first_send) or float("nan")
 
     def line(name: str, values: list[float]) -> str:
@@ -186,7 +194,8 @@ def report(stats: Stats, args, sockets: int) -> None:
         )
 
     print(
-        f"sockets {sockets}, target rate {args.rate}/s, {args.messages} messages per client, processes {len(args.url)}"
+        f"sockets {sockets} ({min(sockets, args.active or sockets)} sending), target rate {args.rate}/s, "
+        f"{args.messages} messages per sender, processes {len(args.url)}"
     )
     print(f"delivered {len(stats.delivery)}/{expected}, acked {len(stats.ack)}, errors {stats.errors}")
     print(line("delivery", stats.delivery))
@@ -200,6 +209,7 @@ def main() -> None:
     parser.add_argument("-n", "--clients", type=int, default=500, help="sockets, in pairs (default 500)")
     parser.add_argument("--messages", type=int, default=10, help="messages each client sends (default 10)")
     parser.add_argument("--rate", type=float, default=200, help="messages/s over all clients (default 200)")
+    parser.add_argument("--active", type=int, default=0, help="sockets that send (default: all); the rest idle")
     parser.add_argument("--drain", type=float, default=30, help="seconds to wait for late deliveries")
     parser.add_argument("--keep", action="store_true", help="keep the created users and threads")
     args = parser.parse_args()

@@ -1,11 +1,15 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (JWT in ?token=)."""
 
-from django.core.asgi import get_asgi_application
+import django
 
 from config.environment import configure_settings_module
 
 configure_settings_module()
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from core.asgi_handler import SyncChainASGIHandler  # noqa: E402
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

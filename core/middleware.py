@@ -19,7 +19,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request_id_from(request.headers.get("X-Request-ID", ""))
+        # META, not request.headers: that would build a dict of every header on each request.
+        request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID", ""))
         token = current_request_id.set(request_id)
         request.request_id = request_id
         try:

@@ -28,6 +28,17 @@ def doctor_cards() -> QuerySet[DoctorProfile]:
     )
 
 
+def card_specialties(prefix: str = "") -> Prefetch:
+    """The specialties a card shows (by slug) as a plain list in `card_specialties`, which
+    `doctor_card_representation` reads: for lists, where a queryset per doctor cost more than the query."""
+    return Prefetch(f"{prefix}specialties", queryset=Specialty.objects.order_by("slug"), to_attr="card_specialties")
+
+
+def doctor_card_list() -> QuerySet[DoctorProfile]:
+    """`doctor_cards` for a page of cards (the search)."""
+    return doctor_cards().prefetch_related(None).prefetch_related(card_specialties())
+
+
 def doctor_get_public(*, id: Any) -> DoctorProfile:
     doctor = doctor_cards().filter(pk=id).first()
     if doctor is None:

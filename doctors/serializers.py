@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.representation import datetime_representation
 from doctors.models import REVIEW_COMMENT_MAX_LENGTH, DoctorProfile, PaymentMethod, Review, Specialty
 
 
@@ -26,8 +27,37 @@ class MoneySerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=settings.TABIB["CURRENCIES"])
 
 
+def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=()) -> dict:
+    """The card, built directly: the search page and every appointment embed it, and DRF's
+    field-by-field machinery cost more than the query. `DoctorCardSerializer` declares it."""
+    user = doctor.user
+    specialties = getattr(doctor, "card_specialties", None)
+    if specialties is None:  # loaded without `selectors.card_specialties`
+        specialties = doctor.specialties.all()
+    return {
+        "id": str(doctor.pk),
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "title": doctor.title,
+        "specialties": [
+            {"id": str(specialty.pk), "slug": specialty.slug, "name": specialty.name} for specialty in specialties
+        ],
+        "city": doctor.city,
+        "country": doctor.country,
+        "clinic_name": doctor.clinic_name,
+        "fee": {"amount": doctor.fee_amount, "currency": doctor.fee_currency},
+        "avg_rating": None if doctor.avg_rating is None else float(doctor.avg_rating),
+        "rating_count": doctor.rating_count,
+        "languages": doctor.languages,
+        "next_available_slot": datetime_representation(doctor.next_available_at),
+        "is_favorite": str(doctor.pk) in favorite_ids,
+    }
+
+
 class DoctorCardSerializer(serializers.ModelSerializer):
-    """The card of API.md. `is_favorite` comes from the view's context (`favorite_ids`)."""
+    """The card of API.md. `is_favorite` comes from the view's context (`favorite_ids`). The fields
+    declare the schema; `doctor_card_representation` builds the output (the detail shapes below
+    keep DRF's own, field by field)."""
 
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
@@ -63,9 +93,15 @@ class DoctorCardSerializer(serializers.ModelSerializer):
     def get_is_favorite(self, obj: DoctorProfile) -> bool:
         return str(obj.pk) in self.context.get("favorite_ids", ())
 
+    def to_representation(self, instance: DoctorProfile) -> dict:
+        return doctor_card_representation(instance, favorite_ids=self.context.get("favorite_ids", ()))
+
 
 class DoctorDetailSerializer(DoctorCardSerializer):
     photo_url = serializers.SerializerMethodField()
+
+    def to_representation(self, instance: DoctorProfile) -> dict:
+        return serializers.ModelSerializer.to_representation(self, instance)
 
     class Meta(DoctorCardSerializer.Meta):
         fields = [

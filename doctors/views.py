@@ -65,7 +65,7 @@ class DoctorListView(generics.ListAPIView):
     pagination_class = PageNumberPagination
 
     def get_queryset(self):
-        return selectors.doctor_cards()
+        return selectors.doctor_card_list()
 
     def page_cache_key(self) -> str:
         # Raw parameters, not cleaned ones: a hit must not pay for building the filterset. Bad

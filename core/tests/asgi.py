@@ -4,16 +4,16 @@ import asyncio
 from dataclasses import dataclass
 
 from channels.testing import HttpCommunicator
-from django.core.asgi import get_asgi_application
 
 from core.asgi_fast_path import AsgiFastPath
+from core.asgi_handler import SyncChainASGIHandler
 
 
 class CountingDjango:
-    """Django's ASGI application, counting the requests that reach it."""
+    """The Django ASGI application of config.asgi, counting the requests that reach it."""
 
     def __init__(self) -> None:
-        self.app = get_asgi_application()
+        self.app = SyncChainASGIHandler()
         self.calls = 0
 
     async def __call__(self, scope, receive, send) -> None:
