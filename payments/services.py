@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.status import appointment_transition
+from core import metrics
 from core.effects import enqueue_task
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.services import audit_record
@@ -410,6 +411,7 @@ def payment_stripe_failed(*, intent_id: str, stripe_event_id: str, failure_messa
             appointment=appointment, to_status=AppointmentStatus.EXPIRED, source=stripe_event_id, note="payment failed"
         )
     logger.info("payment failed", extra={"payment_id": str(payment.pk), "stripe_event_id": stripe_event_id})
+    metrics.payment_declined()
     _notify(payment=payment, template_key="payment_failed")
     return payment
 

@@ -1,0 +1,51 @@
+"""The base class of every Celery task (config/celery.py): the request id and the task's outcome.
+
+A task queued while serving a request carries that request's id in a message header; the worker
+puts it back in `current_request_id` while the task runs, so the worker's log lines name the request
+that caused them (the trace context travels the same way, through OpenTelemetry's Celery
+instrumentation). Each run is counted by outcome and timed in core.metrics.
+"""
+
+import time
+from contextvars import ContextVar
+
+from celery import Task
+
+from core import metrics
+from core.middleware import current_request_id
+
+REQUEST_ID_HEADER = "tabib_request_id"
+
+# (task id, task name) of the task running in this context, empty outside one.
+current_task: ContextVar[tuple[str, str]] = ContextVar("current_task", default=("", ""))
+
+
+class TabibTask(Task):
+    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None, **options):
+        request_id = current_request_id.get()
+        if request_id:
+            options["headers"] = {**(options.get("headers") or {}), REQUEST_ID_HEADER: request_id}
+        return super().apply_async(args, kwargs, task_id, producer, link, link_error, **options)
+
+    def __call__(self, *args, **kwargs):
+        request = self.request
+        # A worker exposes custom headers as request attributes; an eager run keeps them in .headers.
+        request_id = getattr(request, REQUEST_ID_HEADER, None) or (request.headers or {}).get(REQUEST_ID_HEADER, "")
+        request_token = current_request_id.set(request_id or "")
+        task_token = current_task.set((request.id or "", self.name))
+        started = time.perf_counter()
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            metrics.celery_task_observe(task=self.name, seconds=time.perf_counter() - started)
+            current_task.reset(task_token)
+            current_request_id.reset(request_token)
+
+    def on_success(self, retval, task_id, args, kwargs):
+        metrics.celery_task_outcome(task=self.name, outcome="succeeded")
+
+    def on_retry(self, exc, task_id, args, kwargs, einfo):
+        metrics.celery_task_outcome(task=self.name, outcome="retried")
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        metrics.celery_task_outcome(task=self.name, outcome="failed")
