@@ -7,17 +7,30 @@ instrumentation). Each run is counted by outcome and timed in core.metrics.
 """
 
 import time
-from contextvars import ContextVar
 
 from celery import Task
+from celery._state import get_current_task
 
 from core import metrics
 from core.middleware import current_request_id
 
 REQUEST_ID_HEADER = "tabib_request_id"
 
-# (task id, task name) of the task running in this context, empty outside one.
-current_task: ContextVar[tuple[str, str]] = ContextVar("current_task", default=("", ""))
+
+def task_request_id(request) -> str:
+    """The request id a task's message carries (a worker exposes custom headers as attributes of
+    the task's request; an eager run keeps them in `.headers`)."""
+    return getattr(request, REQUEST_ID_HEADER, None) or (request.headers or {}).get(REQUEST_ID_HEADER) or ""
+
+
+def running_task_context() -> tuple[str, str, str]:
+    """(task id, task name, request id) of the task running now, from Celery's own task stack,
+    which covers the whole run (including Celery's own "succeeded" line); empty outside a task."""
+    task = get_current_task()
+    if task is None:
+        return "", "", ""
+    request = task.request
+    return request.id or "", task.name, task_request_id(request)
 
 
 class TabibTask(Task):
@@ -28,17 +41,13 @@ class TabibTask(Task):
         return super().apply_async(args, kwargs, task_id, producer, link, link_error, **options)
 
     def __call__(self, *args, **kwargs):
-        request = self.request
-        # A worker exposes custom headers as request attributes; an eager run keeps them in .headers.
-        request_id = getattr(request, REQUEST_ID_HEADER, None) or (request.headers or {}).get(REQUEST_ID_HEADER, "")
-        request_token = current_request_id.set(request_id or "")
-        task_token = current_task.set((request.id or "", self.name))
+        # Set for the task's own code, so the tasks it queues carry the same request id.
+        request_token = current_request_id.set(task_request_id(self.request))
         started = time.perf_counter()
         try:
             return super().__call__(*args, **kwargs)
         finally:
             metrics.celery_task_observe(task=self.name, seconds=time.perf_counter() - started)
-            current_task.reset(task_token)
             current_request_id.reset(request_token)
 
     def on_success(self, retval, task_id, args, kwargs):
