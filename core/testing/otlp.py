@@ -25,6 +25,8 @@ class ReceivedSpan:
     name: str
     kind: str
     service: str
+    start_ns: int
+    end_ns: int
     attributes: dict = field(hash=False)
 
 
@@ -81,6 +83,8 @@ class OTLPReceiver(ThreadingHTTPServer):
                             name=span.name,
                             kind=SpanProto.SpanKind.Name(span.kind).removeprefix("SPAN_KIND_").lower(),
                             service=resource.get("service.name", ""),
+                            start_ns=span.start_time_unix_nano,
+                            end_ns=span.end_time_unix_nano,
                             attributes={a.key: _value(a.value) for a in span.attributes},
                         )
                     )
@@ -105,17 +109,20 @@ class OTLPReceiver(ThreadingHTTPServer):
 
 
 def trace_tree(spans: list[ReceivedSpan], trace_id: str) -> str:
-    """One trace as an indented tree: `service kind name`, children under their parent."""
+    """One trace as an indented tree, children under their parent in start order:
+    `+offset ms  duration ms  service kind name`."""
     in_trace = [span for span in spans if span.trace_id == trace_id]
     ids = {span.span_id for span in in_trace}
     children: dict[str, list[ReceivedSpan]] = {}
     for span in in_trace:
         children.setdefault(span.parent_span_id if span.parent_span_id in ids else "", []).append(span)
     lines: list[str] = []
+    origin = min((span.start_ns for span in in_trace), default=0)
 
     def walk(parent: str, depth: int) -> None:
-        for span in children.get(parent, []):
-            lines.append(f"{'  ' * depth}{span.service} {span.kind} {span.name}")
+        for span in sorted(children.get(parent, []), key=lambda span: span.start_ns):
+            offset, duration = (span.start_ns - origin) / 1e6, (span.end_ns - span.start_ns) / 1e6
+            lines.append(f"+{offset:8.1f} ms {duration:7.1f} ms  {'  ' * depth}{span.service} {span.kind} {span.name}")
             walk(span.span_id, depth + 1)
 
     walk("", 0)

@@ -15,6 +15,7 @@ import pytest
 import requests
 from django.conf import settings
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import PatientFactory
@@ -27,8 +28,9 @@ from notifications.tests.stand_ins import SMTPStandIn
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-# This helper's ports (18800-18899): receiver, SMTP, Daphne.
-OTLP_PORT, SMTP_PORT, DAPHNE_PORT = 18800, 18801, 18802
+# This helper's ports (18800-18899): receiver, SMTP, Daphne, the worker's metrics.
+OTLP_PORT, SMTP_PORT, DAPHNE_PORT, WORKER_METRICS_PORT = 18800, 18801, 18802, 18803
+METRICS_TOKEN = "worker-scrape-token"
 EMAIL_TASK = "notifications.tasks.notification_email_deliver"
 
 
@@ -80,9 +82,15 @@ def _process_env(receiver, service: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def worker(receiver):
-    """A real Celery worker (prefork, one child) on this test's database and Redis db; yields the
-    file its log lines go to."""
+def worker(receiver, tmp_path):
+    """A real Celery worker (prefork, one child) on this test's database and Redis db, serving its
+    metrics (multiprocess mode: the child counts, the main process serves); yields the file its log
+    lines go to."""
+    metrics_env = {
+        "CELERY_METRICS_PORT": str(WORKER_METRICS_PORT),
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [
@@ -90,7 +98,7 @@ def worker(receiver):
                 *("--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "INFO"),
             ],
             cwd=settings.BASE_DIR,
-            env={**os.environ, **_process_env(receiver, "tabib-worker")},
+            env={**os.environ, **_process_env(receiver, "tabib-worker"), **metrics_env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -181,3 +189,15 @@ def test_one_trace_spans_the_booking_request_the_celery_task_and_the_email(recei
     assert {line["request_id"] for line in task_lines} == {"booking-trace-1"}
     assert {line["trace_id"] for line in task_lines} == {server.trace_id}
     assert all(line["span_id"] for line in task_lines)
+
+    # The worker's metrics: both runs counted by the prefork child, served by the main process.
+    scrape = f"http://127.0.0.1:{WORKER_METRICS_PORT}/metrics"
+    assert requests.get(scrape, timeout=10).status_code == 404
+    metrics_page = requests.get(scrape, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+    assert metrics_page.status_code == 200
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(metrics_page.text)
+        for sample in family.samples
+    }
+    assert samples[("tabib_celery_tasks_total", (("outcome", "succeeded"), ("task", EMAIL_TASK)))] == 2
