@@ -48,7 +48,8 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _stop(process: subprocess.Popen) -> None:
+def process_stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it is still running 10 s later."""
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -91,7 +92,7 @@ def daphne_servers(
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            stack.callback(_stop, process)
+            stack.callback(process_stop, process)
             servers.append((port, process, log))
         for port, process, log in servers:
             wait_for_port(port, process, log)

@@ -12,11 +12,11 @@ import json, sys
 import django
 django.setup()
 from django.conf import settings
-from django.core.mail.backends.locmem import EmailBackend
+from django.utils.module_loading import import_string
 print(json.dumps({
     "modules": sorted(name for name in sys.modules if name.startswith("opentelemetry")),
     "middleware": settings.MIDDLEWARE,
-    "email_traced": hasattr(EmailBackend.send_messages, "__wrapped__"),
+    "email_traced": hasattr(import_string(settings.EMAIL_BACKEND).send_messages, "__wrapped__"),
 }))
 """
 
@@ -27,7 +27,7 @@ def _process_after_setup(**env: str) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", REPORT],
         cwd=settings.BASE_DIR,
-        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
+        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "false", **env},
         capture_output=True,
         text=True,
         timeout=120,

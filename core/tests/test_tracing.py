@@ -14,14 +14,12 @@ from datetime import timedelta
 import pytest
 import requests
 from django.conf import settings
-from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import PatientFactory
-from appointments.slots import free_slots, local_today
-from appointments.tests.factories import open_every_day
-from core.testing.daphne import daphne_servers, database_url
+from appointments.tests.factories import first_free_slot, open_every_day
+from core.testing.daphne import daphne_servers, database_url, process_stop
 from core.testing.otlp import OTLPReceiver, trace_tree
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.tests.stand_ins import SMTPStandIn
@@ -32,16 +30,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 OTLP_PORT, SMTP_PORT, DAPHNE_PORT, WORKER_METRICS_PORT = 18800, 18801, 18802, 18803
 METRICS_TOKEN = "worker-scrape-token"
 EMAIL_TASK = "notifications.tasks.notification_email_deliver"
-
-
-def _first_free_slot(doctor):
-    earliest = timezone.now() + timedelta(days=2)
-    today = local_today(doctor=doctor)
-    for _day, slots in free_slots(doctor=doctor, date_from=today, date_to=today + timedelta(days=20)):
-        for start, _end in slots:
-            if start >= earliest:
-                return start
-    raise AssertionError("no free slot")
 
 
 def _wait(condition, timeout: float, what: str) -> None:
@@ -103,12 +91,7 @@ def worker(receiver, tmp_path):
             stderr=subprocess.STDOUT,
         )
         yield log
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process_stop(process)
 
 
 def _json_lines(log) -> list[dict]:
@@ -126,7 +109,7 @@ def test_one_trace_spans_the_booking_request_the_celery_task_and_the_email(recei
     doctor = DoctorProfileFactory()
     open_every_day(doctor)
     patient = PatientFactory()
-    start = _first_free_slot(doctor)
+    start = first_free_slot(doctor, timedelta(days=2))
     token = RefreshToken.for_user(patient).access_token
 
     with daphne_servers(
