@@ -1,29 +1,36 @@
 """Log lines carry the request id, the trace and span ids and, in a worker, the task; as JSON."""
 
+import io
 import json
 import logging
-import logging.config
+
+from django.utils.module_loading import import_string
 
 from core.logging import RequestIdFilter
 from core.middleware import current_request_id
 from core.tests.test_metrics import request_id_seen
 
 
-def test_every_json_line_has_the_request_trace_and_task_fields(capsys):
-    # given the project's logging configuration (the test settings silence it)
+def test_every_json_line_has_the_request_trace_and_task_fields():
+    # given the project's JSON formatter and filter (the test settings silence logging)
     from config.settings.base import LOGGING
 
-    logging.config.dictConfig({**LOGGING, "root": {"handlers": ["console"], "level": "INFO"}})
+    formatter_config = {key: value for key, value in LOGGING["formatters"]["json"].items() if key != "()"}
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(import_string(LOGGING["formatters"]["json"]["()"])(**formatter_config))
+    handler.addFilter(import_string(LOGGING["filters"]["request_id"]["()"])())
+    logger = logging.getLogger("core.tests.json")
+    logger.addHandler(handler)
     token = current_request_id.set("req-7")
     try:
         # when code logs inside a request, with extra fields
-        logging.getLogger("appointments").info("booked", extra={"appointment_id": "a-1"})
+        logger.warning("booked", extra={"appointment_id": "a-1"})
     finally:
         current_request_id.reset(token)
-        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+        logger.removeHandler(handler)
 
     # then the line is JSON with every correlation field, present even when empty
-    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    line = json.loads(handler.stream.getvalue().strip())
     assert line["message"] == "booked" and line["appointment_id"] == "a-1"
     assert line["request_id"] == "req-7"
     assert {"trace_id", "span_id", "task_id", "task_name", "levelname", "asctime"} <= line.keys()
