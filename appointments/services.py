@@ -26,6 +26,7 @@ from appointments.models import (
     TimeOff,
 )
 from appointments.slots import (
+    active_appointments_q,
     SlotConflict,
     booking_policy,
     doctor_zone,

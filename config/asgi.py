@@ -17,12 +17,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from appointments.asgi import AvailabilityRoute  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.asgi_fast_path import AsgiFastPath  # noqa: E402
+from core.telemetry_middleware import WebSocketMetrics  # noqa: E402
 from core.websocket_auth import WebSocketAuthMiddleware  # noqa: E402
 from doctors.asgi import DirectorySearchRoute  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": AsgiFastPath(django_asgi_app, routes=[DirectorySearchRoute(), AvailabilityRoute()]),
-        "websocket": AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": WebSocketMetrics(
+            AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core import views as core_views
+
 api_v1 = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
@@ -17,6 +19,7 @@ api_v1 = [
 
 urlpatterns = [
     path("health/", include("core.health_urls")),
+    path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -4,6 +4,8 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.utils.module_loading import module_has_submodule
 
+from core.telemetry import tracing_configure
+
 
 class CoreConfig(AppConfig):
     name = "core"
@@ -12,6 +14,7 @@ class CoreConfig(AppConfig):
         from core import checks, schema  # noqa: F401  (registers system checks, the OpenAPI auth extension)
 
         autodiscover_sync_modules()
+        tracing_configure()
 
 
 def autodiscover_sync_modules() -> None:

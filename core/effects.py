@@ -4,12 +4,17 @@ A rolled-back transaction must never leave an email sent or a socket frame deliv
 through `transaction.on_commit`. Recipients are always explicit.
 """
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from core import metrics
+
+logger = logging.getLogger(__name__)
 
 
 def user_group(user_id: Any) -> str:
@@ -31,6 +36,12 @@ def broadcast(groups: Iterable[str], event: dict[str, Any]) -> None:
         if layer is None:
             return
         for group in targets:
-            async_to_sync(layer.group_send)(group, event)
+            try:
+                async_to_sync(layer.group_send)(group, event)
+            except Exception:
+                # The change is committed and the clients catch up through /sync: the caller's
+                # request must not fail now, nor the other groups miss the event.
+                logger.exception("socket event not delivered", extra={"group": group, "event": event.get("type")})
+                metrics.socket_delivery_failed(event=event.get("type", ""))
 
     transaction.on_commit(send)

@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.metrics import metrics_exposition, metrics_token_valid
 from core.sync import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, sync_page
 
 
@@ -162,3 +163,12 @@ class SyncView(APIView):
             user=request.user, since=params.validated_data["since"] or None, limit=params.validated_data["limit"]
         )
         return Response(page.as_dict())
+
+
+def metrics(request):
+    """Prometheus exposition for scrapers holding METRICS_TOKEN; 404 for anyone else (and for
+    everyone while the token is unset)."""
+    if not metrics_token_valid(request.headers.get("Authorization", "")):
+        raise Http404
+    body, content_type = metrics_exposition()
+    return HttpResponse(body, content_type=content_type)

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from push_notifications.models import GCMDevice, WebPushDevice
 
+from core import metrics
 from core.effects import broadcast, enqueue_task, user_group
 from core.exceptions import ApplicationError
 from core.models import SyncOp
@@ -145,6 +146,7 @@ def _delivery_attempt_failed(*, delivery: Delivery, error: str, final: bool) -> 
     delivery.last_error = error[:2000]
     if final:
         delivery.status = DeliveryStatus.FAILED
+        metrics.notification_failed(channel=delivery.channel)
         logger.error(
             "notification delivery failed for good",
             extra={

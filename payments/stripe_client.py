@@ -12,6 +12,7 @@ import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core import metrics
 from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def _call(operation: str, func, **params: Any):
         return func(api_key=settings.STRIPE_SECRET_KEY, **params)
     except stripe.StripeError as error:
         logger.warning("stripe call failed", extra={"operation": operation, "stripe_error": str(error)[:300]})
+        metrics.payment_provider_failed()
         raise PaymentProviderError(
             _("The payment provider could not process the request. Please try again."),
             code="payment_provider_error",

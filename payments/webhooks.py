@@ -18,6 +18,7 @@ from djstripe.signals import WEBHOOK_SIGNALS, webhook_processing_error
 from appointments.models import Appointment, AppointmentStatus
 from appointments.services import DOCTOR, PATIENT, appointment_confirm_paid
 from appointments.status import appointment_transition
+from core import metrics
 from payments.ledger import (
     appointment_and_payment_lock,
     payment_audit,
@@ -224,6 +225,7 @@ def payment_stripe_failed(*, intent_id: str, stripe_event_id: str, failure_messa
             appointment=appointment, to_status=AppointmentStatus.EXPIRED, source=stripe_event_id, note="payment failed"
         )
     logger.info("payment failed", extra={"payment_id": str(payment.pk), "stripe_event_id": stripe_event_id})
+    metrics.payment_declined()
     # Only the patient: the doctor is never told about an unpaid hold, so not about its end either.
     payment_participants_notify(payment=payment, template_key="payment_failed")
     return payment

@@ -1,11 +1,7 @@
-from datetime import datetime, timedelta
-
 import pytest
-from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
-from appointments.slots import free_slots, local_today
-from appointments.tests.factories import open_every_day
+from appointments.tests.factories import first_free_slot, open_every_day
 from doctors.tests.factories import DoctorProfileFactory
 
 
@@ -25,14 +21,4 @@ def patient():
 @pytest.fixture
 def free_slot_after():
     """`free_slot_after(doctor, timedelta)` -> the start of the first free slot at least that far ahead."""
-
-    def find(doctor, ahead: timedelta) -> datetime:
-        earliest = timezone.now() + ahead
-        today = local_today(doctor=doctor)
-        for _day, slots in free_slots(doctor=doctor, date_from=today, date_to=today + timedelta(days=40)):
-            for start, _end in slots:
-                if start >= earliest:
-                    return start
-        raise AssertionError("no free slot found")
-
-    return find
+    return first_free_slot

@@ -1,10 +1,11 @@
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import factory
 from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, TimeOff
+from appointments.slots import free_slots, local_today
 from appointments.sync import appointment_sync_record
 from doctors.tests.factories import DoctorProfileFactory
 
@@ -58,3 +59,14 @@ def open_every_day(doctor, start=time(0, 0), end=time(23, 59)) -> None:
     """Give `doctor` one rule per weekday, so any day has slots."""
     for weekday in range(7):
         AvailabilityRuleFactory(doctor=doctor, weekday=weekday, start_time=start, end_time=end)
+
+
+def first_free_slot(doctor, ahead: timedelta) -> datetime:
+    """The start of the doctor's first free slot at least `ahead` from now (within 40 days)."""
+    earliest = timezone.now() + ahead
+    today = local_today(doctor=doctor)
+    for _day, slots in free_slots(doctor=doctor, date_from=today, date_to=today + timedelta(days=40)):
+        for start, _end in slots:
+            if start >= earliest:
+                return start
+    raise AssertionError("no free slot found")

@@ -65,6 +65,7 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    "core.telemetry_middleware.RequestMetricsMiddleware",
     "core.middleware.RequestIdMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",
     "core.middleware.ApiTrailingSlashMiddleware",
@@ -157,6 +158,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Django's LOGGING (JSON lines with request, trace and task ids) stays in charge inside workers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["appointments-expire-lapsed-holds"] = {
@@ -396,7 +399,8 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s %(span_id)s"
+            " %(task_id)s %(task_name)s",
         },
         "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "datefmt": "%H:%M:%S"},
     },
@@ -410,7 +414,12 @@ LOGGING = {
     },
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")
+# Tracing (core/telemetry.py): on when set, e.g. http://otel-collector:4318 (OTLP/HTTP).
 OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset = 404 for everyone.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# A Celery worker serves its metrics on this port (0 = off), behind the same token.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 
 # --- Notifications (email/push retries, push providers, reminders beat) -------------------
 NOTIFICATIONS = {

@@ -15,6 +15,9 @@ STORAGES = {
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
 TABIB = {**TABIB}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The test process never exports traces (a developer's shell may point at a collector); the tests
+# that check tracing run Daphne and workers in subprocesses with the dev settings.
+OTEL_EXPORTER_OTLP_ENDPOINT = ""
 # Browser tests against a Daphne process (core/testing/daphne.py) get static files without collectstatic.
 WHITENOISE_USE_FINDERS = True
 

@@ -48,7 +48,8 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _stop(process: subprocess.Popen) -> None:
+def process_stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it is still running 10 s later."""
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -58,9 +59,15 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def daphne_servers(count: int = 1, *, settings_module: str = "config.settings.test") -> Iterator[list[int]]:
+def daphne_servers(
+    count: int = 1,
+    *,
+    settings_module: str = "config.settings.test",
+    extra_env: dict[str, str] | None = None,
+    ports: list[int] | None = None,
+) -> Iterator[list[int]]:
     """`count` Daphne processes serving config.asgi on this process's database (the test database
-    under pytest) and Redis when configured.
+    under pytest) and Redis when configured, with `extra_env` on top, on `ports` (else free ones).
 
     Yields their ports. Several processes only share sockets' groups through Redis; without it each
     has its own in-memory channel layer.
@@ -70,11 +77,12 @@ def daphne_servers(count: int = 1, *, settings_module: str = "config.settings.te
         "DJANGO_SETTINGS_MODULE": settings_module,
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
+        **(extra_env or {}),
     }
     with ExitStack() as stack:
         servers = []
-        for _ in range(count):
-            port = free_port()
+        for index in range(count):
+            port = ports[index] if ports else free_port()
             # A file, not a pipe: a pipe nobody reads would block the server once its buffer is full.
             log = stack.enter_context(tempfile.TemporaryFile())
             process = subprocess.Popen(
@@ -84,7 +92,7 @@ def daphne_servers(count: int = 1, *, settings_module: str = "config.settings.te
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            stack.callback(_stop, process)
+            stack.callback(process_stop, process)
             servers.append((port, process, log))
         for port, process, log in servers:
             wait_for_port(port, process, log)

@@ -71,8 +71,8 @@ class SMTPStandIn(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, replies):
-        super().__init__(("127.0.0.1", 0), _SMTPHandler)
+    def __init__(self, replies, *, port: int = 0):
+        super().__init__(("127.0.0.1", port), _SMTPHandler)
         self.script = ScriptedReplies(replies)
         self.messages: list[str] = []
         threading.Thread(target=self.serve_forever, daemon=True).start()

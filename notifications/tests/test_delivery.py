@@ -5,6 +5,7 @@ import json
 import pytest
 
 from accounts.tests.factories import PatientFactory
+from core.testing.metrics import metric_value
 from notifications.models import Channel, Delivery, DeliveryStatus, Device, NotificationType
 from notifications.services import device_register, notification_send
 from notifications.tests.stand_ins import HTTPStandIn, SMTPStandIn
@@ -279,3 +280,28 @@ def test_web_push_is_not_posted_to_an_endpoint_that_now_resolves_inside_our_netw
     # then nothing reached it
     assert server.script.requests == []
     assert Delivery.objects.get(notification=notification, channel=Channel.PUSH).status != DeliveryStatus.SENT
+
+
+def test_email_failed_for_good_is_counted_once_not_per_attempt(
+    smtp_server, max_attempts, django_capture_on_commit_callbacks
+):
+    # given an SMTP server that always refuses, and the failed-notifications counter
+    smtp_server([PERMANENT])
+    before = metric_value("tabib_notification_failures_total", channel="email")
+    # when a notification is emailed and every attempt fails
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(PatientFactory())
+    # then one failed notification is counted
+    assert metric_value("tabib_notification_failures_total", channel="email") == before + 1
+
+
+def test_email_sent_after_a_transient_failure_is_not_counted_as_failed(
+    smtp_server, max_attempts, django_capture_on_commit_callbacks
+):
+    smtp_server([TRANSIENT, OK])
+    before = metric_value("tabib_notification_failures_total", channel="email")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(PatientFactory())
+
+    assert metric_value("tabib_notification_failures_total", channel="email") == before

@@ -8,7 +8,9 @@ import stripe
 from djstripe.models import Event, WebhookEventTrigger
 
 from appointments.models import AppointmentStatusChange
+from core.testing.metrics import metric_value
 from notifications.models import Notification
+from payments import stripe_client
 from payments.models import Payment, PaymentEvent
 from payments.services import payment_intent_create
 from payments.tests.conftest import TEST_SECRET_KEY, localstripe_pay, stripe_event
@@ -196,3 +198,52 @@ def test_signed_success_webhook_query_count_is_pinned(
 
 
 WEBHOOK_QUERY_BUDGET = 76  # measured on SQLite and PostgreSQL
+
+
+def test_declined_payment_is_counted_once_however_often_stripe_sends_it(
+    pending_payment, post_webhook, django_capture_on_commit_callbacks
+):
+    # given a declined card and the failed-payments counter
+    intent = localstripe_pay(pending_payment.provider_payment_id, card_number="4000000000000341")
+    before = metric_value("tabib_payment_failures_total", reason="declined")
+    event = stripe_event("payment_intent.payment_failed", intent)
+    # when Stripe delivers the failure twice
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(event).status_code == 200
+        assert post_webhook(event).status_code == 200
+    # then one failed payment is counted
+    assert metric_value("tabib_payment_failures_total", reason="declined") == before + 1
+
+
+def test_failure_after_success_is_not_counted_as_a_failed_payment(
+    pending_payment, post_webhook, django_capture_on_commit_callbacks
+):
+    intent = localstripe_pay(pending_payment.provider_payment_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(stripe_event("payment_intent.succeeded", intent))
+    before = metric_value("tabib_payment_failures_total", reason="declined")
+    stale_failure = {**intent.to_dict(), "status": "requires_payment_method"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(stripe_event("payment_intent.payment_failed", stale_failure))
+
+    assert metric_value("tabib_payment_failures_total", reason="declined") == before
+
+
+def test_unreachable_gateway_is_counted_as_a_failed_payment(settings, auth_client):
+    # given Stripe keys but a gateway address nothing listens on
+    settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
+    settings.STRIPE_API_BASE = "http://127.0.0.1:18897"
+    appointment = PendingCardAppointmentFactory()
+    before = metric_value("tabib_payment_failures_total", reason="provider_error")
+    client = auth_client(appointment.patient)
+    client.raise_request_exception = False  # a 5xx is reported as a request exception: see the response
+    # when the patient asks for an intent
+    try:
+        response = client.post("/api/v1/payments/intents", {"appointment_id": str(appointment.pk)})
+    finally:
+        settings.STRIPE_API_BASE = ""
+        stripe_client.configure()
+    # then the API says the gateway failed, and the failure is counted
+    assert response.status_code == 502
+    assert metric_value("tabib_payment_failures_total", reason="provider_error") == before + 1
