@@ -13,8 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import PageNumberPagination
+from core.schema import api_errors
 from doctors import selectors, services
 from doctors.directory_cache import directory_page_get, directory_page_set, directory_version, search_page_key
+from doctors.errors import DoctorErrorCode
 from doctors.filters import DoctorSearchFilterSet
 from doctors.permissions import IsDoctor, IsPatient
 from doctors.serializers import (
@@ -125,6 +127,17 @@ class DoctorMeProfileView(APIView):
         request=DoctorProfileInputSerializer,
         responses=DoctorProfileOutputSerializer,
     )
+    @api_errors(
+        {
+            400: [
+                DoctorErrorCode.INVALID_TIMEZONE,
+                DoctorErrorCode.INVALID_CURRENCY,
+                DoctorErrorCode.INVALID_PAYMENT_METHOD,
+                DoctorErrorCode.INVALID_LANGUAGE,
+                DoctorErrorCode.INVALID_SPECIALTY,
+            ]
+        }
+    )
     def patch(self, request):
         serializer = DoctorProfileInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -143,6 +156,7 @@ class DoctorMePhotoView(APIView):
         request={"multipart/form-data": DoctorPhotoInputSerializer},
         responses=DoctorProfileOutputSerializer,
     )
+    @api_errors({413: [DoctorErrorCode.FILE_TOO_LARGE], 415: [DoctorErrorCode.UNSUPPORTED_MEDIA_TYPE]})
     def put(self, request):
         serializer = DoctorPhotoInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -216,6 +230,13 @@ class DoctorReviewListView(generics.ListAPIView):
         request=ReviewCreateSerializer,
         responses={201: ReviewSerializer},
     )
+    @api_errors(
+        {
+            400: [DoctorErrorCode.APPOINTMENT_NOT_COMPLETED, "max_length"],
+            404: [DoctorErrorCode.APPOINTMENT_NOT_FOUND],
+            409: [DoctorErrorCode.ALREADY_REVIEWED],
+        }
+    )
     def post(self, request, pk):
         serializer = ReviewCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -231,6 +252,7 @@ class DoctorReviewReplyView(APIView):
     @extend_schema(
         summary="Reply publicly to a review of me (once)", request=ReviewReplySerializer, responses=ReviewSerializer
     )
+    @api_errors({400: ["max_length"], 404: [DoctorErrorCode.REVIEW_NOT_FOUND], 409: [DoctorErrorCode.ALREADY_REPLIED]})
     def post(self, request, pk):
         serializer = ReviewReplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

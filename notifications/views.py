@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import NotFoundError
 from core.pagination import NewestFirstCursorPagination
+from core.schema import api_errors
 from notifications.models import NotificationType
 from notifications.selectors import (
     device_get_for_user,
@@ -42,6 +43,7 @@ class NotificationListView(APIView):
         parameters=[NotificationFilterSerializer],
         responses=NotificationOutputSerializer(many=True),
     )
+    @api_errors(query=NotificationFilterSerializer)
     def get(self, request):
         filters = NotificationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -129,6 +131,7 @@ class DeviceRegisterView(APIView):
         request=DeviceInputSerializer,
         responses={201: DeviceCreatedSerializer},
     )
+    @api_errors({400: ["invalid_push_token"]})
     def post(self, request):
         serializer = DeviceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import PageNumberPagination
+from core.schema import api_errors
 from support.selectors import faq_list, policy_acceptance_state, policy_get_published, support_request_list
 from support.serializers import (
     FaqEntrySerializer,
@@ -31,6 +32,7 @@ class FaqView(APIView):
         parameters=[FaqQuerySerializer],
         responses=FaqEntrySerializer(many=True),
     )
+    @api_errors(query=FaqQuerySerializer)
     def get(self, request):
         params = FaqQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -39,9 +41,11 @@ class FaqView(APIView):
 
 
 class SupportRequestListCreateView(APIView):
+    pagination_class = PageNumberPagination
+
     @extend_schema(summary="My support requests", responses=SupportRequestOutputSerializer(many=True))
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(support_request_list(user=request.user), request, view=self)
         return paginator.get_paginated_response(SupportRequestOutputSerializer(page, many=True).data)
 
@@ -50,6 +54,7 @@ class SupportRequestListCreateView(APIView):
         request=SupportRequestInputSerializer,
         responses={201: SupportRequestOutputSerializer},
     )
+    @api_errors({400: ["appointment_not_found"]})
     def post(self, request):
         serializer = SupportRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -73,6 +78,7 @@ class PolicyAcceptView(APIView):
         request=PolicyAcceptInputSerializer,
         responses=PolicyAcceptanceOutputSerializer,
     )
+    @api_errors({409: ["policy_outdated"]})
     def post(self, request, slug: str):
         serializer = PolicyAcceptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
