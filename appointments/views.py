@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments import selectors, services
-from appointments.availability_cache import availability_json
+from appointments.availability_cache import AVAILABILITY_HTTP_CACHE, availability_json
 from appointments.errors import AppointmentErrorCode as Code
 from appointments.ics import appointment_ics, calendar_feed_ics
 from appointments.serializers import (
@@ -24,6 +24,7 @@ from appointments.serializers import (
     FeedUrlSerializer,
     TimeOffSerializer,
 )
+from core.http_cache import public_response
 from core.idempotency import idempotent_call
 from core.pagination import PageNumberPagination
 from core.schema import api_errors
@@ -75,7 +76,7 @@ class DoctorAvailabilityView(APIView):
         body = availability_json(
             doctor_id=pk, date_from=_date_param(request, "from"), date_to=_date_param(request, "to")
         )
-        return HttpResponse(body, content_type="application/json")
+        return public_response(request, body=body, policy=AVAILABILITY_HTTP_CACHE)
 
 
 class MyAvailabilityView(APIView):

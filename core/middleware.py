@@ -98,3 +98,17 @@ class ApiTrailingSlashMiddleware:
         if request.path_info.startswith("/api/v1/") and len(request.path_info) > len("/api/v1/"):
             request.path_info = request.path_info.rstrip("/")
         return self.get_response(request)
+
+
+class ApiPrivateByDefaultMiddleware:
+    """An API answer nobody marked cacheable (`core.http_cache` marks the public reads) is private
+    and not stored: it is someone's appointments, messages, tokens or an error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response

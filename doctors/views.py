@@ -1,6 +1,5 @@
 import json
 
-from django.http import HttpResponse
 from django.utils import translation
 from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
@@ -12,10 +11,17 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http_cache import CachePolicy, public_json_response, public_response
 from core.pagination import PageNumberPagination
 from core.schema import api_errors
 from doctors import selectors, services
-from doctors.directory_cache import directory_page_get, directory_page_set, directory_version, search_page_key
+from doctors.directory_cache import (
+    SEARCH_HTTP_CACHE,
+    directory_page_get,
+    directory_page_set,
+    directory_version,
+    search_page_key,
+)
 from doctors.errors import DoctorErrorCode
 from doctors.filters import DoctorSearchFilterSet
 from doctors.permissions import IsDoctor, IsPatient
@@ -31,6 +37,9 @@ from doctors.serializers import (
     SpecialtySerializer,
 )
 
+SPECIALTIES_HTTP_CACHE = CachePolicy(max_age=300)
+DOCTOR_CARD_HTTP_CACHE = CachePolicy(max_age=60)
+
 
 class SpecialtyListView(generics.ListAPIView):
     permission_classes = [AllowAny]
@@ -43,7 +52,8 @@ class SpecialtyListView(generics.ListAPIView):
 
     @extend_schema(summary="List specialties (localized) with their number of verified doctors")
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        data = self.get_serializer(self.get_queryset(), many=True).data
+        return public_json_response(request, data=data, policy=SPECIALTIES_HTTP_CACHE)
 
 
 def favorites_overlay(request, results: list[dict]) -> list[dict]:
@@ -99,8 +109,9 @@ class DoctorListView(generics.ListAPIView):
             directory_page_set(key, content, version=version)
         if getattr(request.user, "is_patient", False):
             body = json.loads(content)
-            return Response({**body, "results": favorites_overlay(request, body["results"])})
-        return HttpResponse(content, content_type="application/json")
+            data = {**body, "results": favorites_overlay(request, body["results"])}
+            return public_json_response(request, data=data, policy=SEARCH_HTTP_CACHE)
+        return public_response(request, body=content, policy=SEARCH_HTTP_CACHE)
 
 
 class DoctorDetailView(APIView):
@@ -111,7 +122,8 @@ class DoctorDetailView(APIView):
         doctor = selectors.doctor_get_public(id=pk)
         favorite_ids = selectors.favorite_doctor_ids(user=request.user, doctor_ids=[doctor.pk])
         context = {"request": request, "favorite_ids": favorite_ids}
-        return Response(DoctorDetailSerializer(doctor, context=context).data)
+        data = DoctorDetailSerializer(doctor, context=context).data
+        return public_json_response(request, data=data, policy=DOCTOR_CARD_HTTP_CACHE)
 
 
 class DoctorMeProfileView(APIView):

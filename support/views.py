@@ -4,6 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http_cache import CachePolicy, public_json_response
 from core.pagination import PageNumberPagination
 from core.schema import api_errors
 from support.selectors import faq_list, policy_acceptance_state, policy_get_published, support_request_list
@@ -19,6 +20,7 @@ from support.serializers import (
 )
 from support.services import policy_accept, support_request_create
 
+HELP_HTTP_CACHE = CachePolicy(max_age=300)
 SLUG_PARAMETER = OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=["privacy", "terms"])
 
 
@@ -37,7 +39,8 @@ class FaqView(APIView):
         params = FaqQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         entries = faq_list(query=params.validated_data["q"])
-        return Response(FaqEntrySerializer(entries, many=True).data)
+        data = FaqEntrySerializer(entries, many=True).data
+        return public_json_response(request, data=data, policy=HELP_HTTP_CACHE)
 
 
 class SupportRequestListCreateView(APIView):
@@ -67,7 +70,8 @@ class PolicyDetailView(APIView):
 
     @extend_schema(summary="Current version of a policy", parameters=[SLUG_PARAMETER], responses=PolicySerializer)
     def get(self, request, slug: str):
-        return Response(PolicySerializer(policy_get_published(slug=slug)).data)
+        data = PolicySerializer(policy_get_published(slug=slug)).data
+        return public_json_response(request, data=data, policy=HELP_HTTP_CACHE)
 
 
 class PolicyAcceptView(APIView):
