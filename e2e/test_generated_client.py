@@ -55,6 +55,8 @@ def models(tabib):
 
 def client_for(tabib, stack, token: str = ""):
     # The schema's paths carry /api/v1: the base URL is the server's root.
+    if not token:
+        return tabib.Client(base_url=stack.http, raise_on_unexpected_status=True)
     return tabib.AuthenticatedClient(base_url=stack.http, token=token, raise_on_unexpected_status=True)
 
 
@@ -88,7 +90,7 @@ def doctor_ready(tabib, stack, *, city: str, fee: int) -> str:
             clinic_address="1 rue du Client",
             city=city,
             country="FR",
-            fee=m.MoneyRequest(amount=fee, currency="EUR"),
+            fee=m.MoneyRequest(amount=fee, currency=m.CurrencyEnum.EUR),
             languages=["en", "fr"],
             timezone="UTC",
             slot_minutes=30,
@@ -96,7 +98,7 @@ def doctor_ready(tabib, stack, *, city: str, fee: int) -> str:
         ),
     )
     assert profile.status_code == 200, profile.content
-    rules = [m.AvailabilityRuleRequest(weekday=day, start_time="00:00", end_time="23:30") for day in range(7)]
+    rules = [m.AvailabilityRuleRequest(weekday=day, start_time="00:00", end_time="23:30") for day in m.WeekdayEnum]
     assert (
         api(tabib, "doctors.doctors_me_availability_update").sync_detailed(client=doctor, body=rules).status_code == 200
     )
