@@ -204,7 +204,9 @@ class OAuthLoginView(PublicAuthView):
         {
             400: [AccountsErrorCode.SOCIAL_PROVIDER_NOT_CONFIGURED, AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED],
             401: [AccountsErrorCode.SOCIAL_TOKEN_INVALID],
-        }
+        },
+        # Each provider's own serializer requires its own token field.
+        validation=["required"],
     )
     def post(self, request, provider: str):
         if provider not in oauth.PROVIDERS:
