@@ -190,7 +190,8 @@ class OAuthLoginSerializer(serializers.Serializer):
 class PatientProfileSerializer(serializers.ModelSerializer):
     date_of_birth = serializers.DateField(allow_null=True, required=False)
     phone = serializers.RegexField(
-        r"^\+?[0-9 ().-]{0,31}$",
+        # At least one character: blank is allowed on its own (and the schema says so once, not twice).
+        r"^\+?[0-9 ().-]{1,31}$",
         max_length=32,
         allow_blank=True,
         required=False,

@@ -10,7 +10,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import oauth, serializers, services, throttles, tokens
+from accounts.errors import AccountsErrorCode
 from core.authentication import JWTAuthentication
+from core.schema import api_errors
+
+# What Django's password validators answer with (accounts.services.password_validate).
+PASSWORD_CODES = [
+    "password_too_short",
+    "password_too_common",
+    "password_entirely_numeric",
+    "password_too_similar",
+    AccountsErrorCode.PASSWORD_INVALID,
+]
 
 NO_BODY = OpenApiResponse(description="No content.")
 
@@ -43,6 +54,7 @@ class RegisterView(PublicAuthView):
         responses={201: serializers.AuthResultSerializer},
         tags=["auth"],
     )
+    @api_errors({400: ["invalid_role", AccountsErrorCode.EMAIL_TAKEN, *PASSWORD_CODES]})
     def post(self, request):
         serializer = serializers.RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -68,6 +80,7 @@ class LoginView(PublicAuthView):
         responses={200: serializers.AuthResultSerializer},
         tags=["auth"],
     )
+    @api_errors({401: [AccountsErrorCode.INVALID_CREDENTIALS]})
     def post(self, request):
         serializer = serializers.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -82,6 +95,7 @@ class RefreshView(PublicAuthView):
         responses={200: serializers.TokenPairSerializer},
         tags=["auth"],
     )
+    @api_errors({401: [AccountsErrorCode.TOKEN_NOT_VALID]})
     def post(self, request):
         serializer = serializers.RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -92,6 +106,7 @@ class LogoutView(PublicAuthView):
     @extend_schema(
         summary="Revoke a refresh token", request=serializers.RefreshSerializer, responses={204: NO_BODY}, tags=["auth"]
     )
+    @api_errors({401: [AccountsErrorCode.TOKEN_NOT_VALID]})
     def post(self, request):
         serializer = serializers.RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -106,6 +121,7 @@ class TokenVerifyView(PublicAuthView):
         responses={200: serializers.UserResultSerializer},
         tags=["auth"],
     )
+    @api_errors({401: [AccountsErrorCode.TOKEN_NOT_VALID]})
     def post(self, request):
         serializer = serializers.AccessTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -120,6 +136,7 @@ class EmailVerifyView(PublicAuthView):
         responses={200: serializers.UserResultSerializer},
         tags=["auth"],
     )
+    @api_errors({400: [AccountsErrorCode.INVALID_KEY]})
     def post(self, request):
         serializer = serializers.EmailVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -150,6 +167,7 @@ class PasswordResetView(PublicAuthView):
         responses={204: NO_BODY},
         tags=["auth"],
     )
+    @api_errors({400: [AccountsErrorCode.INVALID_RESET_TOKEN, *PASSWORD_CODES]})
     def post(self, request):
         serializer = serializers.PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -166,6 +184,7 @@ class PasswordChangeView(APIView):
         responses={204: NO_BODY},
         tags=["auth"],
     )
+    @api_errors({400: [AccountsErrorCode.WRONG_PASSWORD, *PASSWORD_CODES]})
     def post(self, request):
         serializer = serializers.PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -199,6 +218,14 @@ class OAuthLoginView(PublicAuthView):
         request=serializers.OAuthLoginSerializer,
         responses={200: serializers.AuthResultSerializer},
         tags=["auth"],
+    )
+    @api_errors(
+        {
+            400: [AccountsErrorCode.SOCIAL_PROVIDER_NOT_CONFIGURED, AccountsErrorCode.SOCIAL_EMAIL_NOT_VERIFIED],
+            401: [AccountsErrorCode.SOCIAL_TOKEN_INVALID],
+        },
+        # Each provider's own serializer requires its own token field.
+        validation=["required"],
     )
     def post(self, request, provider: str):
         if provider not in oauth.PROVIDERS:
@@ -252,6 +279,7 @@ class PatientProfileView(APIView):
     @extend_schema(
         summary="My patient profile", responses={200: serializers.PatientProfileSerializer}, tags=["patients"]
     )
+    @api_errors({403: [AccountsErrorCode.NOT_A_PATIENT]})
     def get(self, request):
         profile = services.patient_profile_get_or_create(user=request.user)
         return Response(serializers.PatientProfileSerializer(profile).data)
@@ -262,6 +290,7 @@ class PatientProfileView(APIView):
         responses={200: serializers.PatientProfileSerializer},
         tags=["patients"],
     )
+    @api_errors({403: [AccountsErrorCode.NOT_A_PATIENT]})
     def patch(self, request):
         serializer = serializers.PatientProfileSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls.converters import UUIDConverter
 
-from appointments.availability_cache import availability_cached, availability_keys
+from appointments.availability_cache import AVAILABILITY_HTTP_CACHE, availability_cached, availability_keys
 from core.asgi_fast_path import READ_ONLY_ALLOW, FastRequest
 
 PATH = re.compile(rf"/api/v1/doctors/(?P<doctor_id>{UUIDConverter.regex})/availability/?")
@@ -30,6 +30,7 @@ def _date(value: str | None) -> date | None:
 
 class AvailabilityRoute:
     headers = [READ_ONLY_ALLOW]
+    cache_policy = AVAILABILITY_HTTP_CACHE
 
     def matches(self, path: str) -> bool:
         return PATH.fullmatch(path) is not None

@@ -25,10 +25,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.slots import DaySlots, Schedule, bookable_schedule, booking_policy, schedule_free_slots
+from core.http_cache import CachePolicy
 
 TTL_SECONDS = 60
 # Bounds the memory of doctors nobody asks about; a schedule change retires an entry at once anyway.
 SCHEDULE_TTL_SECONDS = 600
+# Apps and shared caches keep an answer as long as we do, and may show it a little longer while
+# they fetch a fresh one: a booking re-checks against the database anyway.
+AVAILABILITY_HTTP_CACHE = CachePolicy(max_age=TTL_SECONDS // 2, stale_while_revalidate=TTL_SECONDS // 2)
 
 
 def _version_key(doctor_id) -> str:

@@ -26,8 +26,8 @@ from appointments.models import (
     TimeOff,
 )
 from appointments.slots import (
-    active_appointments_q,
     SlotConflict,
+    active_appointments_q,
     booking_policy,
     doctor_zone,
     next_free_slot,

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments import selectors, services
-from appointments.availability_cache import availability_json
+from appointments.availability_cache import AVAILABILITY_HTTP_CACHE, availability_json
+from appointments.errors import AppointmentErrorCode as Code
 from appointments.ics import appointment_ics, calendar_feed_ics
 from appointments.serializers import (
     AppointmentBookSerializer,
@@ -23,8 +24,10 @@ from appointments.serializers import (
     FeedUrlSerializer,
     TimeOffSerializer,
 )
+from core.http_cache import public_response
 from core.idempotency import idempotent_call
 from core.pagination import PageNumberPagination
+from core.schema import api_errors
 from core.throttles import account_throttle
 
 DATE_RANGE = [
@@ -32,6 +35,21 @@ DATE_RANGE = [
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, inclusive."),
 ]
 ICS_RESPONSE = {(200, "text/calendar"): OpenApiTypes.BINARY}
+# What a bad `from`/`to` answers (a DateField's codes; `invalid` also when one of them is missing).
+DATE_CODES = ["invalid", "datetime"]
+DOCTOR_ONLY = {403: [Code.DOCTORS_ONLY]}
+DOCTOR_CLOSES = {403: [Code.DOCTORS_ONLY], 409: [Code.NOT_STARTED, "invalid_transition"]}
+BOOKING_ERRORS = {
+    400: [
+        Code.IN_PAST,
+        Code.INSIDE_MIN_NOTICE,
+        Code.BEYOND_HORIZON,
+        Code.SLOT_UNAVAILABLE,
+        Code.PAYMENT_METHOD_NOT_ACCEPTED,
+    ],
+    403: [Code.PATIENTS_ONLY],
+    409: [Code.SLOT_UNAVAILABLE, Code.PATIENT_OVERLAP],
+}
 
 
 def _date_param(request, name: str):
@@ -54,15 +72,17 @@ class DoctorAvailabilityView(APIView):
         parameters=DATE_RANGE,
         responses=AvailabilitySerializer,
     )
+    @api_errors({400: [Code.INVALID_RANGE, Code.RANGE_TOO_LONG]}, validation=DATE_CODES)
     def get(self, request, pk):
         body = availability_json(
             doctor_id=pk, date_from=_date_param(request, "from"), date_to=_date_param(request, "to")
         )
-        return HttpResponse(body, content_type="application/json")
+        return public_response(request, body=body, policy=AVAILABILITY_HTTP_CACHE)
 
 
 class MyAvailabilityView(APIView):
     @extend_schema(summary="My weekly availability rules", responses=AvailabilityRuleSerializer(many=True))
+    @api_errors(DOCTOR_ONLY)
     def get(self, request):
         doctor = selectors.doctor_profile_of(user=request.user)
         return Response(AvailabilityRuleSerializer(selectors.availability_rules_of(doctor=doctor), many=True).data)
@@ -72,6 +92,7 @@ class MyAvailabilityView(APIView):
         request=AvailabilityRuleSerializer(many=True),
         responses=AvailabilityRuleSerializer(many=True),
     )
+    @api_errors({**DOCTOR_ONLY, 400: [Code.INVALID_RANGE, Code.OVERLAPPING_RULES]})
     def put(self, request):
         doctor = selectors.doctor_profile_of(user=request.user)
         serializer = AvailabilityRuleSerializer(data=request.data, many=True)
@@ -82,11 +103,13 @@ class MyAvailabilityView(APIView):
 
 class MyTimeOffView(APIView):
     @extend_schema(summary="My time off", responses=TimeOffSerializer(many=True))
+    @api_errors(DOCTOR_ONLY)
     def get(self, request):
         doctor = selectors.doctor_profile_of(user=request.user)
         return Response(TimeOffSerializer(selectors.time_off_of(doctor=doctor), many=True).data)
 
     @extend_schema(summary="Add time off", request=TimeOffSerializer, responses={201: TimeOffSerializer})
+    @api_errors({**DOCTOR_ONLY, 400: [Code.INVALID_RANGE]})
     def post(self, request):
         doctor = selectors.doctor_profile_of(user=request.user)
         serializer = TimeOffSerializer(data=request.data)
@@ -97,6 +120,7 @@ class MyTimeOffView(APIView):
 
 class MyTimeOffDetailView(APIView):
     @extend_schema(summary="Remove time off", responses={204: None})
+    @api_errors(DOCTOR_ONLY)
     def delete(self, request, pk):
         doctor = selectors.doctor_profile_of(user=request.user)
         services.time_off_delete(doctor=doctor, time_off_id=pk)
@@ -105,17 +129,19 @@ class MyTimeOffDetailView(APIView):
 
 class AppointmentListView(APIView):
     throttle_classes = [account_throttle("booking")]
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         summary="My appointments (as patient or doctor)",
         parameters=[OpenApiParameter("scope", OpenApiTypes.STR, enum=list(selectors.AppointmentScope.ALL))],
         responses=AppointmentSerializer(many=True),
     )
+    @api_errors(query=AppointmentListQuerySerializer)
     def get(self, request):
         query = AppointmentListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         appointments = selectors.appointment_list_for_user(user=request.user, scope=query.validated_data["scope"])
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(appointments, request, view=self)
         return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)
 
@@ -125,6 +151,7 @@ class AppointmentListView(APIView):
         request=AppointmentBookSerializer,
         responses={201: AppointmentSerializer},
     )
+    @api_errors({**BOOKING_ERRORS, 409: [*BOOKING_ERRORS[409], "idempotency_key_reused"]})
     def post(self, request):
         serializer = AppointmentBookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -162,6 +189,7 @@ class AppointmentDetailView(APIView):
         request=AppointmentRescheduleSerializer,
         responses=AppointmentSerializer,
     )
+    @api_errors({**BOOKING_ERRORS, 409: [*BOOKING_ERRORS[409], Code.NOT_ACTIVE, Code.CUTOFF_PASSED]})
     def patch(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         serializer = AppointmentRescheduleSerializer(data=request.data)
@@ -179,6 +207,7 @@ class AppointmentCancelView(APIView):
         request=AppointmentCancelSerializer,
         responses=AppointmentSerializer,
     )
+    @api_errors({409: [Code.ALREADY_STARTED, "invalid_transition"]})
     def post(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         serializer = AppointmentCancelSerializer(data=request.data)
@@ -192,6 +221,7 @@ class AppointmentCancelView(APIView):
 
 class AppointmentCompleteView(APIView):
     @extend_schema(summary="Mark completed (doctor, after the start)", request=None, responses=AppointmentSerializer)
+    @api_errors(DOCTOR_CLOSES)
     def post(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         services.appointment_complete(appointment=appointment, by=request.user)
@@ -203,6 +233,7 @@ class AppointmentNoShowView(APIView):
     @extend_schema(
         summary="Mark the patient absent (doctor, after the start)", request=None, responses=AppointmentSerializer
     )
+    @api_errors(DOCTOR_CLOSES)
     def post(self, request, pk):
         appointment = selectors.appointment_get_for_user(user=request.user, appointment_id=pk)
         services.appointment_mark_no_show(appointment=appointment, by=request.user)
@@ -227,6 +258,7 @@ class CalendarAppointmentsView(APIView):
         parameters=[*DATE_RANGE, OpenApiParameter("tz", OpenApiTypes.STR, description="IANA zone override.")],
         responses=CalendarSerializer,
     )
+    @api_errors({400: [Code.INVALID_RANGE, Code.RANGE_TOO_LONG, Code.INVALID_TIMEZONE]}, validation=DATE_CODES)
     def get(self, request):
         date_from, date_to = _date_param(request, "from"), _date_param(request, "to")
         if date_from is None or date_to is None:

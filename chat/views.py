@@ -23,10 +23,13 @@ from chat.serializers import (
     ThreadOutputSerializer,
     UnreadCountOutputSerializer,
 )
+from chat.services import ChatErrorCode
 from core.pagination import NewestFirstCursorPagination, PageNumberPagination
+from core.schema import api_errors
 from core.throttles import account_throttle
 
 TAGS = ["chat"]
+THREAD_NOT_FOUND = {404: ["thread_not_found"]}
 
 
 def _created_status(created: bool) -> int:
@@ -46,6 +49,8 @@ def attachment_response(message: Message) -> FileResponse:
 
 
 class ThreadListCreateView(APIView):
+    pagination_class = PageNumberPagination
+
     @extend_schema(
         tags=TAGS,
         summary="My chat threads, most recent activity first",
@@ -55,7 +60,7 @@ class ThreadListCreateView(APIView):
     def get(self, request):
         archived = request.query_params.get("archived", "").lower() in ("1", "true", "yes")
         threads = selectors.thread_list_for_user(user=request.user, archived=archived)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(threads, request, view=self)
         return paginator.get_paginated_response(ThreadOutputSerializer(page, many=True).data)
 
@@ -64,6 +69,13 @@ class ThreadListCreateView(APIView):
         summary="Open the thread with a doctor (patient) or a patient (doctor), or get it",
         request=ThreadCreateInputSerializer,
         responses={201: ThreadOutputSerializer, 200: ThreadOutputSerializer},
+    )
+    @api_errors(
+        {
+            400: [ChatErrorCode.THREAD_NOT_ALLOWED],
+            403: [ChatErrorCode.THREAD_NOT_ALLOWED],
+            404: [ChatErrorCode.DOCTOR_NOT_FOUND, ChatErrorCode.PATIENT_NOT_FOUND],
+        }
     )
     def post(self, request):
         data = ThreadCreateInputSerializer(data=request.data)
@@ -77,6 +89,7 @@ class ThreadDetailView(APIView):
     @extend_schema(
         tags=TAGS, summary="A thread with its latest 20 messages", responses={200: ThreadDetailOutputSerializer}
     )
+    @api_errors(THREAD_NOT_FOUND)
     def get(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         thread.last_messages = selectors.message_latest_for_thread(thread=thread)
@@ -85,21 +98,21 @@ class ThreadDetailView(APIView):
 
 class MessageListCreateView(APIView):
     throttle_classes = [account_throttle("chat_message")]
+    pagination_class = NewestFirstCursorPagination
 
     @extend_schema(
         tags=TAGS,
         summary="Messages of a thread, newest first (cursor-paginated), optionally searched",
         parameters=[
-            OpenApiParameter("cursor", OpenApiTypes.STR),
-            OpenApiParameter("page_size", OpenApiTypes.INT),
             OpenApiParameter("q", OpenApiTypes.STR, description="Text to find in this thread's messages."),
         ],
         responses={200: MessageOutputSerializer(many=True)},
     )
+    @api_errors(THREAD_NOT_FOUND)
     def get(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         messages = selectors.message_list_for_thread(thread=thread, q=request.query_params.get("q"))
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(messages, request, view=self)
         return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
 
@@ -108,6 +121,13 @@ class MessageListCreateView(APIView):
         summary="Send a message (REST fallback of the socket; idempotent on client_id)",
         request=MessageSendInputSerializer,
         responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
+    )
+    @api_errors(
+        {
+            **THREAD_NOT_FOUND,
+            400: [ChatErrorCode.INVALID_CLIENT_ID, ChatErrorCode.EMPTY_MESSAGE, ChatErrorCode.BODY_TOO_LONG],
+            409: [ChatErrorCode.CLIENT_ID_REUSED],
+        }
     )
     def post(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
@@ -127,6 +147,15 @@ class AttachmentUploadView(APIView):
         request={"multipart/form-data": AttachmentInputSerializer},
         responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
     )
+    @api_errors(
+        {
+            **THREAD_NOT_FOUND,
+            400: [ChatErrorCode.INVALID_CLIENT_ID, ChatErrorCode.BODY_TOO_LONG],
+            409: [ChatErrorCode.CLIENT_ID_REUSED],
+            413: [ChatErrorCode.FILE_TOO_LARGE],
+            415: [ChatErrorCode.UNSUPPORTED_MEDIA_TYPE],
+        }
+    )
     def post(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         data = AttachmentInputSerializer(data=request.data)
@@ -139,8 +168,9 @@ class AttachmentDownloadView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Download a message's attachment (participants only)",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in services.ALLOWED_ATTACHMENT_TYPES},
     )
+    @api_errors({404: ["thread_not_found", ChatErrorCode.MESSAGE_NOT_FOUND, "attachment_not_found"]})
     def get(self, request, thread_id, message_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         return attachment_response(selectors.message_get_with_attachment(thread=thread, message_id=message_id))
@@ -153,6 +183,7 @@ class ThreadReadView(APIView):
         request=MarkReadInputSerializer,
         responses={200: MarkReadOutputSerializer},
     )
+    @api_errors({404: ["thread_not_found", ChatErrorCode.MESSAGE_NOT_FOUND]})
     def post(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         data = MarkReadInputSerializer(data=request.data)
@@ -168,6 +199,7 @@ class ThreadArchiveView(APIView):
         request=ArchiveInputSerializer,
         responses={200: ArchiveOutputSerializer},
     )
+    @api_errors(THREAD_NOT_FOUND)
     def post(self, request, thread_id):
         thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
         data = ArchiveInputSerializer(data=request.data)

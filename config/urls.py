@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views as core_views
+from core.errors import django_not_found
 
 api_v1 = [
     path("", include("core.urls")),
@@ -21,9 +23,11 @@ urlpatterns = [
     path("health/", include("core.health_urls")),
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Under DEBUG Django would answer an unknown path with its HTML page: the API keeps its error shape.
+    re_path(r"^(?:api|health)/", csrf_exempt(django_not_found)),
     path("admin/", admin.site.urls),
     # allauth's own password change pages would skip our service (rules, audit): the portal's page serves.
     path("accounts/password/change/", RedirectView.as_view(pattern_name="portal:password-change")),

@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.http.request import split_domain_port, validate_host
 from redis.exceptions import RedisError
 
+from core.http_cache import CachePolicy, etag_matches, etag_of, public_headers
 from core.middleware import language_from_accept, request_id_from
 
 Headers = list[tuple[bytes, bytes]]
@@ -43,6 +44,8 @@ class FastRequest:
 class FastPathRoute(Protocol):
     # Headers the route's Django view adds, e.g. Allow.
     headers: Headers
+    # The view's HTTP caching policy (`core.http_cache`).
+    cache_policy: CachePolicy
 
     def matches(self, path: str) -> bool:
         """A cheap test on the path alone."""
@@ -142,22 +145,30 @@ class AsgiFastPath:
         body = await self._cached_body(route, request) if request is not None else None
         if body is None:
             return False
+        etag = etag_of(body)
+        not_modified = etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), etag)
+        # What the view's `core.http_cache.public_response` sends; its Vary covers the session's.
+        caching = [
+            (name.lower().encode(), value.encode())
+            for name, value in public_headers(policy=route.cache_policy, etag=etag, private=False)
+        ]
+        content = [] if not_modified else [(b"content-type", b"application/json")]
         await send(
             {
                 "type": "http.response.start",
-                "status": 200,
+                "status": 304 if not_modified else 200,
                 "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
+                    *content,
+                    (b"content-length", b"0" if not_modified else str(len(body)).encode()),
                     (b"content-language", request.language.encode()),
                     (b"x-request-id", request_id_from(headers.get(b"x-request-id", b"").decode("latin-1")).encode()),
-                    *([] if request.language_from_header else [(b"vary", b"Cookie")]),
+                    *caching,
                     *route.headers,
                     *self._security_headers[request.scheme],
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": b"" if not_modified else body})
         return True
 
     async def _cached_body(self, route: FastPathRoute, request: FastRequest) -> bytes | None:

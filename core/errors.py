@@ -5,7 +5,6 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
-from drf_standardized_errors.handler import exception_handler as standardized_exception_handler
 from rest_framework import exceptions as drf_exceptions
 
 from core.exceptions import ApplicationError
@@ -41,10 +40,6 @@ class ExceptionHandler(StandardizedExceptionHandler):
         if attr and isinstance(exc, _ApplicationAPIException):
             data["errors"][0]["attr"] = attr
         return data
-
-
-def exception_handler(exc, context):
-    return standardized_exception_handler(exc, context)
 
 
 def _error_body(error_type: str, code: str, detail: str) -> dict:

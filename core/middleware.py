@@ -132,3 +132,17 @@ class RequestBodyLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+
+class ApiPrivateByDefaultMiddleware:
+    """An API answer nobody marked cacheable (`core.http_cache` marks the public reads) is private
+    and not stored: it is someone's appointments, messages, tokens or an error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response

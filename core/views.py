@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.metrics import metrics_exposition, metrics_token_valid
+from core.schema import api_errors
 from core.sync import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, sync_page
 
 
@@ -156,6 +157,7 @@ class SyncView(APIView):
             },
         ),
     )
+    @api_errors({400: ["invalid_cursor"], 409: ["sync_cursor_expired"]}, query=SyncQuerySerializer)
     def get(self, request):
         params = SyncQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -6,13 +6,19 @@
 from typing import Any
 
 from core.asgi_fast_path import READ_ONLY_ALLOW, FastRequest
-from doctors.directory_cache import DIRECTORY_VERSION_KEY, directory_page_current, search_page_key
+from doctors.directory_cache import (
+    DIRECTORY_VERSION_KEY,
+    SEARCH_HTTP_CACHE,
+    directory_page_current,
+    search_page_key,
+)
 
 SEARCH_PATHS = {"/api/v1/doctors", "/api/v1/doctors/"}
 
 
 class DirectorySearchRoute:
     headers = [READ_ONLY_ALLOW]
+    cache_policy = SEARCH_HTTP_CACHE
 
     def matches(self, path: str) -> bool:
         return path in SEARCH_PATHS

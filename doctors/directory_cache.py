@@ -13,9 +13,13 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from core.http_cache import CachePolicy
+
 DIRECTORY_VERSION_KEY = "doctors:directory:version"
 # A safety net for writes that bypass the services (raw updates): pages never live longer.
 SEARCH_PAGE_TTL_SECONDS = 60
+# What apps and shared caches may keep a search page for (`core.http_cache`).
+SEARCH_HTTP_CACHE = CachePolicy(max_age=60)
 
 
 def directory_version() -> int:

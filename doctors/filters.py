@@ -44,14 +44,12 @@ class DoctorSearchForm(forms.Form):
         date_from = date_from or timezone.localdate()
         date_to = date_to or date_from + timedelta(days=MAX_AVAILABILITY_WINDOW_DAYS - 1)
         if date_to < date_from:
-            raise forms.ValidationError({"available_to": _("Must be on or after available_from.")})
-        if (date_to - date_from).days >= MAX_AVAILABILITY_WINDOW_DAYS:
             raise forms.ValidationError(
-                {
-                    "available_to": _("The availability window is at most %(days)s days.")
-                    % {"days": MAX_AVAILABILITY_WINDOW_DAYS}
-                }
+                {"available_to": forms.ValidationError(_("Must be on or after available_from."), code="invalid")}
             )
+        if (date_to - date_from).days >= MAX_AVAILABILITY_WINDOW_DAYS:
+            message = _("The availability window is at most %(days)s days.") % {"days": MAX_AVAILABILITY_WINDOW_DAYS}
+            raise forms.ValidationError({"available_to": forms.ValidationError(message, code="invalid")})
         self.available_window = (date_from, date_to)
         return cleaned
 

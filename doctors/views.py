@@ -1,6 +1,5 @@
 import json
 
-from django.http import HttpResponse
 from django.utils import translation
 from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
@@ -12,10 +11,19 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http_cache import CachePolicy, public_json_response, public_response
 from core.pagination import PageNumberPagination
+from core.schema import api_errors
 from core.throttles import account_throttle
 from doctors import selectors, services
-from doctors.directory_cache import directory_page_get, directory_page_set, directory_version, search_page_key
+from doctors.directory_cache import (
+    SEARCH_HTTP_CACHE,
+    directory_page_get,
+    directory_page_set,
+    directory_version,
+    search_page_key,
+)
+from doctors.errors import DoctorErrorCode
 from doctors.filters import DoctorSearchFilterSet
 from doctors.permissions import IsDoctor, IsPatient
 from doctors.serializers import (
@@ -30,6 +38,9 @@ from doctors.serializers import (
     SpecialtySerializer,
 )
 
+SPECIALTIES_HTTP_CACHE = CachePolicy(max_age=300)
+DOCTOR_CARD_HTTP_CACHE = CachePolicy(max_age=60)
+
 
 class SpecialtyListView(generics.ListAPIView):
     permission_classes = [AllowAny]
@@ -42,7 +53,8 @@ class SpecialtyListView(generics.ListAPIView):
 
     @extend_schema(summary="List specialties (localized) with their number of verified doctors")
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        data = self.get_serializer(self.get_queryset(), many=True).data
+        return public_json_response(request, data=data, policy=SPECIALTIES_HTTP_CACHE)
 
 
 def favorites_overlay(request, results: list[dict]) -> list[dict]:
@@ -98,8 +110,9 @@ class DoctorListView(generics.ListAPIView):
             directory_page_set(key, content, version=version)
         if getattr(request.user, "is_patient", False):
             body = json.loads(content)
-            return Response({**body, "results": favorites_overlay(request, body["results"])})
-        return HttpResponse(content, content_type="application/json")
+            data = {**body, "results": favorites_overlay(request, body["results"])}
+            return public_json_response(request, data=data, policy=SEARCH_HTTP_CACHE)
+        return public_response(request, body=content, policy=SEARCH_HTTP_CACHE)
 
 
 class DoctorDetailView(APIView):
@@ -110,7 +123,8 @@ class DoctorDetailView(APIView):
         doctor = selectors.doctor_get_public(id=pk)
         favorite_ids = selectors.favorite_doctor_ids(user=request.user, doctor_ids=[doctor.pk])
         context = {"request": request, "favorite_ids": favorite_ids}
-        return Response(DoctorDetailSerializer(doctor, context=context).data)
+        data = DoctorDetailSerializer(doctor, context=context).data
+        return public_json_response(request, data=data, policy=DOCTOR_CARD_HTTP_CACHE)
 
 
 class DoctorMeProfileView(APIView):
@@ -125,6 +139,17 @@ class DoctorMeProfileView(APIView):
         summary="Update my doctor profile (verification status is kept)",
         request=DoctorProfileInputSerializer,
         responses=DoctorProfileOutputSerializer,
+    )
+    @api_errors(
+        {
+            400: [
+                DoctorErrorCode.INVALID_TIMEZONE,
+                DoctorErrorCode.INVALID_CURRENCY,
+                DoctorErrorCode.INVALID_PAYMENT_METHOD,
+                DoctorErrorCode.INVALID_LANGUAGE,
+                DoctorErrorCode.INVALID_SPECIALTY,
+            ]
+        }
     )
     def patch(self, request):
         serializer = DoctorProfileInputSerializer(data=request.data, partial=True)
@@ -144,6 +169,7 @@ class DoctorMePhotoView(APIView):
         request={"multipart/form-data": DoctorPhotoInputSerializer},
         responses=DoctorProfileOutputSerializer,
     )
+    @api_errors({413: [DoctorErrorCode.FILE_TOO_LARGE], 415: [DoctorErrorCode.UNSUPPORTED_MEDIA_TYPE]})
     def put(self, request):
         serializer = DoctorPhotoInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -218,6 +244,13 @@ class DoctorReviewListView(generics.ListAPIView):
         request=ReviewCreateSerializer,
         responses={201: ReviewSerializer},
     )
+    @api_errors(
+        {
+            400: [DoctorErrorCode.APPOINTMENT_NOT_COMPLETED, "max_length"],
+            404: [DoctorErrorCode.APPOINTMENT_NOT_FOUND],
+            409: [DoctorErrorCode.ALREADY_REVIEWED],
+        }
+    )
     def post(self, request, pk):
         serializer = ReviewCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -234,6 +267,7 @@ class DoctorReviewReplyView(APIView):
     @extend_schema(
         summary="Reply publicly to a review of me (once)", request=ReviewReplySerializer, responses=ReviewSerializer
     )
+    @api_errors({400: ["max_length"], 404: [DoctorErrorCode.REVIEW_NOT_FOUND], 409: [DoctorErrorCode.ALREADY_REPLIED]})
     def post(self, request, pk):
         serializer = ReviewReplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

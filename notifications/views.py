@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import NotFoundError
 from core.pagination import NewestFirstCursorPagination
+from core.schema import api_errors
 from core.throttles import account_throttle
 from notifications.models import NotificationType
 from notifications.selectors import (
@@ -43,6 +44,7 @@ class NotificationListView(APIView):
         parameters=[NotificationFilterSerializer],
         responses=NotificationOutputSerializer(many=True),
     )
+    @api_errors(query=NotificationFilterSerializer)
     def get(self, request):
         filters = NotificationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -132,6 +134,7 @@ class DeviceRegisterView(APIView):
         request=DeviceInputSerializer,
         responses={201: DeviceCreatedSerializer},
     )
+    @api_errors({400: ["invalid_push_token"]})
     def post(self, request):
         serializer = DeviceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from appointments.models import Appointment
 from core.exceptions import ConflictError
 from core.idempotency import idempotent_call
 from core.pagination import PageNumberPagination
+from core.schema import api_errors
 from payments import selectors, services
 from payments.errors import PaymentErrorCode
 from payments.receipts import receipt_pdf_render
@@ -39,6 +40,16 @@ class PaymentIntentCreateApi(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: PaymentIntentOutputSerializer, 200: PaymentIntentOutputSerializer},
         tags=["payments"],
+    )
+    @api_errors(
+        {
+            409: [
+                services.PaymentErrorCode.APPOINTMENT_NOT_PAYABLE,
+                services.PaymentErrorCode.HOLD_EXPIRED,
+                services.PaymentErrorCode.CARD_PAYMENTS_DISABLED,
+                "idempotency_key_reused",
+            ]
+        }
     )
     def post(self, request):
         serializer = PaymentIntentCreateInputSerializer(data=request.data)
@@ -72,6 +83,8 @@ class PaymentIntentCreateApi(APIView):
 
 
 class PaymentListApi(APIView):
+    pagination_class = PageNumberPagination
+
     @extend_schema(
         summary="My payments (as patient or doctor)",
         request=None,
@@ -79,7 +92,7 @@ class PaymentListApi(APIView):
         tags=["payments"],
     )
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.payment_list_for_user(user=request.user), request, view=self)
         return paginator.get_paginated_response(PaymentListOutputSerializer(page, many=True).data)
 
@@ -103,6 +116,7 @@ class PaymentReceiptApi(APIView):
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The receipt PDF")},
         tags=["payments"],
     )
+    @api_errors({409: [services.PaymentErrorCode.RECEIPT_UNAVAILABLE]})
     def get(self, request, pk):
         payment = selectors.payment_get_for_user(user=request.user, payment_id=pk)
         if not selectors.payment_receipt_available(payment=payment):
@@ -120,6 +134,16 @@ class AppointmentMarkPaidApi(APIView):
         request=None,
         responses=PaymentDetailOutputSerializer,
         tags=["payments"],
+    )
+    @api_errors(
+        {
+            403: ["permission_denied"],
+            409: [
+                services.PaymentErrorCode.NOT_CLINIC_PAYMENT,
+                services.PaymentErrorCode.APPOINTMENT_NOT_PAYABLE,
+                "invalid_transition",
+            ],
+        }
     )
     def post(self, request, pk):
         appointment = get_object_or_404(Appointment, pk=pk)

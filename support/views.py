@@ -4,7 +4,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http_cache import CachePolicy, public_json_response
 from core.pagination import PageNumberPagination
+from core.schema import api_errors
 from core.throttles import account_throttle
 from support.selectors import faq_list, policy_acceptance_state, policy_get_published, support_request_list
 from support.serializers import (
@@ -19,6 +21,7 @@ from support.serializers import (
 )
 from support.services import policy_accept, support_request_create
 
+HELP_HTTP_CACHE = CachePolicy(max_age=300)
 SLUG_PARAMETER = OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=["privacy", "terms"])
 
 
@@ -32,19 +35,22 @@ class FaqView(APIView):
         parameters=[FaqQuerySerializer],
         responses=FaqEntrySerializer(many=True),
     )
+    @api_errors(query=FaqQuerySerializer)
     def get(self, request):
         params = FaqQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         entries = faq_list(query=params.validated_data["q"])
-        return Response(FaqEntrySerializer(entries, many=True).data)
+        data = FaqEntrySerializer(entries, many=True).data
+        return public_json_response(request, data=data, policy=HELP_HTTP_CACHE)
 
 
 class SupportRequestListCreateView(APIView):
     throttle_classes = [account_throttle("support_request")]
+    pagination_class = PageNumberPagination
 
     @extend_schema(summary="My support requests", responses=SupportRequestOutputSerializer(many=True))
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(support_request_list(user=request.user), request, view=self)
         return paginator.get_paginated_response(SupportRequestOutputSerializer(page, many=True).data)
 
@@ -53,6 +59,7 @@ class SupportRequestListCreateView(APIView):
         request=SupportRequestInputSerializer,
         responses={201: SupportRequestOutputSerializer},
     )
+    @api_errors({400: ["appointment_not_found"]})
     def post(self, request):
         serializer = SupportRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -65,7 +72,8 @@ class PolicyDetailView(APIView):
 
     @extend_schema(summary="Current version of a policy", parameters=[SLUG_PARAMETER], responses=PolicySerializer)
     def get(self, request, slug: str):
-        return Response(PolicySerializer(policy_get_published(slug=slug)).data)
+        data = PolicySerializer(policy_get_published(slug=slug)).data
+        return public_json_response(request, data=data, policy=HELP_HTTP_CACHE)
 
 
 class PolicyAcceptView(APIView):
@@ -76,6 +84,7 @@ class PolicyAcceptView(APIView):
         request=PolicyAcceptInputSerializer,
         responses=PolicyAcceptanceOutputSerializer,
     )
+    @api_errors({409: ["policy_outdated"]})
     def post(self, request, slug: str):
         serializer = PolicyAcceptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
