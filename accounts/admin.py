@@ -2,11 +2,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import PatientProfile, User
+from core.admin_services import ServiceAdminMixin
+
+# Saved by Django's own user admin: sign-in identity and access, which no service owns.
+_ACCESS_FIELDS = ("email", "role", "email_verified", "is_active", "is_staff", "is_superuser")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
+    """A person's own settings (names, locale, theme, time zone) change through `user_update`, which
+    validates them and records the sync change; access fields are Django's."""
+
     ordering = ("-created_at",)
     list_display = ("email", "first_name", "last_name", "role", "locale", "email_verified", "is_active", "created_at")
     list_filter = ("role", "is_active", "is_staff", "email_verified", "locale")
@@ -34,10 +42,34 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        settings_data = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in services.USER_EDITABLE_FIELDS
+        }
+        for name in settings_data:  # the service compares with the stored value
+            setattr(obj, name, form.initial[name])
+        access_changed = [name for name in form.changed_data if name in _ACCESS_FIELDS]
+        if access_changed:
+            obj.save(update_fields=[*access_changed, "updated_at"])
+        services.user_update(user=obj, data=settings_data)
+
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(admin.ModelAdmin):
+class PatientProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("user", "city", "country", "created_at")
     search_fields = ("user__email", "user__last_name", "city")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "created_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PATIENT_PROFILE_FIELDS}
+        services.patient_profile_update(user=obj.user, data=data)

@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from core.admin_services import ServiceAdminMixin
+from doctors import services
 from doctors.directory_cache import directory_changed
 from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
-from doctors.services import doctor_verify, review_set_hidden
 
 
 @admin.register(Specialty)
@@ -43,7 +44,10 @@ class VerificationDecisionForm(forms.Form):
 
 
 @admin.register(DoctorProfile)
-class DoctorProfileAdmin(admin.ModelAdmin):
+class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Edits go through `doctor_profile_update` and the photo services (validation, the directory and
+    availability caches); the verification through the actions. Doctors sign up themselves."""
+
     list_display = (
         "doctor_name",
         "doctor_email",
@@ -60,7 +64,24 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     filter_horizontal = ("specialties",)
+    fields = (
+        "user",
+        *services.PROFILE_FIELDS,
+        "fee_amount",
+        "fee_currency",
+        "specialties",
+        "photo",
+        "verification_status",
+        "verified_by",
+        "verified_at",
+        "verification_reason",
+        "avg_rating",
+        "rating_count",
+        "next_available_at",
+        "search_name",
+    )
     readonly_fields = (
+        "user",
         "verification_status",
         "verified_by",
         "verified_at",
@@ -100,9 +121,34 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     def specialty_list(self, obj):
         return ", ".join(s.name for s in obj.specialties.all())
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A doctor with appointments cannot go; one is hidden from search by rejecting it.
+        return False
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        directory_changed()
+        editable = {*services.PROFILE_FIELDS, "fee_amount", "fee_currency"}
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
+        specialty_ids = (
+            [specialty.pk for specialty in form.cleaned_data["specialties"]]
+            if "specialties" in form.changed_data
+            else None
+        )
+        services.doctor_profile_update(profile=obj, data=data, specialty_ids=specialty_ids)
+        if "photo" in form.changed_data:
+            upload = form.cleaned_data["photo"]
+            obj.photo = form.initial.get("photo") or ""  # the service deletes the file it replaces
+            if upload:
+                services.doctor_photo_set(profile=obj, upload=upload)
+            else:
+                services.doctor_photo_remove(profile=obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Specialties were set by the service in save_model; the form must not write them again.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def _decide(self, request, queryset, *, approve: bool):
         form = VerificationDecisionForm(
@@ -110,7 +156,9 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         )
         if request.POST.get("confirm") and form.is_valid():
             for doctor in queryset:
-                doctor_verify(doctor=doctor, by=request.user, approve=approve, reason=form.cleaned_data["reason"])
+                services.doctor_verify(
+                    doctor=doctor, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+                )
             count = queryset.count()
             message = (
                 ngettext("%(count)d doctor approved and notified.", "%(count)d doctors approved and notified.", count)
@@ -157,7 +205,8 @@ class RecentReviewFilter(admin.SimpleListFilter):
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    """Moderation queue: the most recent reviews first, the lowest ratings first within a day."""
+    """Moderation queue: the most recent reviews first, the lowest ratings first within a day.
+    Reviews are hidden, never deleted (the rating and the sync log follow the hide service)."""
 
     list_display = ("created_at", "rating", "doctor", "patient", "short_comment", "is_hidden", "replied_at")
     list_filter = ("is_hidden", "rating", RecentReviewFilter)
@@ -184,6 +233,9 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description=_("comment"))
     def short_comment(self, obj):
         return (obj.comment[:80] + "...") if len(obj.comment) > 80 else obj.comment
@@ -191,11 +243,11 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description=_("Hide selected reviews (removed from the public list and the rating)"))
     def hide_reviews(self, request, queryset):
         for review in queryset.select_related("doctor"):
-            review_set_hidden(review=review, hidden=True, by=request.user)
+            services.review_set_hidden(review=review, hidden=True, by=request.user)
         self.message_user(request, _("Reviews hidden."), messages.SUCCESS)
 
     @admin.action(description=_("Show selected reviews again"))
     def unhide_reviews(self, request, queryset):
         for review in queryset.select_related("doctor"):
-            review_set_hidden(review=review, hidden=False, by=request.user)
+            services.review_set_hidden(review=review, hidden=False, by=request.user)
         self.message_user(request, _("Reviews shown again."), messages.SUCCESS)
