@@ -16,3 +16,5 @@ class AccountsErrorCode(StrEnum):
     SOCIAL_EMAIL_NOT_VERIFIED = "social_email_not_verified"
     SOCIAL_PROVIDER_UNAVAILABLE = "social_provider_unavailable"
     SOCIAL_PROVIDER_NOT_CONFIGURED = "social_provider_not_configured"
+    INVALID_TOTP_CODE = "invalid_totp_code"
+    TOTP_ALREADY_ENABLED = "totp_already_enabled"

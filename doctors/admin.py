@@ -180,11 +180,11 @@ class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/doctors/verify_confirm.html", context)
 
-    @admin.action(description=_("Approve selected doctors (notifies them)"))
+    @admin.action(permissions=["change"], description=_("Approve selected doctors (notifies them)"))
     def approve_doctors(self, request, queryset):
         return self._decide(request, queryset, approve=True)
 
-    @admin.action(description=_("Reject selected doctors (notifies them, reason required)"))
+    @admin.action(permissions=["change"], description=_("Reject selected doctors (notifies them, reason required)"))
     def reject_doctors(self, request, queryset):
         return self._decide(request, queryset, approve=False)
 
@@ -240,13 +240,15 @@ class ReviewAdmin(admin.ModelAdmin):
     def short_comment(self, obj):
         return (obj.comment[:80] + "...") if len(obj.comment) > 80 else obj.comment
 
-    @admin.action(description=_("Hide selected reviews (removed from the public list and the rating)"))
+    @admin.action(
+        permissions=["change"], description=_("Hide selected reviews (removed from the public list and the rating)")
+    )
     def hide_reviews(self, request, queryset):
         for review in queryset.select_related("doctor"):
             services.review_set_hidden(review=review, hidden=True, by=request.user)
         self.message_user(request, _("Reviews hidden."), messages.SUCCESS)
 
-    @admin.action(description=_("Show selected reviews again"))
+    @admin.action(permissions=["change"], description=_("Show selected reviews again"))
     def unhide_reviews(self, request, queryset):
         for review in queryset.select_related("doctor"):
             services.review_set_hidden(review=review, hidden=False, by=request.user)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -84,7 +85,7 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("Refund selected payments (full or partial, with a reason)"))
+    @admin.action(permissions=["change"], description=_("Refund selected payments (full or partial, with a reason)"))
     def refund_payments(self, request, queryset):
         form = RefundForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
@@ -124,6 +125,8 @@ class PaymentAdmin(admin.ModelAdmin):
         ]
 
     def reconciliation_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         return TemplateResponse(
             request,
             "admin/payments/payment/reconciliation.html",

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -32,7 +33,7 @@ class PolicyAdmin(TranslationAdmin):
     readonly_fields = ("is_published", "published_at")
     actions = ["publish"]
 
-    @admin.action(description=_("Publish the selected version"))
+    @admin.action(permissions=["change"], description=_("Publish the selected version"))
     def publish(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one version to publish."), messages.ERROR)
@@ -115,7 +116,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def reply_view(self, request, pk):
         support_request = get_object_or_404(SupportRequest.objects.select_related("requester"), pk=pk)
         if not self.has_change_permission(request, support_request):
-            return HttpResponseRedirect(reverse("admin:index"))
+            raise PermissionDenied
         form = SupportReplyForm(request.POST or None, initial={"reply": support_request.staff_reply})
         if request.method == "POST" and form.is_valid():
             try:
@@ -138,7 +139,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/support/supportrequest/reply.html", context)
 
-    @admin.action(description=_("Close the selected requests"))
+    @admin.action(permissions=["change"], description=_("Close the selected requests"))
     def close(self, request, queryset):
         for support_request in queryset:
             support_request_close(request=support_request, by=request.user)
