@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import PatientProfile, User
+from clinics.selectors import staff_is_platform_admin
 from core.admin_services import ServiceAdminMixin
 
 # Saved by Django's own user admin: sign-in identity and access, which no service owns.
@@ -14,6 +15,8 @@ _ACCESS_FIELDS = ("email", "role", "email_verified", "is_active", "is_staff", "i
 class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
     """A person's own settings (names, locale, theme, time zone) change through `user_update`, which
     validates them and records the sync change; access fields are Django's."""
+
+    clinic_scope = ("doctor_profile__clinic", "appointments__doctor__clinic", "staff_clinics")
 
     ordering = ("-created_at",)
     list_display = ("email", "first_name", "last_name", "role", "locale", "email_verified", "is_active", "created_at")
@@ -42,6 +45,16 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not staff_is_platform_admin(user=request.user):
+            # Clinic staff never grant access: no role, staff or superuser flag, group or permission.
+            readonly += ["role", "is_staff", "is_superuser", "groups", "user_permissions"]
+        return readonly
+
+    def has_add_permission(self, request) -> bool:
+        return staff_is_platform_admin(user=request.user) and super().has_add_permission(request)
+
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)
@@ -59,6 +72,8 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
 
 @admin.register(PatientProfile)
 class PatientProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    clinic_scope = "user__appointments__doctor__clinic"
+
     list_display = ("user", "city", "country", "created_at")
     search_fields = ("user__email", "user__last_name", "city")
     list_select_related = ("user",)

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from appointments import services
 from appointments.models import Appointment, AppointmentStatusChange, AvailabilityRule, CalendarFeed, TimeOff
+from clinics.selectors import PLATFORM
 from core.admin_services import ServiceAdminMixin
 
 
@@ -20,6 +21,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     """Read-only: status changes go through the services (and their notifications), not the admin.
     Appointments are cancelled, never deleted (a deletion would skip the patient's notice, the sync
     tombstone and the audit row)."""
+
+    clinic_scope = "doctor__clinic"
 
     list_display = ["start", "doctor", "patient", "status", "payment_method", "hold_until"]
     list_filter = ["status", "payment_method"]
@@ -44,6 +47,8 @@ def _rule_values(rule: AvailabilityRule) -> dict:
 class AvailabilityRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """One weekly rule; saving or deleting it replaces the doctor's rules through
     `availability_rules_replace` (overlap checks, audit row, schedule version, availability cache)."""
+
+    clinic_scope = "doctor__clinic"
 
     list_display = ["doctor", "weekday", "start_time", "end_time"]
     list_filter = ["weekday"]
@@ -72,6 +77,8 @@ class TimeOffAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Added and deleted through the services (the schedule version and the cache follow); to move
     a time off, delete it and add the new one."""
 
+    clinic_scope = "doctor__clinic"
+
     list_display = ["doctor", "start", "end", "reason"]
     list_select_related = ["doctor__user"]
     raw_id_fields = ["doctor"]
@@ -93,6 +100,8 @@ class TimeOffAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
+    clinic_scope = PLATFORM
+
     list_display = ["user", "updated_at"]
     readonly_fields = ["user", "token"]
 

@@ -7,6 +7,7 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.base import ModelBase
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,6 +18,7 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.throttles import login_throttle_message, login_throttle_wait
 from clinics.forms import StaffLoginForm, TotpCodeForm
+from clinics.scoping import ClinicScopedAdmin
 from core.exceptions import ApplicationError
 
 _TOTP_SECRET_SESSION_KEY = "clinics.totp_secret"
@@ -57,7 +59,13 @@ class TabibAdminSite(admin.AdminSite):
         models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
         for model in models:
             model_admin = admin_class or admin.ModelAdmin
-            if not is_project_model(model):
+            if is_project_model(model):
+                if not getattr(model_admin, "clinic_scope", ""):
+                    raise ImproperlyConfigured(
+                        f"{model_admin.__name__} must declare `clinic_scope` (see clinics.scoping)."
+                    )
+                model_admin = type(model_admin.__name__, (ClinicScopedAdmin, model_admin), {})
+            else:
                 model_admin = type(model_admin.__name__, (SuperuserOnlyAdmin, model_admin), {})
             super().register(model, model_admin, **options)
 

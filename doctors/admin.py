@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from clinics import services as clinic_services
+from clinics.selectors import SHARED
 from core.admin_services import ServiceAdminMixin
 from doctors import services
 from doctors.directory_cache import directory_changed
@@ -17,6 +19,8 @@ from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
 
 @admin.register(Specialty)
 class SpecialtyAdmin(TranslationAdmin):
+    clinic_scope = SHARED
+
     list_display = ("name", "slug")
     search_fields = ("name_en", "name_fr", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
@@ -48,6 +52,8 @@ class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Edits go through `doctor_profile_update` and the photo services (validation, the directory and
     availability caches); the verification through the actions. Doctors sign up themselves."""
 
+    clinic_scope = "clinic"
+
     list_display = (
         "doctor_name",
         "doctor_email",
@@ -59,13 +65,14 @@ class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "rating_count",
         "created_at",
     )
-    list_filter = ("verification_status", "specialties", "country")
+    list_filter = ("verification_status", ("clinic", admin.RelatedOnlyFieldListFilter), "specialties", "country")
     search_fields = ("user__first_name", "user__last_name", "user__email", "city", "search_name")
-    list_select_related = ("user",)
+    list_select_related = ("user", "clinic")
     raw_id_fields = ("user",)
     filter_horizontal = ("specialties",)
     fields = (
         "user",
+        "clinic",
         *services.PROFILE_FIELDS,
         "fee_amount",
         "fee_currency",
@@ -137,6 +144,8 @@ class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
             else None
         )
         services.doctor_profile_update(profile=obj, data=data, specialty_ids=specialty_ids)
+        if "clinic" in form.changed_data:
+            clinic_services.clinic_doctor_assign(clinic=form.cleaned_data["clinic"], doctor=obj, by=request.user)
         if "photo" in form.changed_data:
             upload = form.cleaned_data["photo"]
             obj.photo = form.initial.get("photo") or ""  # the service deletes the file it replaces
@@ -207,6 +216,8 @@ class RecentReviewFilter(admin.SimpleListFilter):
 class ReviewAdmin(admin.ModelAdmin):
     """Moderation queue: the most recent reviews first, the lowest ratings first within a day.
     Reviews are hidden, never deleted (the rating and the sync log follow the hide service)."""
+
+    clinic_scope = "doctor__clinic"
 
     list_display = ("created_at", "rating", "doctor", "patient", "short_comment", "is_hidden", "replied_at")
     list_filter = ("is_hidden", "rating", RecentReviewFilter)

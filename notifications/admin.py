@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from clinics.selectors import PLATFORM
 from core.admin_services import ServiceAdminMixin
 from notifications import services
 from notifications.models import Delivery, Device, Notification, NotificationPreference, ReminderSent
@@ -19,6 +20,8 @@ class DeliveryInline(admin.TabularInline):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """What the services wrote, for support to read; nobody edits it by hand."""
+
+    clinic_scope = PLATFORM
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

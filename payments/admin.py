@@ -33,6 +33,8 @@ class PaymentEventInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
+    clinic_scope = "appointment__doctor__clinic"
+
     list_display = [
         "receipt_number",
         "appointment",

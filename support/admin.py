@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from clinics.selectors import PLATFORM
 from core.exceptions import ApplicationError
 from support.forms import SupportReplyForm
 from support.models import FaqEntry, Policy, PolicyAcceptance, SupportRequest, SupportStatus
@@ -17,6 +18,8 @@ from support.services import policy_publish, support_request_close, support_requ
 
 @admin.register(FaqEntry)
 class FaqEntryAdmin(TranslationAdmin):
+    clinic_scope = PLATFORM
+
     list_display = ("question", "category", "position", "is_published")
     list_editable = ("position", "is_published")
     list_filter = ("category", "is_published")
@@ -27,6 +30,8 @@ class FaqEntryAdmin(TranslationAdmin):
 class PolicyAdmin(TranslationAdmin):
     """Versions are edited in both languages, then published with the action (which withdraws the
     previous version in the same transaction)."""
+
+    clinic_scope = PLATFORM
 
     list_display = ("slug", "version", "title", "is_published", "published_at")
     list_filter = ("slug", "is_published")
@@ -48,6 +53,8 @@ class PolicyAdmin(TranslationAdmin):
 
 @admin.register(PolicyAcceptance)
 class PolicyAcceptanceAdmin(admin.ModelAdmin):
+    clinic_scope = PLATFORM
+
     list_display = ("user", "policy", "accepted_at")
     list_filter = ("policy__slug",)
     search_fields = ("user__email",)
@@ -63,6 +70,8 @@ class PolicyAcceptanceAdmin(admin.ModelAdmin):
 @admin.register(SupportRequest)
 class SupportRequestAdmin(admin.ModelAdmin):
     """The support queue: open requests first, oldest first. Replies go through the reply page."""
+
+    clinic_scope = "appointment__doctor__clinic"
 
     list_display = ("subject", "requester", "category", "status", "created_at", "replied_at", "reply_link")
     list_filter = ("status", "category")

@@ -1,5 +1,6 @@
 """Every admin action and custom admin page checks the model permission it needs: staff who may
-only view are refused (the action is not offered and a forged POST changes nothing)."""
+only view are refused (the action is not offered and a forged POST changes nothing). The staff here
+see every clinic (`clinics.view_all_clinics`): the clinic scope is tested in clinics.tests."""
 
 import pytest
 from django.contrib import admin
@@ -14,6 +15,8 @@ from support.models import PolicySlug, SupportRequest, SupportStatus
 from support.tests.factories import PolicyFactory, SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
+
+PLATFORM = "clinics.view_all_clinics"
 
 
 def test_every_admin_action_declares_the_permissions_it_needs():
@@ -84,7 +87,7 @@ def run_action(client, action: str):
 @pytest.mark.parametrize("action", ACTIONS)
 def test_view_only_staff_cannot_run_the_action(client, action):
     app_label, model_name = ACTIONS[action][0].split(".")
-    client.force_login(StaffFactory(permissions=[f"{app_label}.view_{model_name}"]))
+    client.force_login(StaffFactory(permissions=[PLATFORM, f"{app_label}.view_{model_name}"]))
 
     obj = run_action(client, action)
 
@@ -94,7 +97,9 @@ def test_view_only_staff_cannot_run_the_action(client, action):
 @pytest.mark.parametrize("action", ACTIONS)
 def test_staff_with_the_change_permission_run_the_action(client, action):
     app_label, model_name = ACTIONS[action][0].split(".")
-    client.force_login(StaffFactory(permissions=[f"{app_label}.view_{model_name}", f"{app_label}.change_{model_name}"]))
+    client.force_login(
+        StaffFactory(permissions=[PLATFORM, f"{app_label}.view_{model_name}", f"{app_label}.change_{model_name}"])
+    )
 
     obj = run_action(client, action)
 
@@ -104,7 +109,7 @@ def test_staff_with_the_change_permission_run_the_action(client, action):
 def test_view_only_staff_cannot_open_the_reply_page(client):
     request = SupportRequestFactory()
     url = reverse("admin:support_supportrequest_reply", args=[request.pk])
-    client.force_login(StaffFactory(permissions=["support.view_supportrequest"]))
+    client.force_login(StaffFactory(permissions=[PLATFORM, "support.view_supportrequest"]))
 
     page = client.get(url)
     post = client.post(url, {"reply": "Sorted."})
@@ -117,7 +122,9 @@ def test_view_only_staff_cannot_open_the_reply_page(client):
 def test_staff_with_the_change_permission_reply(client, django_capture_on_commit_callbacks):
     request = SupportRequestFactory()
     url = reverse("admin:support_supportrequest_reply", args=[request.pk])
-    client.force_login(StaffFactory(permissions=["support.view_supportrequest", "support.change_supportrequest"]))
+    client.force_login(
+        StaffFactory(permissions=[PLATFORM, "support.view_supportrequest", "support.change_supportrequest"])
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"reply": "Sorted."})

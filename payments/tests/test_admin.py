@@ -8,6 +8,7 @@ from payments.tests.test_services import paid_card_payment  # noqa: F401  (fixtu
 
 pytestmark = pytest.mark.django_db
 
+PLATFORM = "clinics.view_all_clinics"
 VIEW = "payments.view_payment"
 CHANGE = "payments.change_payment"
 
@@ -20,7 +21,7 @@ def refund(client, payment):
 
 
 def test_view_only_staff_cannot_refund(client, paid_card_payment):  # noqa: F811
-    client.force_login(StaffFactory(permissions=[VIEW]))
+    client.force_login(StaffFactory(permissions=[PLATFORM, VIEW]))
 
     refund(client, paid_card_payment)
 
@@ -29,7 +30,7 @@ def test_view_only_staff_cannot_refund(client, paid_card_payment):  # noqa: F811
 
 
 def test_staff_with_the_change_permission_refund(client, paid_card_payment):  # noqa: F811
-    client.force_login(StaffFactory(permissions=[VIEW, CHANGE]))
+    client.force_login(StaffFactory(permissions=[PLATFORM, VIEW, CHANGE]))
 
     refund(client, paid_card_payment)
 
@@ -41,7 +42,7 @@ def test_reconciliation_page_needs_the_view_permission(client, paid_card_payment
     url = reverse("admin:payments_payment_reconciliation")
     client.force_login(StaffFactory(permissions=["support.view_faqentry"]))
     refused = client.get(url)
-    client.force_login(StaffFactory(permissions=[VIEW]))
+    client.force_login(StaffFactory(permissions=[PLATFORM, VIEW]))
     allowed = client.get(url)
 
     assert refused.status_code == 403
