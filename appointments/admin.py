@@ -1,9 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from appointments import services
-from appointments.models import Appointment, AppointmentStatusChange, AvailabilityRule, CalendarFeed, TimeOff
+from appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    AvailabilityRule,
+    CalendarFeed,
+    TimeOff,
+)
+from clinics.exports import CsvExportAdmin
 from clinics.selectors import PLATFORM
 from core.admin_services import ServiceAdminMixin
+from core.exceptions import ApplicationError
+from payments import services as payment_services
 
 
 class AppointmentStatusChangeInline(admin.TabularInline):
@@ -16,19 +27,50 @@ class AppointmentStatusChangeInline(admin.TabularInline):
         return False
 
 
+class ClinicPaymentFilter(admin.SimpleListFilter):
+    title = _("clinic payment")
+    parameter_name = "clinic_payment"
+
+    def lookups(self, request, model_admin):
+        return (("to_record", _("Completed, not recorded yet")),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "to_record":
+            return queryset.filter(payment_method="clinic", status=AppointmentStatus.COMPLETED, payment__isnull=True)
+        return queryset
+
+
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(CsvExportAdmin):
     """Read-only: status changes go through the services (and their notifications), not the admin.
     Appointments are cancelled, never deleted (a deletion would skip the patient's notice, the sync
     tombstone and the audit row)."""
 
     clinic_scope = "doctor__clinic"
 
-    list_display = ["start", "doctor", "patient", "status", "payment_method", "hold_until"]
-    list_filter = ["status", "payment_method"]
+    list_display = ["start", "doctor", "clinic", "patient", "status", "payment_method", "hold_until"]
+    list_filter = [
+        "status",
+        "payment_method",
+        ClinicPaymentFilter,
+        ("doctor__clinic", admin.RelatedOnlyFieldListFilter),
+        ("doctor", admin.RelatedOnlyFieldListFilter),
+        ("start", admin.DateFieldListFilter),
+    ]
+    actions = ["record_clinic_payment"]
+    csv_columns = (
+        (_("start"), lambda a: a.start.isoformat()),
+        (_("end"), lambda a: a.end.isoformat()),
+        (_("clinic"), lambda a: a.doctor.clinic.name if a.doctor.clinic else a.doctor.clinic_name),
+        (_("doctor"), lambda a: str(a.doctor)),
+        (_("patient"), lambda a: a.patient.email),
+        (_("status"), lambda a: a.status),
+        (_("payment method"), lambda a: a.payment_method),
+        (_("cancellation reason"), lambda a: a.cancellation_reason),
+    )
     search_fields = ["patient__email", "doctor__user__email", "doctor__user__last_name"]
     date_hierarchy = "start"
-    list_select_related = ["doctor__user", "patient"]
+    list_select_related = ["doctor__user", "doctor__clinic", "patient"]
     readonly_fields = [f.name for f in Appointment._meta.fields]
     inlines = [AppointmentStatusChangeInline]
 
@@ -37,6 +79,27 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("clinic"), ordering="doctor__clinic__name")
+    def clinic(self, obj) -> str:
+        return obj.doctor.clinic.name if obj.doctor.clinic else "-"
+
+    def has_record_payment_permission(self, request) -> bool:
+        return request.user.has_perm("payments.add_payment")
+
+    @admin.action(
+        permissions=["record_payment"], description=_("Record the payment taken at the clinic (issues the receipt)")
+    )
+    def record_clinic_payment(self, request, queryset):
+        for appointment in queryset:
+            try:
+                payment_services.payment_mark_clinic_paid(appointment=appointment, by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{appointment}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("Payment recorded for %(appointment)s.") % {"appointment": appointment}, messages.SUCCESS
+                )
 
 
 def _rule_values(rule: AvailabilityRule) -> dict:

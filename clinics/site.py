@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.throttles import login_throttle_message, login_throttle_wait
+from clinics import selectors
+from clinics.dashboard_view import dashboard_context
 from clinics.forms import StaffLoginForm, TotpCodeForm
 from clinics.scoping import ClinicScopedAdmin
 from core.exceptions import ApplicationError
@@ -54,6 +56,13 @@ class TabibAdminSite(admin.AdminSite):
     index_title = _("Back-office")
     login_form = StaffLoginForm
     login_template = "clinics/admin/login.html"
+    index_template = "clinics/admin/index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        """The dashboard above the list of models: figures linking to their filtered changelists."""
+        dashboard = selectors.clinic_dashboard(user=request.user)
+        context = {"dashboard": dashboard_context(dashboard), **(extra_context or {})}
+        return super().index(request, context)
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
