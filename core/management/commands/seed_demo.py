@@ -18,6 +18,7 @@ SEEDERS = (
     "chat.demo",
     "notifications.demo",
     "support.demo",
+    "clinics.demo",
 )
 
 
