@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from appointments import services
@@ -25,6 +27,12 @@ class AppointmentStatusChangeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the patient and the doctor)"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ClinicPaymentFilter(admin.SimpleListFilter):
@@ -57,7 +65,7 @@ class AppointmentAdmin(CsvExportAdmin):
         ("doctor", admin.RelatedOnlyFieldListFilter),
         ("start", admin.DateFieldListFilter),
     ]
-    actions = ["record_clinic_payment"]
+    actions = ["cancel_appointments", "mark_completed", "mark_no_show", "record_clinic_payment"]
     csv_columns = (
         (_("start"), lambda a: a.start.isoformat()),
         (_("end"), lambda a: a.end.isoformat()),
@@ -84,6 +92,72 @@ class AppointmentAdmin(CsvExportAdmin):
     def clinic(self, obj) -> str:
         return obj.doctor.clinic.name if obj.doctor.clinic else "-"
 
+    def has_manage_permission(self, request) -> bool:
+        return request.user.has_perm("appointments.change_appointment")
+
+    def _each(self, request, queryset, act, done_message) -> None:
+        """Run `act(appointment)` (a service call) on each; a refusal is reported, the others go on."""
+        for appointment in queryset.select_related("doctor__user", "patient"):
+            try:
+                act(appointment)
+            except ApplicationError as error:
+                self.message_user(request, f"{appointment}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, done_message % {"appointment": appointment}, messages.SUCCESS)
+
+    @admin.action(
+        permissions=["manage"], description=_("Cancel for the clinic, with a reason (refund as the rules say)")
+    )
+    def cancel_appointments(self, request, queryset):
+        form = CancelForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            self._each(
+                request,
+                queryset,
+                lambda appointment: services.appointment_cancel(
+                    appointment=appointment,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    source="admin",
+                    on_behalf_of_clinic=True,
+                ),
+                _("Cancelled %(appointment)s; the patient and the doctor were told."),
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/appointments/appointment/cancel.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "appointments": queryset.select_related("doctor__user", "patient"),
+                "title": _("Cancel appointments"),
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(permissions=["manage"], description=_("Mark completed"))
+    def mark_completed(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda appointment: services.appointment_complete(
+                appointment=appointment, by=request.user, on_behalf_of_clinic=True
+            ),
+            _("%(appointment)s marked completed."),
+        )
+
+    @admin.action(permissions=["manage"], description=_("Mark the patient did not come (no-show)"))
+    def mark_no_show(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda appointment: services.appointment_mark_no_show(
+                appointment=appointment, by=request.user, on_behalf_of_clinic=True
+            ),
+            _("%(appointment)s marked no-show."),
+        )
+
     def has_record_payment_permission(self, request) -> bool:
         return request.user.has_perm("payments.add_payment")
 
@@ -91,15 +165,12 @@ class AppointmentAdmin(CsvExportAdmin):
         permissions=["record_payment"], description=_("Record the payment taken at the clinic (issues the receipt)")
     )
     def record_clinic_payment(self, request, queryset):
-        for appointment in queryset:
-            try:
-                payment_services.payment_mark_clinic_paid(appointment=appointment, by=request.user)
-            except ApplicationError as error:
-                self.message_user(request, f"{appointment}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(
-                    request, _("Payment recorded for %(appointment)s.") % {"appointment": appointment}, messages.SUCCESS
-                )
+        self._each(
+            request,
+            queryset,
+            lambda appointment: payment_services.payment_mark_clinic_paid(appointment=appointment, by=request.user),
+            _("Payment recorded for %(appointment)s."),
+        )
 
 
 def _rule_values(rule: AvailabilityRule) -> dict:

@@ -384,17 +384,27 @@ def _participant(appointment: Appointment, user) -> None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
 
 
+def _acting_for_clinic(appointment: Appointment, by, on_behalf_of_clinic: bool) -> bool:
+    """Clinic staff act for the doctor's practice (the caller checked the appointment is in their
+    clinics: the admin's scope); anybody else must take part in the appointment."""
+    if on_behalf_of_clinic and getattr(by, "is_staff", False):
+        return True
+    _participant(appointment, by)
+    return False
+
+
 def appointment_cancel(
-    *, appointment: Appointment, by, reason: str = "", source: str = "api"
+    *, appointment: Appointment, by, reason: str = "", source: str = "api", on_behalf_of_clinic: bool = False
 ) -> AppointmentCancellation:
-    """Cancel by either participant before the start (409 `already_started` after it)."""
+    """Cancel by either participant, or by clinic staff for the practice (a full refund is then due,
+    as when the doctor cancels), before the start (409 `already_started` after it)."""
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
-        _participant(appointment, by)
+        for_clinic = _acting_for_clinic(appointment, by, on_behalf_of_clinic)
         if appointment.status in ACTIVE_STATUSES and now >= appointment.start:
             raise ConflictError(_("This appointment has already started."), code=Code.ALREADY_STARTED)
-        full_refund_due = appointment_full_refund_due(appointment=appointment, by=by, at=now)
+        full_refund_due = for_clinic or appointment_full_refund_due(appointment=appointment, by=by, at=now)
         appointment.cancellation_reason = (reason or "")[:500]
         appointment_transition(
             appointment=appointment,
@@ -407,33 +417,53 @@ def appointment_cancel(
         if full_refund_due:
             # Inside the transaction: if Stripe refuses the refund, the cancellation rolls back too.
             payment_refund_for_cancellation(appointment=appointment, by=by)
-        _notify_participants(appointment=appointment, template_key="appointment_cancelled", cancelled_by=by)
+        _notify_participants(
+            appointment=appointment,
+            template_key="appointment_cancelled",
+            cancelled_by=appointment.doctor.user if for_clinic else by,
+        )
         _schedule_changed(doctor=appointment.doctor)
     return AppointmentCancellation(appointment=appointment, full_refund_due=full_refund_due)
 
 
-def _doctor_closes(*, appointment: Appointment, by, to_status: str, template_key: str) -> Appointment:
+def _doctor_closes(
+    *, appointment: Appointment, by, to_status: str, template_key: str, on_behalf_of_clinic: bool
+) -> Appointment:
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
-        _participant(appointment, by)
-        if by.pk != appointment.doctor.user_id:
+        for_clinic = _acting_for_clinic(appointment, by, on_behalf_of_clinic)
+        if not for_clinic and by.pk != appointment.doctor.user_id:
             raise PermissionDeniedError(_("Only the doctor can do this."), code=Code.DOCTORS_ONLY)
         if now < appointment.start:
             raise ConflictError(_("This appointment has not started yet."), code=Code.NOT_STARTED)
-        appointment_transition(appointment=appointment, to_status=to_status, by=by, source="api")
+        appointment_transition(
+            appointment=appointment, to_status=to_status, by=by, source="admin" if for_clinic else "api"
+        )
         _notify_participants(appointment=appointment, template_key=template_key)
     return appointment
 
 
-def appointment_complete(*, appointment: Appointment, by) -> Appointment:
-    """The doctor marks a confirmed appointment completed, once it has started (409 before)."""
-    return _doctor_closes(appointment=appointment, by=by, to_status=S.COMPLETED, template_key="appointment_completed")
+def appointment_complete(*, appointment: Appointment, by, on_behalf_of_clinic: bool = False) -> Appointment:
+    """The doctor (or clinic staff) marks a confirmed appointment completed, once it has started (409 before)."""
+    return _doctor_closes(
+        appointment=appointment,
+        by=by,
+        to_status=S.COMPLETED,
+        template_key="appointment_completed",
+        on_behalf_of_clinic=on_behalf_of_clinic,
+    )
 
 
-def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
-    """The doctor marks that the patient did not come, once the appointment has started (409 before)."""
-    return _doctor_closes(appointment=appointment, by=by, to_status=S.NO_SHOW, template_key="appointment_no_show")
+def appointment_mark_no_show(*, appointment: Appointment, by, on_behalf_of_clinic: bool = False) -> Appointment:
+    """The doctor (or clinic staff) marks that the patient did not come, once it has started (409 before)."""
+    return _doctor_closes(
+        appointment=appointment,
+        by=by,
+        to_status=S.NO_SHOW,
+        template_key="appointment_no_show",
+        on_behalf_of_clinic=on_behalf_of_clinic,
+    )
 
 
 def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:

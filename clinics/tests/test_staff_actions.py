@@ -1,0 +1,108 @@
+"""Clinic staff act on appointments through the services: cancel with a reason (refund as the rules
+say), complete, no-show, record a clinic payment; each leaves its history row and notifies."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import StaffFactory
+from appointments.models import AppointmentStatus
+from appointments.tests.factories import AppointmentFactory
+from clinics.tests.factories import ClinicFactory
+from doctors.tests.factories import DoctorProfileFactory
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:appointments_appointment_changelist"
+DESK = ["appointments.view_appointment", "appointments.change_appointment", "payments.add_payment"]
+
+
+def desk_staff(clinic, permissions=DESK):
+    staff = StaffFactory(permissions=permissions)
+    clinic.staff.add(staff)
+    return staff
+
+
+def act(client, action, appointment, **extra):
+    return client.post(reverse(CHANGELIST), {"action": action, "_selected_action": [str(appointment.pk)], **extra})
+
+
+@pytest.fixture
+def clinic():
+    return ClinicFactory()
+
+
+def test_staff_cancel_with_a_reason_and_both_participants_are_told(client, clinic, django_capture_on_commit_callbacks):
+    appointment = AppointmentFactory(doctor=DoctorProfileFactory(clinic=clinic))
+    staff = desk_staff(clinic)
+    client.force_login(staff)
+
+    form = act(client, "cancel_appointments", appointment)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, "cancel_appointments", appointment, apply="1", reason="The doctor is ill.")
+
+    appointment.refresh_from_db()
+    assert form.status_code == 200
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.cancellation_reason == "The doctor is ill."
+    assert appointment.status_changes.last().changed_by == staff
+    told = set(Notification.objects.filter(template_key="appointment_cancelled").values_list("user_id", flat=True))
+    assert told == {appointment.patient_id, appointment.doctor.user_id}
+
+
+def test_staff_mark_completed_and_no_show_after_the_start(client, clinic):
+    doctor = DoctorProfileFactory(clinic=clinic)
+    started = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    came = AppointmentFactory(doctor=doctor, start=started, end=started + timedelta(minutes=30))
+    absent = AppointmentFactory(
+        doctor=doctor, start=started - timedelta(days=1), end=started - timedelta(days=1, minutes=-30)
+    )
+    future = AppointmentFactory(doctor=doctor)
+    client.force_login(desk_staff(clinic))
+
+    act(client, "mark_completed", came)
+    act(client, "mark_no_show", absent)
+    act(client, "mark_completed", future)
+
+    for appointment in (came, absent, future):
+        appointment.refresh_from_db()
+    assert (came.status, absent.status, future.status) == ("completed", "no_show", "confirmed")
+
+
+def test_staff_record_a_clinic_payment(client, clinic):
+    started = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    appointment = AppointmentFactory(
+        doctor=DoctorProfileFactory(clinic=clinic), start=started, end=started + timedelta(minutes=30)
+    )
+    client.force_login(desk_staff(clinic))
+
+    act(client, "record_clinic_payment", appointment)
+
+    appointment.refresh_from_db()
+    assert appointment.payment.status == "succeeded"
+    assert appointment.payment.receipt_number
+
+
+def test_view_only_staff_cannot_act(client, clinic):
+    appointment = AppointmentFactory(doctor=DoctorProfileFactory(clinic=clinic))
+    client.force_login(desk_staff(clinic, permissions=["appointments.view_appointment"]))
+
+    act(client, "cancel_appointments", appointment, apply="1", reason="no")
+    act(client, "record_clinic_payment", appointment)
+
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    assert not hasattr(appointment, "payment") or appointment.payment is None
+
+
+def test_staff_cannot_act_on_another_clinics_appointment(client, clinic):
+    theirs = AppointmentFactory(doctor=DoctorProfileFactory(clinic=ClinicFactory()))
+    client.force_login(desk_staff(clinic))
+
+    act(client, "cancel_appointments", theirs, apply="1", reason="forged")
+
+    theirs.refresh_from_db()
+    assert theirs.status == AppointmentStatus.CONFIRMED
