@@ -78,6 +78,52 @@ class TabibAdminSite(admin.AdminSite):
                 model_admin = type(model_admin.__name__, (SuperuserOnlyAdmin, model_admin), {})
             super().register(model, model_admin, **options)
 
+    # The index groups models by the task they serve, not by the app that holds them.
+    sections = (
+        ("desk", _("Front desk"), ("appointments.appointment", "payments.payment", "support.supportrequest")),
+        (
+            "doctors",
+            _("Doctors and schedules"),
+            (
+                "clinics.clinic",
+                "doctors.doctorprofile",
+                "appointments.availabilityrule",
+                "appointments.timeoff",
+                "doctors.review",
+                "doctors.specialty",
+            ),
+        ),
+        ("people", _("Patients and accounts"), ("accounts.user", "accounts.patientprofile")),
+        ("content", _("Help center and policies"), ("support.faqentry", "support.policy", "support.policyacceptance")),
+    )
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
+        app_list = super().get_app_list(request, app_label)
+        if app_label is not None:
+            return app_list
+        by_label = {
+            f"{app['app_label']}.{model['object_name'].lower()}": model for app in app_list for model in app["models"]
+        }
+        grouped = []
+        for key, name, labels in self.sections:
+            models = [by_label.pop(label) for label in labels if label in by_label]
+            if models:
+                grouped.append(
+                    {"name": name, "app_label": key, "app_url": f"#{key}", "has_module_perms": True, "models": models}
+                )
+        rest = list(by_label.values())
+        if rest:
+            grouped.append(
+                {
+                    "name": _("Platform"),
+                    "app_label": "platform",
+                    "app_url": "#platform",
+                    "has_module_perms": True,
+                    "models": rest,
+                }
+            )
+        return grouped
+
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """Throttled like the API's and the portal's sign-in (same keys, one budget), never by IP alone."""
         if request.method == "POST":

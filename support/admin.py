@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -73,10 +74,11 @@ class SupportRequestAdmin(admin.ModelAdmin):
 
     clinic_scope = "appointment__doctor__clinic"
 
-    list_display = ("subject", "requester", "category", "status", "created_at", "replied_at", "reply_link")
+    list_display = ("subject", "requester", "category", "status", "age", "created_at", "replied_by", "reply_link")
     list_filter = ("status", "category")
     search_fields = ("subject", "requester__email")
-    list_select_related = ("requester",)
+    list_select_related = ("requester", "replied_by")
+    date_hierarchy = "created_at"
     readonly_fields = (
         "requester",
         "subject",
@@ -113,6 +115,12 @@ class SupportRequestAdmin(admin.ModelAdmin):
             path("<uuid:pk>/reply/", self.admin_site.admin_view(self.reply_view), name="support_supportrequest_reply"),
         ]
         return custom + super().get_urls()
+
+    @admin.display(description=_("waiting for"), ordering="created_at")
+    def age(self, obj: SupportRequest) -> str:
+        if obj.status == SupportStatus.CLOSED:
+            return "-"
+        return timesince(obj.created_at)
 
     @admin.display(description=_("Reply"))
     def reply_link(self, obj: SupportRequest):

@@ -192,3 +192,13 @@ def test_clinic_staff_cannot_grant_themselves_access(client, worlds):
 
     staff.refresh_from_db()
     assert not staff.is_superuser
+
+
+def test_the_index_groups_models_by_task_and_hides_what_staff_cannot_use(client, worlds):
+    alpha, _beta = worlds
+    client.force_login(alpha_staff(alpha))
+
+    sections = [app["app_label"] for app in client.get(reverse("admin:index")).context["app_list"]]
+
+    assert sections[:3] == ["desk", "doctors", "people"]
+    assert "platform" not in sections  # no third-party admin, no platform page for clinic staff
