@@ -1,6 +1,10 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from appointments import services
@@ -12,6 +16,7 @@ from appointments.models import (
     CalendarFeed,
     TimeOff,
 )
+from appointments.slots import free_slots, local_today
 from clinics.exports import CsvExportAdmin
 from clinics.selectors import PLATFORM
 from core.admin_services import ServiceAdminMixin
@@ -33,6 +38,20 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (sent to the patient and the doctor)"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class RescheduleForm(forms.Form):
+    start = forms.ChoiceField(label=_("New time"))
+
+    def __init__(self, *args, doctor, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = ZoneInfo(doctor.timezone)
+        today = local_today(doctor=doctor)
+        self.fields["start"].choices = [
+            (start.isoformat(), date_format(start.astimezone(zone), "DATETIME_FORMAT"))
+            for _day, slots in free_slots(doctor=doctor, date_from=today, date_to=today + timedelta(days=14))
+            for start, _end in slots
+        ]
 
 
 class ClinicPaymentFilter(admin.SimpleListFilter):
@@ -65,7 +84,13 @@ class AppointmentAdmin(CsvExportAdmin):
         ("doctor", admin.RelatedOnlyFieldListFilter),
         ("start", admin.DateFieldListFilter),
     ]
-    actions = ["cancel_appointments", "mark_completed", "mark_no_show", "record_clinic_payment"]
+    actions = [
+        "cancel_appointments",
+        "reschedule_appointment",
+        "mark_completed",
+        "mark_no_show",
+        "record_clinic_payment",
+    ]
     csv_columns = (
         (_("start"), lambda a: a.start.isoformat()),
         (_("end"), lambda a: a.end.isoformat()),
@@ -132,6 +157,38 @@ class AppointmentAdmin(CsvExportAdmin):
                 "form": form,
                 "appointments": queryset.select_related("doctor__user", "patient"),
                 "title": _("Cancel appointments"),
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(permissions=["manage"], description=_("Move to another free slot (one appointment)"))
+    def reschedule_appointment(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one appointment to move."), messages.ERROR)
+            return None
+        appointment = queryset.select_related("doctor__user", "patient").get()
+        form = RescheduleForm(request.POST if "apply" in request.POST else None, doctor=appointment.doctor)
+        if "apply" in request.POST and form.is_valid():
+            self._each(
+                request,
+                queryset,
+                lambda appointment: services.appointment_reschedule(
+                    appointment=appointment,
+                    by=request.user,
+                    start=datetime.fromisoformat(form.cleaned_data["start"]),
+                    on_behalf_of_clinic=True,
+                ),
+                _("%(appointment)s moved; the patient and the doctor were told."),
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/appointments/appointment/reschedule.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "appointment": appointment,
+                "title": _("Move the appointment"),
                 "opts": self.model._meta,
             },
         )

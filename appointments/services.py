@@ -312,8 +312,11 @@ def _is_active(appointment: Appointment, now: datetime) -> bool:
     return appointment.status == S.PENDING_PAYMENT and (appointment.hold_until is None or appointment.hold_until > now)
 
 
-def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> Appointment:
-    """Move the patient's active appointment to another free slot of the same doctor, atomically.
+def appointment_reschedule(
+    *, appointment: Appointment, by, start: datetime, on_behalf_of_clinic: bool = False
+) -> Appointment:
+    """Move the patient's active appointment to another free slot of the same doctor, atomically
+    (by the patient, or by clinic staff for a patient who phoned).
 
     One row changes its times in one statement: the new slot is taken (the constraints check it)
     before the old one is released, and a refusal leaves everything as it was. Refused (409
@@ -322,7 +325,8 @@ def appointment_reschedule(*, appointment: Appointment, by, start: datetime) -> 
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
-        if by.pk != appointment.patient_id:
+        for_clinic = on_behalf_of_clinic and getattr(by, "is_staff", False)
+        if not for_clinic and by.pk != appointment.patient_id:
             raise PermissionDeniedError(_("Only the patient can reschedule an appointment."), code=Code.PATIENTS_ONLY)
         if not _is_active(appointment, now):
             raise ConflictError(_("Only an upcoming active appointment can be rescheduled."), code=Code.NOT_ACTIVE)

@@ -106,3 +106,35 @@ def test_staff_cannot_act_on_another_clinics_appointment(client, clinic):
 
     theirs.refresh_from_db()
     assert theirs.status == AppointmentStatus.CONFIRMED
+
+
+def test_staff_move_an_appointment_to_a_free_slot(client, clinic, django_capture_on_commit_callbacks):
+    from appointments.tests.factories import open_every_day
+
+    doctor = DoctorProfileFactory(clinic=clinic)
+    open_every_day(doctor)
+    appointment = AppointmentFactory(doctor=doctor)
+    client.force_login(desk_staff(clinic))
+    page = act(client, "reschedule_appointment", appointment)
+    choices = page.context["form"].fields["start"].choices
+    new_start = choices[-1][0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, "reschedule_appointment", appointment, apply="1", start=new_start)
+
+    appointment.refresh_from_db()
+    assert appointment.start.isoformat() == new_start
+    told = set(Notification.objects.filter(template_key="appointment_rescheduled").values_list("user_id", flat=True))
+    assert told == {appointment.patient_id, appointment.doctor.user_id}
+
+
+def test_staff_cannot_move_to_a_time_that_is_not_offered(client, clinic):
+    doctor = DoctorProfileFactory(clinic=clinic)
+    appointment = AppointmentFactory(doctor=doctor)
+    before = appointment.start
+    client.force_login(desk_staff(clinic))
+
+    act(client, "reschedule_appointment", appointment, apply="1", start="2031-01-01T03:00:00+00:00")
+
+    appointment.refresh_from_db()
+    assert appointment.start == before
