@@ -368,3 +368,25 @@ def user_totp_deactivate(*, user: User, code: str) -> None:
         raise _invalid_totp_code()
     authenticator.delete()
     audit_record(action="auth.totp_disabled", actor=user, target=user)
+
+
+# --- Patients who phoned the clinic ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def patient_invite(*, email: str, first_name: str, last_name: str, phone: str = "", locale: str = "fr", by) -> User:
+    """An account for a patient booked by clinic staff: no password yet, and an email with a link to
+    set one (the password reset link). 400 `email_taken` when the address already has an account."""
+    email = email_normalize(email)
+    if user_find_by_email(email=email) is not None:
+        raise ApplicationError(
+            _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
+        )
+    user = User(email=email, role=Role.PATIENT, first_name=first_name.strip(), last_name=last_name.strip())
+    user.locale = locale if locale in Locale.values else Locale.EN
+    user.set_unusable_password()
+    user.save()
+    PatientProfile.objects.create(user=user, phone=phone.strip())
+    audit_record(action="patient.invited", actor=by, target=user)
+    enqueue_task(send_password_reset_email, str(user.pk), "")
+    return user

@@ -3,10 +3,16 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts import selectors as account_selectors
+from accounts import services as account_services
 from appointments import services
 from appointments.models import (
     Appointment,
@@ -18,9 +24,10 @@ from appointments.models import (
 )
 from appointments.slots import free_slots, local_today
 from clinics.exports import CsvExportAdmin
-from clinics.selectors import PLATFORM
+from clinics.selectors import PLATFORM, clinic_scope_filter
 from core.admin_services import ServiceAdminMixin
 from core.exceptions import ApplicationError
+from doctors.models import DoctorProfile, VerificationStatus
 from payments import services as payment_services
 
 
@@ -45,13 +52,40 @@ class RescheduleForm(forms.Form):
 
     def __init__(self, *args, doctor, **kwargs):
         super().__init__(*args, **kwargs)
-        zone = ZoneInfo(doctor.timezone)
-        today = local_today(doctor=doctor)
-        self.fields["start"].choices = [
-            (start.isoformat(), date_format(start.astimezone(zone), "DATETIME_FORMAT"))
-            for _day, slots in free_slots(doctor=doctor, date_from=today, date_to=today + timedelta(days=14))
-            for start, _end in slots
-        ]
+        self.fields["start"].choices = slot_choices(doctor=doctor)
+
+
+class BookForm(forms.Form):
+    """Two steps in one form: without `start` it lists the doctor's free slots; with it, books."""
+
+    doctor = forms.ModelChoiceField(label=_("Doctor"), queryset=None)
+    email = forms.EmailField(label=_("Patient's email"))
+    first_name = forms.CharField(label=_("First name (new patient)"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name (new patient)"), max_length=150, required=False)
+    phone = forms.CharField(label=_("Phone (new patient)"), max_length=32, required=False)
+    reason = forms.CharField(label=_("Reason for the visit"), max_length=500, required=False)
+    start = forms.ChoiceField(label=_("Free slot"), required=False)
+
+    def __init__(self, *args, doctors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["doctor"].queryset = doctors
+        self.slots_ready = False
+        doctor_id = self.data.get("doctor") if self.is_bound else None
+        doctor = doctors.filter(pk=doctor_id).first() if doctor_id else None
+        if doctor is not None:
+            self.fields["start"].choices = slot_choices(doctor=doctor)
+            self.slots_ready = True
+
+
+def slot_choices(*, doctor) -> list[tuple[str, str]]:
+    """The doctor's free slots of the next two weeks, labelled in the doctor's zone."""
+    zone = ZoneInfo(doctor.timezone)
+    today = local_today(doctor=doctor)
+    return [
+        (start.isoformat(), date_format(start.astimezone(zone), "DATETIME_FORMAT"))
+        for _day, slots in free_slots(doctor=doctor, date_from=today, date_to=today + timedelta(days=14))
+        for start, _end in slots
+    ]
 
 
 class ClinicPaymentFilter(admin.SimpleListFilter):
@@ -116,6 +150,71 @@ class AppointmentAdmin(CsvExportAdmin):
     @admin.display(description=_("clinic"), ordering="doctor__clinic__name")
     def clinic(self, obj) -> str:
         return obj.doctor.clinic.name if obj.doctor.clinic else "-"
+
+    def get_urls(self):
+        return [
+            path("book/", self.admin_site.admin_view(self.book_view), name="appointments_appointment_book"),
+            *super().get_urls(),
+        ]
+
+    def has_book_permission(self, request) -> bool:
+        return request.user.has_perm("appointments.add_appointment")
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {"can_book": self.has_book_permission(request), **(extra_context or {})}
+        )
+
+    def book_view(self, request):
+        """Book on behalf of a patient who phoned, through `appointment_book` (pay at the clinic)."""
+        if not self.has_book_permission(request):
+            raise PermissionDenied
+        doctors = clinic_scope_filter(
+            queryset=DoctorProfile.objects.filter(verification_status=VerificationStatus.VERIFIED).select_related(
+                "user"
+            ),
+            user=request.user,
+            scope="clinic",
+        )
+        form = BookForm(request.POST or None, doctors=doctors)
+        if request.method == "POST" and form.is_valid() and form.cleaned_data["start"]:
+            try:
+                appointment = self._book(request, form.cleaned_data)
+            except ApplicationError as error:
+                form.add_error(error.attr if error.attr in form.fields else None, error.message)
+            else:
+                self.message_user(
+                    request, _("Booked %(appointment)s; the patient was told.") % {"appointment": appointment}
+                )
+                return HttpResponseRedirect(reverse("admin:appointments_appointment_change", args=[appointment.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("Book for a patient"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/appointments/appointment/book.html", context)
+
+    @transaction.atomic
+    def _book(self, request, data) -> Appointment:
+        patient = account_selectors.user_find_by_email(email=data["email"])
+        if patient is None:
+            if not (data["first_name"] and data["last_name"]):
+                raise ApplicationError(_("A new patient needs a first and a last name."), code="name_required")
+            patient = account_services.patient_invite(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+                by=request.user,
+            )
+        return services.appointment_book(
+            patient=patient,
+            doctor=data["doctor"],
+            start=datetime.fromisoformat(data["start"]),
+            reason=data["reason"],
+            payment_method="clinic",
+        )
 
     def has_manage_permission(self, request) -> bool:
         return request.user.has_perm("appointments.change_appointment")

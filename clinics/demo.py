@@ -20,6 +20,8 @@ CLINICS = [
 # What clinic staff do: the front desk's pages, scoped to their clinics by the admin itself.
 STAFF_PERMISSIONS = [
     "appointments.view_appointment",
+    "appointments.add_appointment",
+    "appointments.change_appointment",
     "appointments.view_availabilityrule",
     "appointments.add_availabilityrule",
     "appointments.change_availabilityrule",

@@ -138,3 +138,50 @@ def test_staff_cannot_move_to_a_time_that_is_not_offered(client, clinic):
 
     appointment.refresh_from_db()
     assert appointment.start == before
+
+
+BOOK = "admin:appointments_appointment_book"
+
+
+def test_staff_book_a_new_phoning_patient_who_gets_an_email_to_set_a_password(
+    client, clinic, mailoutbox, django_capture_on_commit_callbacks
+):
+    from appointments.tests.factories import open_every_day
+
+    doctor = DoctorProfileFactory(clinic=clinic)
+    open_every_day(doctor)
+    client.force_login(desk_staff(clinic, permissions=[*DESK, "appointments.add_appointment"]))
+    fields = {
+        "doctor": str(doctor.pk),
+        "email": "Nadia.Phone@example.com",
+        "first_name": "Nadia",
+        "last_name": "Amrani",
+    }
+
+    step_one = client.post(reverse(BOOK), fields)
+    start = step_one.context["form"].fields["start"].choices[3][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse(BOOK), {**fields, "start": start, "reason": "Back pain"})
+
+    assert done.status_code == 302
+    patient = doctor.appointments.get().patient
+    assert (patient.email, patient.has_usable_password(), patient.role) == ("nadia.phone@example.com", False, "patient")
+    assert doctor.appointments.get().start.isoformat() == start
+    assert [message.to for message in mailoutbox if "nadia.phone@example.com" in message.to]
+    assert Notification.objects.filter(user=patient, template_key="appointment_booked").exists()
+
+
+def test_staff_cannot_book_with_another_clinics_doctor(client, clinic):
+    theirs = DoctorProfileFactory(clinic=ClinicFactory())
+    client.force_login(desk_staff(clinic, permissions=[*DESK, "appointments.add_appointment"]))
+
+    response = client.post(reverse(BOOK), {"doctor": str(theirs.pk), "email": "x@example.com"})
+
+    assert "doctor" in response.context["form"].errors
+    assert not theirs.appointments.exists()
+
+
+def test_booking_page_needs_the_add_permission(client, clinic):
+    client.force_login(desk_staff(clinic))
+
+    assert client.get(reverse(BOOK)).status_code == 403
