@@ -1,5 +1,7 @@
 """Clinic staff see and act on their clinics only, in every admin page; platform admins see all."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
@@ -202,3 +204,17 @@ def test_the_index_groups_models_by_task_and_hides_what_staff_cannot_use(client,
 
     assert sections[:3] == ["desk", "doctors", "people"]
     assert "platform" not in sections  # no third-party admin, no platform page for clinic staff
+
+
+@pytest.mark.parametrize("extra", [0, 10])
+def test_scoped_changelists_take_a_fixed_number_of_queries(client, worlds, extra, django_assert_max_num_queries):
+    alpha, _beta = worlds
+    for index in range(extra):
+        start = alpha.appointment.start + timedelta(hours=index + 1)
+        AppointmentFactory(doctor=alpha.doctor, start=start, end=start + timedelta(minutes=30))
+    client.force_login(alpha_staff(alpha))
+
+    for label in ("appointments.appointment", "payments.payment", "support.supportrequest", "doctors.review"):
+        app_label, model_name = label.split(".")
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse(f"admin:{app_label}_{model_name}_changelist")).status_code == 200

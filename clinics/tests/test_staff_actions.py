@@ -185,3 +185,14 @@ def test_booking_page_needs_the_add_permission(client, clinic):
     client.force_login(desk_staff(clinic))
 
     assert client.get(reverse(BOOK)).status_code == 403
+
+
+def test_staff_cancel_takes_a_bounded_number_of_queries(client, clinic, django_assert_max_num_queries):
+    appointment = AppointmentFactory(doctor=DoctorProfileFactory(clinic=clinic))
+    client.force_login(desk_staff(clinic))
+
+    with django_assert_max_num_queries(40):
+        act(client, "cancel_appointments", appointment, apply="1", reason="The doctor is ill.")
+
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
