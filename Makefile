@@ -63,6 +63,7 @@ test-browser: install-dev messages
 
 screenshots: install-dev messages seed
 	$(PY) manage.py portal_screenshots --out docs/screenshots
+	$(PY) manage.py admin_screenshots --out docs/screenshots
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

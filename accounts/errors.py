@@ -20,3 +20,5 @@ class AccountsErrorCode(StrEnum):
     SOCIAL_PROVIDER_NOT_CONFIGURED = "social_provider_not_configured"
     SOCIAL_LINK_REQUIRES_PASSWORD = "social_link_requires_password"
     SOCIAL_ACCOUNT_LINKED_ELSEWHERE = "social_account_linked_elsewhere"
+    INVALID_TOTP_CODE = "invalid_totp_code"
+    TOTP_ALREADY_ENABLED = "totp_already_enabled"

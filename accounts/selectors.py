@@ -1,5 +1,6 @@
 """Reads of the accounts app shared by services and views."""
 
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialApp
 
 from accounts.models import User
@@ -21,3 +22,8 @@ def social_app_credentials(*, provider: str) -> tuple[str, str]:
     """`(client_id, secret)` of a provider configured as an allauth SocialApp in the admin."""
     app = SocialApp.objects.filter(provider=provider).order_by("pk").first()
     return (app.client_id, app.secret) if app else ("", "")
+
+
+def user_totp_authenticator(*, user: User) -> Authenticator | None:
+    """The user's TOTP authenticator (allauth MFA) when they enrolled one."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, validate_totp_code
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import update_last_login
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.emails import PASSWORD_RESET, VERIFY_EMAIL, account_email_queue
 from accounts.errors import AccountsErrorCode
 from accounts.models import Locale, PatientProfile, Role, User
-from accounts.selectors import social_account_find, user_find_by_email
+from accounts.selectors import social_account_find, user_find_by_email, user_totp_authenticator
 from accounts.sync import profile_sync_record
 from accounts.tokens import user_access_revoke
 from core.exceptions import ApplicationError, PermissionDeniedError
@@ -427,4 +429,69 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
     audit_record(
         action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": identity.provider}
     )
+    return user
+
+
+# --- Two-factor sign-in (TOTP, through allauth's MFA) ----------------------------------------------------
+
+
+def _invalid_totp_code() -> ApplicationError:
+    return ApplicationError(
+        _("This code is not valid. Enter the 6-digit code your authenticator app shows now."),
+        code=AccountsErrorCode.INVALID_TOTP_CODE,
+        attr="code",
+    )
+
+
+@transaction.atomic
+def user_totp_activate(*, user: User, secret: str, code: str) -> Authenticator:
+    """Enrol an authenticator app: the code proves the app holds `secret`. One per user."""
+    if user_totp_authenticator(user=user) is not None:
+        raise ApplicationError(
+            _("Two-factor sign-in is already on."), code=AccountsErrorCode.TOTP_ALREADY_ENABLED, status=409
+        )
+    if not validate_totp_code(secret, code.strip()):
+        raise _invalid_totp_code()
+    authenticator = TOTP.activate(user, secret).instance
+    audit_record(action="auth.totp_enabled", actor=user, target=user)
+    return authenticator
+
+
+def user_totp_verify(*, user: User, code: str) -> bool:
+    """True when the user has no authenticator, or `code` is its current code (each code works once)."""
+    authenticator = user_totp_authenticator(user=user)
+    return authenticator is None or TOTP(authenticator).validate_code(code.strip())
+
+
+@transaction.atomic
+def user_totp_deactivate(*, user: User, code: str) -> None:
+    """Turn two-factor sign-in off; the current code is required, so a left-open session cannot."""
+    authenticator = user_totp_authenticator(user=user)
+    if authenticator is None:
+        return
+    if not TOTP(authenticator).validate_code(code.strip()):
+        raise _invalid_totp_code()
+    authenticator.delete()
+    audit_record(action="auth.totp_disabled", actor=user, target=user)
+
+
+# --- Patients who phoned the clinic ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def patient_invite(*, email: str, first_name: str, last_name: str, phone: str = "", locale: str = "fr", by) -> User:
+    """An account for a patient booked by clinic staff: no password yet, and an email with a link to
+    set one (the password reset link). 400 `email_taken` when the address already has an account."""
+    email = email_normalize(email)
+    if user_find_by_email(email=email) is not None:
+        raise ApplicationError(
+            _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
+        )
+    user = User(email=email, role=Role.PATIENT, first_name=first_name.strip(), last_name=last_name.strip())
+    user.locale = locale if locale in Locale.values else Locale.EN
+    user.set_unusable_password()
+    user.save()
+    PatientProfile.objects.create(user=user, phone=phone.strip())
+    audit_record(action="patient.invited", actor=by, target=user)
+    account_email_queue(user=user, builder=PASSWORD_RESET, args={"portal_url": ""})
     return user

@@ -6,8 +6,10 @@ bare IP: a whole clinic may share one address, and one member's typos must not l
 """
 
 import hashlib
+import math
 from types import SimpleNamespace
 
+from django.utils.translation import ngettext
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -59,6 +61,16 @@ def login_throttle_wait(request, *, email: str) -> float | None:
         if not throttle.allow_request(attempt, None):
             return throttle.wait()
     return None
+
+
+def login_throttle_message(*, wait: float) -> str:
+    """What a sign-in page says when `login_throttle_wait` answered `wait` seconds."""
+    minutes = max(1, math.ceil(wait / 60))
+    return ngettext(
+        "Too many sign-in attempts. Try again in %(minutes)d minute.",
+        "Too many sign-in attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class PasswordForgotAccountIpThrottle(_AccountThrottle):

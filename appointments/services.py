@@ -310,8 +310,11 @@ def _is_active(appointment: Appointment, now: datetime) -> bool:
     return appointment.status == S.PENDING_PAYMENT and (appointment.hold_until is None or appointment.hold_until > now)
 
 
-def appointment_reschedule(*, appointment: Appointment, by: Any, start: datetime) -> Appointment:
-    """Move the patient's active appointment to another free slot of the same doctor, atomically.
+def appointment_reschedule(
+    *, appointment: Appointment, by: Any, start: datetime, on_behalf_of_clinic: bool = False
+) -> Appointment:
+    """Move the patient's active appointment to another free slot of the same doctor, atomically
+    (by the patient, or by clinic staff for a patient who phoned).
 
     One row changes its times in one statement: the new slot is taken (the constraints check it)
     before the old one is released, and a refusal leaves everything as it was. Refused (409
@@ -320,7 +323,8 @@ def appointment_reschedule(*, appointment: Appointment, by: Any, start: datetime
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
-        if by.pk != appointment.patient_id:
+        for_clinic = on_behalf_of_clinic and getattr(by, "is_staff", False)
+        if not for_clinic and by.pk != appointment.patient_id:
             raise PermissionDeniedError(_("Only the patient can reschedule an appointment."), code=Code.PATIENTS_ONLY)
         if not _is_active(appointment, now):
             raise ConflictError(_("Only an upcoming active appointment can be rescheduled."), code=Code.NOT_ACTIVE)
@@ -387,21 +391,30 @@ def _participant(appointment: Appointment, user: Any) -> None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
 
 
+def _acting_for_clinic(appointment: Appointment, by, on_behalf_of_clinic: bool) -> bool:
+    """Clinic staff act for the doctor's practice (the caller checked the appointment is in their
+    clinics: the admin's scope); anybody else must take part in the appointment."""
+    if on_behalf_of_clinic and getattr(by, "is_staff", False):
+        return True
+    _participant(appointment, by)
+    return False
+
+
 def appointment_cancel(
-    *, appointment: Appointment, by: Any, reason: str = "", source: str = "api"
+    *, appointment: Appointment, by: Any, reason: str = "", source: str = "api", on_behalf_of_clinic: bool = False
 ) -> AppointmentCancellation:
-    """Cancel by either participant before the start (409 `already_started` after it); refund a paid
-    card appointment in full when `appointment_full_refund_due` says so."""
+    """Cancel by either participant, or by clinic staff for the practice (a full refund is then due,
+    as when the doctor cancels), before the start (409 `already_started` after it)."""
     # Up-call (see docs/architecture.md): payments sits above appointments in the dependency order.
     from payments.refunds import payment_refund_for_cancellation
 
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
-        _participant(appointment, by)
+        for_clinic = _acting_for_clinic(appointment, by, on_behalf_of_clinic)
         if appointment.status in ACTIVE_STATUSES and now >= appointment.start:
             raise ConflictError(_("This appointment has already started."), code=Code.ALREADY_STARTED)
-        full_refund_due = appointment_full_refund_due(appointment=appointment, by=by, at=now)
+        full_refund_due = for_clinic or appointment_full_refund_due(appointment=appointment, by=by, at=now)
         was_confirmed = appointment.status == S.CONFIRMED
         appointment.cancellation_reason = (reason or "")[:500]
         appointment_transition(
@@ -420,34 +433,50 @@ def appointment_cancel(
             template_key="appointment_cancelled",
             # A hold that was never paid was never announced to the doctor.
             recipients=(PATIENT, DOCTOR) if was_confirmed else (PATIENT,),
-            context={"cancelled_by_doctor": by.pk == appointment.doctor.user_id},
+            context={"cancelled_by_doctor": for_clinic or by.pk == appointment.doctor.user_id},
         )
         _schedule_changed(doctor=appointment.doctor)
     return AppointmentCancellation(appointment=appointment, full_refund_due=full_refund_due)
 
 
-def _doctor_closes(*, appointment: Appointment, by: Any, to_status: str, template_key: str) -> Appointment:
+def _doctor_closes(
+    *, appointment: Appointment, by: Any, to_status: str, template_key: str, on_behalf_of_clinic: bool
+) -> Appointment:
     now = timezone.now()
     with transaction.atomic():
         appointment = _lock(appointment)
-        _participant(appointment, by)
-        if by.pk != appointment.doctor.user_id:
+        for_clinic = _acting_for_clinic(appointment, by, on_behalf_of_clinic)
+        if not for_clinic and by.pk != appointment.doctor.user_id:
             raise PermissionDeniedError(_("Only the doctor can do this."), code=Code.DOCTORS_ONLY)
         if now < appointment.start:
             raise ConflictError(_("This appointment has not started yet."), code=Code.NOT_STARTED)
-        appointment_transition(appointment=appointment, to_status=to_status, by=by, source="api")
+        appointment_transition(
+            appointment=appointment, to_status=to_status, by=by, source="admin" if for_clinic else "api"
+        )
         appointment_participants_notify(appointment=appointment, template_key=template_key)
     return appointment
 
 
-def appointment_complete(*, appointment: Appointment, by: Any) -> Appointment:
-    """The doctor marks a confirmed appointment completed, once it has started (409 before)."""
-    return _doctor_closes(appointment=appointment, by=by, to_status=S.COMPLETED, template_key="appointment_completed")
+def appointment_complete(*, appointment: Appointment, by: Any, on_behalf_of_clinic: bool = False) -> Appointment:
+    """The doctor (or clinic staff) marks a confirmed appointment completed, once it has started (409 before)."""
+    return _doctor_closes(
+        appointment=appointment,
+        by=by,
+        to_status=S.COMPLETED,
+        template_key="appointment_completed",
+        on_behalf_of_clinic=on_behalf_of_clinic,
+    )
 
 
-def appointment_mark_no_show(*, appointment: Appointment, by: Any) -> Appointment:
-    """The doctor marks that the patient did not come, once the appointment has started (409 before)."""
-    return _doctor_closes(appointment=appointment, by=by, to_status=S.NO_SHOW, template_key="appointment_no_show")
+def appointment_mark_no_show(*, appointment: Appointment, by: Any, on_behalf_of_clinic: bool = False) -> Appointment:
+    """The doctor (or clinic staff) marks that the patient did not come, once it has started (409 before)."""
+    return _doctor_closes(
+        appointment=appointment,
+        by=by,
+        to_status=S.NO_SHOW,
+        template_key="appointment_no_show",
+        on_behalf_of_clinic=on_behalf_of_clinic,
+    )
 
 
 def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from clinics.selectors import PLATFORM
 from core.models import AuditLog
 
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
+    clinic_scope = PLATFORM
+
     list_display = ("created_at", "action", "actor", "target_type", "target_id", "ip_address")
     list_filter = ("action", "target_type")
     search_fields = ("target_id", "actor__email", "action")

@@ -9,13 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from clinics import services as clinic_services
+from clinics.selectors import SHARED
+from core.admin_services import ServiceAdminMixin
+from doctors import services
 from doctors.directory_cache import directory_changed
 from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
-from doctors.services import doctor_verify, review_set_hidden
 
 
 @admin.register(Specialty)
 class SpecialtyAdmin(TranslationAdmin):
+    clinic_scope = SHARED
+
     list_display = ("name", "slug")
     search_fields = ("name_en", "name_fr", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
@@ -43,7 +48,12 @@ class VerificationDecisionForm(forms.Form):
 
 
 @admin.register(DoctorProfile)
-class DoctorProfileAdmin(admin.ModelAdmin):
+class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Edits go through `doctor_profile_update` and the photo services (validation, the directory and
+    availability caches); the verification through the actions. Doctors sign up themselves."""
+
+    clinic_scope = "clinic"
+
     list_display = (
         "doctor_name",
         "doctor_email",
@@ -55,12 +65,30 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         "rating_count",
         "created_at",
     )
-    list_filter = ("verification_status", "specialties", "country")
+    list_filter = ("verification_status", ("clinic", admin.RelatedOnlyFieldListFilter), "specialties", "country")
     search_fields = ("user__first_name", "user__last_name", "user__email", "city", "search_name")
-    list_select_related = ("user",)
+    list_select_related = ("user", "clinic")
     raw_id_fields = ("user",)
     filter_horizontal = ("specialties",)
+    fields = (
+        "user",
+        "clinic",
+        *services.PROFILE_FIELDS,
+        "fee_amount",
+        "fee_currency",
+        "specialties",
+        "photo",
+        "verification_status",
+        "verified_by",
+        "verified_at",
+        "verification_reason",
+        "avg_rating",
+        "rating_count",
+        "next_available_at",
+        "search_name",
+    )
     readonly_fields = (
+        "user",
         "verification_status",
         "verified_by",
         "verified_at",
@@ -100,9 +128,36 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     def specialty_list(self, obj):
         return ", ".join(s.name for s in obj.specialties.all())
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A doctor with appointments cannot go; one is hidden from search by rejecting it.
+        return False
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        directory_changed()
+        editable = {*services.PROFILE_FIELDS, "fee_amount", "fee_currency"}
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
+        specialty_ids = (
+            [specialty.pk for specialty in form.cleaned_data["specialties"]]
+            if "specialties" in form.changed_data
+            else None
+        )
+        services.doctor_profile_update(profile=obj, data=data, specialty_ids=specialty_ids)
+        if "clinic" in form.changed_data:
+            clinic_services.clinic_doctor_assign(clinic=form.cleaned_data["clinic"], doctor=obj, by=request.user)
+        if "photo" in form.changed_data:
+            upload = form.cleaned_data["photo"]
+            obj.photo = form.initial.get("photo") or ""  # the service deletes the file it replaces
+            if upload:
+                services.doctor_photo_set(profile=obj, upload=upload)
+            else:
+                services.doctor_photo_remove(profile=obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Specialties were set by the service in save_model; the form must not write them again.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def _decide(self, request, queryset, *, approve: bool):
         form = VerificationDecisionForm(
@@ -110,7 +165,9 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         )
         if request.POST.get("confirm") and form.is_valid():
             for doctor in queryset:
-                doctor_verify(doctor=doctor, by=request.user, approve=approve, reason=form.cleaned_data["reason"])
+                services.doctor_verify(
+                    doctor=doctor, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+                )
             count = queryset.count()
             message = (
                 ngettext("%(count)d doctor approved and notified.", "%(count)d doctors approved and notified.", count)
@@ -132,11 +189,11 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/doctors/verify_confirm.html", context)
 
-    @admin.action(description=_("Approve selected doctors (notifies them)"))
+    @admin.action(permissions=["change"], description=_("Approve selected doctors (notifies them)"))
     def approve_doctors(self, request, queryset):
         return self._decide(request, queryset, approve=True)
 
-    @admin.action(description=_("Reject selected doctors (notifies them, reason required)"))
+    @admin.action(permissions=["change"], description=_("Reject selected doctors (notifies them, reason required)"))
     def reject_doctors(self, request, queryset):
         return self._decide(request, queryset, approve=False)
 
@@ -157,7 +214,10 @@ class RecentReviewFilter(admin.SimpleListFilter):
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    """Moderation queue: the most recent reviews first, the lowest ratings first within a day."""
+    """Moderation queue: the most recent reviews first, the lowest ratings first within a day.
+    Reviews are hidden, never deleted (the rating and the sync log follow the hide service)."""
+
+    clinic_scope = "doctor__clinic"
 
     list_display = ("created_at", "rating", "doctor", "patient", "short_comment", "is_hidden", "replied_at")
     list_filter = ("is_hidden", "rating", RecentReviewFilter)
@@ -184,18 +244,23 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description=_("comment"))
     def short_comment(self, obj):
         return (obj.comment[:80] + "...") if len(obj.comment) > 80 else obj.comment
 
-    @admin.action(description=_("Hide selected reviews (removed from the public list and the rating)"))
+    @admin.action(
+        permissions=["change"], description=_("Hide selected reviews (removed from the public list and the rating)")
+    )
     def hide_reviews(self, request, queryset):
         for review in queryset.select_related("doctor"):
-            review_set_hidden(review=review, hidden=True, by=request.user)
+            services.review_set_hidden(review=review, hidden=True, by=request.user)
         self.message_user(request, _("Reviews hidden."), messages.SUCCESS)
 
-    @admin.action(description=_("Show selected reviews again"))
+    @admin.action(permissions=["change"], description=_("Show selected reviews again"))
     def unhide_reviews(self, request, queryset):
         for review in queryset.select_related("doctor"):
-            review_set_hidden(review=review, hidden=False, by=request.user)
+            services.review_set_hidden(review=review, hidden=False, by=request.user)
         self.message_user(request, _("Reviews shown again."), messages.SUCCESS)

@@ -49,6 +49,15 @@ class DoctorProfile(BaseModel):
     title = models.CharField(_("title"), max_length=60, blank=True, default="Dr")
     bio = models.TextField(_("biography"), blank=True)
     specialties = models.ManyToManyField(Specialty, related_name="doctors", blank=True, verbose_name=_("specialties"))
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="doctors",
+        verbose_name=_("clinic"),
+    )
+    # Copies of the clinic's name and address while readers move to `clinic` (clinics.services).
     clinic_name = models.CharField(_("clinic name"), max_length=160, blank=True)
     clinic_address = models.CharField(_("clinic address"), max_length=255, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True, db_index=True)

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from clinics.selectors import PLATFORM
+from core.admin_services import ServiceAdminMixin
+from notifications import services
 from notifications.models import Delivery, Device, Notification, NotificationPreference, ReminderSent
 
 
@@ -15,20 +18,34 @@ class DeliveryInline(admin.TabularInline):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the services wrote, for support to read; nobody edits it by hand."""
+
+    clinic_scope = PLATFORM
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ServiceAdminMixin, ReadOnlyAdmin):
     list_display = ("created_at", "user", "type", "template_key", "title", "in_app", "is_read")
     list_filter = ("type", "is_read", "in_app", "template_key")
     search_fields = ("user__email", "title", "template_key")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     raw_id_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at", "read_at")
     inlines = [DeliveryInline]
+
+    def delete_model(self, request, obj):
+        services.notification_delete(notification=obj)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     """Where support looks when someone says "I never got the email": failed ones have the error."""
 
     list_display = ("created_at", "recipient", "channel", "status", "attempts", "short_error", "sent_at")
@@ -56,37 +73,36 @@ class DeliveryAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return obj.last_error[:80]
 
-    def has_add_permission(self, request):
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ServiceAdminMixin, ReadOnlyAdmin):
     list_display = ("user", "platform", "model", "os_version", "app_version", "locale", "active", "updated_at")
     list_filter = ("platform", "active", "app_version")
     search_fields = ("user__email", "model", "push_token")
     list_select_related = ("user",)
     raw_id_fields = ("user", "gcm_device", "webpush_device")
-    readonly_fields = ("created_at", "updated_at")
+
+    def delete_model(self, request, obj):
+        services.device_unregister(device=obj)
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
     list_display = ("user", "type", "channel", "enabled")
     list_filter = ("type", "channel", "enabled")
     search_fields = ("user__email",)
     list_select_related = ("user",)
     raw_id_fields = ("user",)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
+class ReminderSentAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "appointment", "kind", "start")
     list_filter = ("kind",)
     raw_id_fields = ("appointment",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from clinics.exports import CsvExportAdmin
 from core.exceptions import ApplicationError
 from payments import selectors, services
 from payments.models import Payment, PaymentEvent
+from payments.receipts import money_display
 
 
 class RefundForm(forms.Form):
@@ -31,22 +34,37 @@ class PaymentEventInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(CsvExportAdmin):
+    clinic_scope = "appointment__doctor__clinic"
+
     list_display = [
         "receipt_number",
         "appointment",
         "method",
         "status",
-        "amount",
-        "amount_refunded",
-        "currency",
+        "amount_text",
+        "refunded_text",
         "paid_at",
         "created_at",
     ]
+    csv_columns = (
+        (_("receipt number"), lambda p: p.receipt_number or ""),
+        (_("paid at"), lambda p: p.paid_at.isoformat() if p.paid_at else ""),
+        (_("clinic"), lambda p: p.appointment.doctor.clinic.name if p.appointment.doctor.clinic else ""),
+        (_("doctor"), lambda p: str(p.appointment.doctor)),
+        (_("patient"), lambda p: p.appointment.patient.email),
+        (_("method"), lambda p: p.method),
+        (_("status"), lambda p: p.status),
+        (_("amount"), lambda p: f"{p.amount / 100:.2f}"),
+        (_("amount refunded"), lambda p: f"{p.amount_refunded / 100:.2f}"),
+        (_("currency"), lambda p: p.currency),
+    )
     list_filter = [
         "status",
         "method",
         "provider",
+        ("appointment__doctor__clinic", admin.RelatedOnlyFieldListFilter),
+        ("appointment__doctor", admin.RelatedOnlyFieldListFilter),
         ("paid_at", admin.DateFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
     ]
@@ -57,7 +75,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "appointment__doctor__user__email",
     ]
     date_hierarchy = "created_at"
-    list_select_related = ["appointment__doctor__user", "appointment__patient"]
+    list_select_related = ["appointment__doctor__user", "appointment__doctor__clinic", "appointment__patient"]
     readonly_fields = [
         "appointment",
         "method",
@@ -81,10 +99,18 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_text(self, obj: Payment) -> str:
+        return money_display(obj.amount, obj.currency)
+
+    @admin.display(description=_("refunded"), ordering="amount_refunded")
+    def refunded_text(self, obj: Payment) -> str:
+        return money_display(obj.amount_refunded, obj.currency) if obj.amount_refunded else "-"
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("Refund selected payments (full or partial, with a reason)"))
+    @admin.action(permissions=["change"], description=_("Refund selected payments (full or partial, with a reason)"))
     def refund_payments(self, request, queryset):
         form = RefundForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
@@ -124,6 +150,8 @@ class PaymentAdmin(admin.ModelAdmin):
         ]
 
     def reconciliation_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         return TemplateResponse(
             request,
             "admin/payments/payment/reconciliation.html",

@@ -18,12 +18,11 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.services import password_change, session_logout, user_update
-from accounts.throttles import login_throttle_wait
+from accounts.throttles import login_throttle_message, login_throttle_wait
 from accounts.views import client_ip
 from appointments.selectors import availability_rules_of, time_off_of
 from appointments.services import (
@@ -135,17 +134,8 @@ class LoginView(auth_views.LoginView):
         wait = login_throttle_wait(request, email=request.POST.get("username", ""))
         if wait is None:
             return super().post(request, *args, **kwargs)
-        minutes = max(1, math.ceil(wait / 60))
         form = self.get_form()
-        form.add_error(
-            None,
-            ngettext(
-                "Too many sign-in attempts. Try again in %(minutes)d minute.",
-                "Too many sign-in attempts. Try again in %(minutes)d minutes.",
-                minutes,
-            )
-            % {"minutes": minutes},
-        )
+        form.add_error(None, login_throttle_message(wait=wait))
         response = self.render_to_response(self.get_context_data(form=form), status=429)
         response["Retry-After"] = str(math.ceil(wait))
         return response

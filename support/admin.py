@@ -1,13 +1,16 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from clinics.selectors import PLATFORM
 from core.exceptions import ApplicationError
 from support.forms import SupportReplyForm
 from support.models import FaqEntry, Policy, PolicyAcceptance, SupportRequest, SupportStatus
@@ -16,6 +19,8 @@ from support.services import policy_publish, support_request_close, support_requ
 
 @admin.register(FaqEntry)
 class FaqEntryAdmin(TranslationAdmin):
+    clinic_scope = PLATFORM
+
     list_display = ("question", "category", "position", "is_published")
     list_editable = ("position", "is_published")
     list_filter = ("category", "is_published")
@@ -27,12 +32,14 @@ class PolicyAdmin(TranslationAdmin):
     """Versions are edited in both languages, then published with the action (which withdraws the
     previous version in the same transaction)."""
 
+    clinic_scope = PLATFORM
+
     list_display = ("slug", "version", "title", "is_published", "published_at")
     list_filter = ("slug", "is_published")
     readonly_fields = ("is_published", "published_at")
     actions = ["publish"]
 
-    @admin.action(description=_("Publish the selected version"))
+    @admin.action(permissions=["change"], description=_("Publish the selected version"))
     def publish(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one version to publish."), messages.ERROR)
@@ -47,6 +54,8 @@ class PolicyAdmin(TranslationAdmin):
 
 @admin.register(PolicyAcceptance)
 class PolicyAcceptanceAdmin(admin.ModelAdmin):
+    clinic_scope = PLATFORM
+
     list_display = ("user", "policy", "accepted_at")
     list_filter = ("policy__slug",)
     search_fields = ("user__email",)
@@ -63,10 +72,13 @@ class PolicyAcceptanceAdmin(admin.ModelAdmin):
 class SupportRequestAdmin(admin.ModelAdmin):
     """The support queue: open requests first, oldest first. Replies go through the reply page."""
 
-    list_display = ("subject", "requester", "category", "status", "created_at", "replied_at", "reply_link")
+    clinic_scope = "appointment__doctor__clinic"
+
+    list_display = ("subject", "requester", "category", "status", "age", "created_at", "replied_by", "reply_link")
     list_filter = ("status", "category")
     search_fields = ("subject", "requester__email")
-    list_select_related = ("requester",)
+    list_select_related = ("requester", "replied_by")
+    date_hierarchy = "created_at"
     readonly_fields = (
         "requester",
         "subject",
@@ -104,6 +116,12 @@ class SupportRequestAdmin(admin.ModelAdmin):
         ]
         return custom + super().get_urls()
 
+    @admin.display(description=_("waiting for"), ordering="created_at")
+    def age(self, obj: SupportRequest) -> str:
+        if obj.status == SupportStatus.CLOSED:
+            return "-"
+        return timesince(obj.created_at)
+
     @admin.display(description=_("Reply"))
     def reply_link(self, obj: SupportRequest):
         if obj.status == SupportStatus.CLOSED:
@@ -115,7 +133,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def reply_view(self, request, pk):
         support_request = get_object_or_404(SupportRequest.objects.select_related("requester"), pk=pk)
         if not self.has_change_permission(request, support_request):
-            return HttpResponseRedirect(reverse("admin:index"))
+            raise PermissionDenied
         form = SupportReplyForm(request.POST or None, initial={"reply": support_request.staff_reply})
         if request.method == "POST" and form.is_valid():
             try:
@@ -138,7 +156,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/support/supportrequest/reply.html", context)
 
-    @admin.action(description=_("Close the selected requests"))
+    @admin.action(permissions=["change"], description=_("Close the selected requests"))
     def close(self, request, queryset):
         for support_request in queryset:
             support_request_close(request=support_request, by=request.user)

@@ -46,3 +46,19 @@ class AdminFactory(UserFactory):
     role = Role.ADMIN
     is_staff = True
     is_superuser = True
+
+
+class StaffFactory(UserFactory):
+    """Staff who are not superusers: `StaffFactory(permissions=["doctors.view_review"])`."""
+
+    role = Role.ADMIN
+    is_staff = True
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        from django.contrib.auth.models import Permission
+
+        if create and extracted:
+            for label in extracted:
+                app_label, codename = label.split(".")
+                self.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

@@ -25,7 +25,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DJANGO_APPS = [
     "daphne",
     "modeltranslation",
-    "django.contrib.admin",
+    "clinics.admin_apps.TabibAdminConfig",  # django.contrib.admin with our site (clinics.site)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +45,7 @@ THIRD_PARTY_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.facebook",
@@ -62,6 +63,7 @@ LOCAL_APPS = [
     "chat",
     "support",
     "portal",
+    "clinics",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -449,3 +451,8 @@ CELERY_BEAT_SCHEDULE["notification-reminders"] = {
     "task": "appointments.tasks.appointments_send_reminders",
     "schedule": env.float("REMINDER_BEAT_SECONDS", default=300.0),
 }
+
+# --- Two-factor sign-in (allauth MFA): authenticator apps, for staff in the admin ----------------
+MFA_SUPPORTED_TYPES = ["totp"]
+MFA_TOTP_ISSUER = "Tabib"
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"

@@ -23,6 +23,7 @@ SEEDERS = (
     "chat.demo",
     "notifications.demo",
     "support.demo",
+    "clinics.demo",
 )
 PLACES = (
     ("/api/docs/", "API documentation (Swagger UI); the JSON API is under /api/v1/"),

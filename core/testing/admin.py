@@ -1,0 +1,34 @@
+"""Post an admin form the way a browser would: every field as the page rendered it, then the changes."""
+
+from typing import Any
+
+from django.db.models.fields.files import FieldFile
+from django.forms import MultiWidget
+
+
+def admin_form_data(response: Any, **changes: Any) -> dict[str, Any]:
+    """The POST body of the admin add/change page in `response` (a test client response), with
+    `changes` applied (field name -> value, `name_0`/`name_1` for split date-times)."""
+    form = response.context["adminform"].form
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form[name].value()
+        if isinstance(field.widget, MultiWidget):
+            parts = field.widget.decompress(value)
+            for index, part in enumerate(parts):
+                data[f"{name}_{index}"] = "" if part is None else str(part)
+        elif isinstance(value, list | tuple):
+            data[name] = [str(item) for item in value]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None and not isinstance(value, FieldFile):
+            data[name] = str(value)
+    for formset in response.context.get("inline_admin_formsets", []):
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+    data.update(changes)
+    return data
