@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (JWT in ?token=)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (JWT in ?token=, any Origin;
+the portal's session cookie only from an allowed origin: core.websocket_auth)."""
 
 import os
 
@@ -8,7 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from appointments.asgi import AvailabilityRoute  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
@@ -19,6 +19,6 @@ from doctors.asgi import DirectorySearchRoute  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": AsgiFastPath(django_asgi_app, routes=[DirectorySearchRoute(), AvailabilityRoute()]),
-        "websocket": AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )
