@@ -30,6 +30,13 @@ STRIPE_SECRET_KEY = "sk_test_e2eLocalStripe0123456789abcdefgh"
 STRIPE_PUBLISHABLE_KEY = "pk_test_e2eLocalStripe0123456789abcdefgh"
 WEBHOOK_SECRET = "whsec_e2e_local_stripe_signing_secret"
 PASSWORD = "e2e-Pass-2026-long"
+STRIPE_ACCOUNT_SETUP = f"""
+from djstripe.models import Account, APIKey
+account, _ = Account.objects.get_or_create(id="acct_tabib_e2e", defaults={{"livemode": False}})
+APIKey.objects.get_or_create(
+    secret="{STRIPE_SECRET_KEY}", defaults={{"type": "secret", "livemode": False, "djstripe_owner_account": account}}
+)
+"""
 
 
 def free_port() -> int:
@@ -266,6 +273,9 @@ def stack_start(logs: Path) -> Stack:
             env,
         )
         wait_until(lambda: _listening(stripe_port), timeout=30, what="localstripe")
+        # Stripe answers GET /v1/account for the key's owner, which dj-stripe asks on the first
+        # webhook; localstripe has no such endpoint, so the account is recorded up front instead.
+        stack.manage("shell", "-c", STRIPE_ACCOUNT_SETUP)
         endpoint_path = stack.manage("stripe_webhook", "--secret", WEBHOOK_SECRET).strip()
         httpx.post(
             f"{stripe_url}/_config/webhooks/tabib",

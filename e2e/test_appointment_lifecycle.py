@@ -52,10 +52,10 @@ def test_a_patient_cancelling_a_paid_visit_in_time_is_refunded_in_full_on_stripe
 
 
 def test_a_patient_reschedules_to_another_free_slot_and_the_old_one_frees(stack):
-    # given a confirmed appointment (paid at the clinic)
+    # given a confirmed appointment (paid at the clinic) days ahead, before the cancellation cut-off
     doctor, patient = doctor_create(stack), patient_register(stack)
-    booked = book(stack, patient, doctor, payment_method="clinic")
-    target = free_slots(stack, doctor.doctor_id)[3]["start"]
+    booked = book(stack, patient, doctor, payment_method="clinic", slot_index=-1)
+    target = free_slots(stack, doctor.doctor_id)[-3]["start"]
     # when the patient moves it, through the other Daphne process
     with api(stack.http_b, patient) as client:
         moved = expect(client.patch(f"/appointments/{booked['id']}", json={"start": target}), 200)
@@ -73,7 +73,8 @@ def test_a_declined_card_never_confirms_the_appointment(stack):
 
     async def pay_with_a_declined_card():
         async with socket(f"{stack.ws}/ws/notifications?token={patient.access}") as notifications:
-            intent = card_pay_for(stack, patient, booked["id"], card_number="4000000000000002")
+            # localstripe's test card that attaches but is declined when charged
+            intent = card_pay_for(stack, patient, booked["id"], card_number="4000000000000341")
             frame = await next_frame(
                 notifications, "notification", timeout=30, where=lambda f: f["notification"]["type"] == "payment"
             )

@@ -12,6 +12,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if self.scope.get("auth_failed") or user is None or not user.is_authenticated:
+            # Accept then close, as the chat socket does: a close before the handshake reaches a
+            # real client only as an HTTP 403, so the app could not tell "refresh your token" apart.
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         self.group = user_group(user.pk)

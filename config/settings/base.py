@@ -131,7 +131,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # redis-py's default pool refuses the 101st concurrent command outright (every
+                # request thread of a burst reads the throttle cache at once: 500s); a blocking
+                # pool makes the extra threads wait for a connection instead.
+                "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
+                "CONNECTION_POOL_KWARGS": {
+                    "max_connections": env.int("REDIS_POOL_MAX_SIZE", default=50),
+                    "timeout": env.int("REDIS_POOL_TIMEOUT", default=20),
+                },
+            },
         }
     }
     CHANNEL_LAYERS = {

@@ -50,8 +50,14 @@ def test_a_token_socket_from_a_foreign_origin_is_accepted():
 
 
 def test_a_bad_token_without_origin_is_closed_with_4401():
-    connected, code = _connect("/ws/notifications?token=not-a-jwt", headers=[])
-    assert (connected, code) == (False, 4401)
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/notifications?token=not-a-jwt", headers=[])
+        await communicator.connect(timeout=5)
+        closed = await communicator.receive_output(timeout=3)
+        await communicator.wait()
+        return closed
+
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4401}
 
 
 def test_a_session_socket_from_a_foreign_origin_is_refused():

@@ -1,11 +1,15 @@
-"""On PostgreSQL the settings pool connections per process (no persistent per-thread connections)."""
+"""Connections per process are pooled and bounded: PostgreSQL (no persistent per-thread
+connections) and the Redis cache (a burst waits for a connection instead of failing)."""
 
 import json
 import os
 import subprocess
 import sys
+import threading
 
+import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 PRINT_DATABASE = (
     "import json; from config.settings import base; "
@@ -40,3 +44,29 @@ def test_the_pool_bounds_come_from_the_environment():
 
 def test_a_zero_pool_size_switches_the_pool_off_without_persistent_connections():
     assert _database_settings(DB_POOL_MAX_SIZE="0") == {"conn_max_age": 0, "pool": None}
+
+
+@pytest.mark.redis
+def test_a_request_finding_every_cache_connection_busy_waits_for_one_instead_of_failing():
+    # given every connection of this process's cache pool in use (a burst of request threads)
+    from django_redis import get_redis_connection
+
+    pool = get_redis_connection("default").connection_pool
+    busy = [pool.get_connection() for _ in range(pool.max_connections)]
+    outcome: dict[str, object] = {}
+
+    def read_the_throttle_cache():
+        try:
+            outcome["value"] = cache.get("throttle-key", "default")
+        except Exception as error:  # what the request thread would have turned into a 500
+            outcome["error"] = error
+
+    # when one more request reads the cache, and a connection is handed back meanwhile
+    reader = threading.Thread(target=read_the_throttle_cache)
+    reader.start()
+    reader.join(timeout=0.5)
+    for connection in busy:
+        pool.release(connection)
+    reader.join(timeout=10)
+    # then it got its answer
+    assert outcome == {"value": "default"}
