@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (JWT in ?token=)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (JWT in ?token=, any Origin;
+the portal's session cookie only from an allowed origin: core.websocket_auth)."""
 
 import django
 
@@ -12,7 +13,6 @@ from core.asgi_handler import SyncChainASGIHandler  # noqa: E402
 django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from appointments.asgi import AvailabilityRoute  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
@@ -24,8 +24,6 @@ from doctors.asgi import DirectorySearchRoute  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": AsgiFastPath(django_asgi_app, routes=[DirectorySearchRoute(), AvailabilityRoute()]),
-        "websocket": WebSocketMetrics(
-            AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
-        ),
+        "websocket": WebSocketMetrics(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

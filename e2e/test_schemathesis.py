@@ -57,7 +57,7 @@ def _summary(output: str) -> tuple[int, int]:
 def test_every_operation_answers_as_the_schema_says(stack, role, tmp_path):
     _email, access = _doctor(stack) if role == "doctor" else _register(stack, "patient")
 
-    run = subprocess.run(  # noqa: S603 (the pinned schemathesis on our own stack)
+    run = subprocess.run(
         [
             Path(sys.executable).with_name("schemathesis"),
             "run",

@@ -10,6 +10,9 @@ class NotificationConsumer(UserSocketMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if self.scope.get("auth_failed") or user is None or not user.is_authenticated:
+            # Accept then close, as the chat socket does: a close before the handshake reaches a
+            # real client only as an HTTP 403, so the app could not tell "refresh your token" apart.
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         # The user's group is also where notifications are sent (core.effects.user_group).

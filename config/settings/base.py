@@ -110,15 +110,17 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Under Daphne every request's sync code runs in its own thread with its own connection, so a
-    # burst of requests can exhaust max_connections; a bounded per-process pool makes them queue.
-    if env.int("DB_POOL_MAX_SIZE", default=0):
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # persistent connection per thread (CONN_MAX_AGE) lets a burst exhaust max_connections and keeps
+    # it exhausted; a bounded pool per process makes the burst queue instead (Django: under ASGI use
+    # the backend's pool, not persistent connections). Budget: e2e/README.md. DB_POOL_MAX_SIZE=0
+    # switches it off (e.g. behind a transaction-mode PgBouncer).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if env.int("DB_POOL_MAX_SIZE", default=10):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1,
-            "max_size": env.int("DB_POOL_MAX_SIZE"),
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
             "timeout": env.int("DB_POOL_TIMEOUT", default=30),
         }
 else:
@@ -136,7 +138,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # redis-py's default pool refuses the 101st concurrent command outright (every
+                # request thread of a burst reads the throttle cache at once: 500s); a blocking
+                # pool makes the extra threads wait for a connection instead.
+                "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
+                "CONNECTION_POOL_KWARGS": {
+                    "max_connections": env.int("REDIS_POOL_MAX_SIZE", default=50),
+                    "timeout": env.int("REDIS_POOL_TIMEOUT", default=20),
+                },
+            },
         }
     }
     CHANNEL_LAYERS = {

@@ -1,0 +1,309 @@
+"""The production-shaped stack the e2e tests talk to, started from scratch as subprocesses.
+
+Nothing here imports the project: it is driven through `manage.py`, `daphne`, `celery` and
+`localstripe` executables next to this interpreter, and reached over HTTP, WebSockets and SMTP.
+"""
+
+import base64
+import email
+import email.policy
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import redis
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+STRIPE_SECRET_KEY = "sk_test_e2eLocalStripe0123456789abcdefgh"
+STRIPE_PUBLISHABLE_KEY = "pk_test_e2eLocalStripe0123456789abcdefgh"
+WEBHOOK_SECRET = "whsec_e2e_local_stripe_signing_secret"
+PASSWORD = "e2e-Pass-2026-long"
+STRIPE_ACCOUNT_SETUP = f"""
+from djstripe.models import Account, APIKey
+account, _ = Account.objects.get_or_create(id="acct_tabib_e2e", defaults={{"livemode": False}})
+APIKey.objects.get_or_create(
+    secret="{STRIPE_SECRET_KEY}", defaults={{"type": "secret", "livemode": False, "djstripe_owner_account": account}}
+)
+"""
+
+
+def free_port() -> int:
+    """A port the kernel just handed out (bind 0), so parallel runs and CI never collide."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Mailbox:
+    """What the SMTP sink received, parsed; tests wait on it."""
+
+    def __init__(self) -> None:
+        self._messages: list[EmailMessage] = []
+        self._changed = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self._changed:
+            self._messages.append(message)
+            self._changed.notify_all()
+        return "250 OK"
+
+    def messages_to(self, to: str) -> list[EmailMessage]:
+        with self._changed:
+            return [m for m in self._messages if to.lower() in m["X-Envelope-To"].lower()]
+
+    def wait_for(self, to: str, subject_contains: str = "", timeout: float = 20) -> EmailMessage:
+        def found():
+            return next((m for m in self.messages_to(to) if subject_contains in str(m["Subject"])), None)
+
+        with self._changed:
+            message = self._changed.wait_for(found, timeout=timeout)
+        if message is None:
+            seen = [(m["X-Envelope-To"], str(m["Subject"])) for m in self.messages_to(to)]
+            raise TimeoutError(f"no email to {to} with {subject_contains!r} in {timeout}s; got {seen}")
+        return message
+
+
+@dataclass
+class Stack:
+    http: str
+    http_b: str
+    ws: str
+    ws_b: str
+    stripe_url: str
+    mailbox: Mailbox
+    env: dict[str, str]
+    logs: Path
+    database_name: str
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        """Run `manage.py *args` with the stack's environment; stdout, or an error with stderr."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-4000:]}")
+        return result.stdout
+
+    def psql(self, sql: str) -> str:
+        """One SQL statement on the stack's database (for what only the database can show)."""
+        result = subprocess.run(
+            ["psql", self.env["E2E_PG_URL_FOR_PSQL"], "-XAtq", "-c", sql],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    def log_tails(self, lines: int = 60) -> str:
+        parts = []
+        for path in sorted(self.logs.glob("*.log")):
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"----- {path.name} (last {lines} lines) -----\n" + "\n".join(text))
+        return "\n".join(parts)
+
+
+def _run(args: list[str], env: dict[str, str], log: Path, timeout: float = 300) -> None:
+    with log.open("a") as out:
+        out.write(f"$ {' '.join(args)}\n")
+        out.flush()
+        subprocess.run(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=True)
+
+
+def _start(stack: Stack, name: str, args: list[str], env: dict[str, str]) -> None:
+    out = (stack.logs / f"{name}.log").open("w")
+    stack.processes[name] = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _sql(admin_url: str, sql: str) -> str:
+    result = subprocess.run(
+        ["psql", admin_url, "-XAtq", "-c", sql], check=True, capture_output=True, text=True, timeout=120
+    )
+    return result.stdout.strip()
+
+
+def _migrations_digest() -> str:
+    """Changes whenever a migration of ours or a pinned dependency (theirs) changes."""
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
+    digest.update((ROOT / "requirements.txt").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _database_create(admin_url: str, name: str, env: dict[str, str], log: Path) -> None:
+    """A fresh database `name`, migrated.
+
+    Migrating from zero takes minutes on a busy 2-core machine (dj-stripe's migrations alone), so
+    the first run keeps a migrated copy as a template named after the migrations' digest; later
+    runs clone it (a fresh database all the same) and `migrate` applies whatever is new.
+    """
+    template = f"{name}_tpl_{_migrations_digest()}"
+    _sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    existing = _sql(admin_url, f"SELECT datname FROM pg_database WHERE datname LIKE '{name}_tpl_%'").split()
+    for stale in set(existing) - {template}:
+        _sql(admin_url, f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+    if template in existing:
+        _sql(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    else:
+        _sql(admin_url, f'CREATE DATABASE "{name}"')
+    _run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "1"], env, log, timeout=1200)
+    if template not in existing:
+        _sql(admin_url, f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+
+
+def stack_start(logs: Path) -> Stack:
+    """Fresh database and Redis db, migrate/collectstatic/compilemessages, then every process."""
+    pg = os.environ.get("E2E_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+    database_name = os.environ.get("E2E_DB_NAME", "tabib_e2e")
+    redis_base = os.environ.get("E2E_REDIS", "redis://127.0.0.1:6379").rstrip("/")
+    redis_url = f"{redis_base}/{int(os.environ.get('E2E_REDIS_DB', '1'))}"
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+
+    port_a, port_b, stripe_port = free_port(), free_port(), free_port()
+    http, http_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    stripe_url = f"http://127.0.0.1:{stripe_port}"
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+    env = {
+        **{key: os.environ[key] for key in keep if key in os.environ},
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "DEBUG": "False",
+        "SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
+        "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CSRF_TRUSTED_ORIGINS": f"{http},{http_b}",
+        "SECURE_SSL_REDIRECT": "False",
+        "DATABASE_URL": f"{pg}/{database_name}",
+        "E2E_PG_URL_FOR_PSQL": f"{pg}/{database_name}",
+        "REDIS_URL": redis_url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "DEFAULT_FROM_EMAIL": "Tabib <no-reply@tabib.e2e>",
+        "FRONTEND_URL": http,
+        "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
+        "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
+        "STRIPE_API_BASE": stripe_url,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        # Every journey registers from 127.0.0.1; the burst alone registers 150 accounts.
+        "THROTTLE_REGISTER": "100000/hour",
+        "THROTTLE_LOGIN": "100000/min",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
+    stack = Stack(
+        http=http,
+        http_b=http_b,
+        ws=http.replace("http://", "ws://"),
+        ws_b=http_b.replace("http://", "ws://"),
+        stripe_url=stripe_url,
+        mailbox=mailbox,
+        env=env,
+        logs=logs,
+        database_name=database_name,
+    )
+    stack.processes["smtp"] = smtp  # stopped with the rest
+    try:
+        setup_log = logs / "setup.log"
+        _database_create(f"{pg}/postgres", database_name, env, setup_log)
+        _run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], env, setup_log)
+        if shutil.which("msgfmt"):
+            _run([sys.executable, "manage.py", "compilemessages", "--ignore=.venv", "-v", "0"], env, setup_log)
+        _start(stack, "localstripe", [str(BIN / "localstripe"), "--port", str(stripe_port), "--from-scratch"], env)
+        for name, port in (("daphne_a", port_a), ("daphne_b", port_b)):
+            _start(
+                stack, name, [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], env
+            )
+        _start(
+            stack,
+            "celery",
+            [str(BIN / "celery"), "-A", "config", "worker", "-B", "-l", "info", "--concurrency", "2"],
+            env,
+        )
+        wait_until(lambda: _listening(stripe_port), timeout=30, what="localstripe")
+        # Stripe answers GET /v1/account for the key's owner, which dj-stripe asks on the first
+        # webhook; localstripe has no such endpoint, so the account is recorded up front instead.
+        stack.manage("shell", "-c", STRIPE_ACCOUNT_SETUP)
+        endpoint_path = stack.manage("stripe_webhook", "--secret", WEBHOOK_SECRET).strip()
+        httpx.post(
+            f"{stripe_url}/_config/webhooks/tabib",
+            data={"url": http + endpoint_path, "secret": WEBHOOK_SECRET},
+            timeout=10,
+        ).raise_for_status()
+        for url in (http, http_b):
+            wait_until(lambda url=url: _answers(f"{url}/health/ready"), timeout=60, what=f"{url}/health/ready")
+        wait_until(lambda: "ready" in (logs / "celery.log").read_text(), timeout=60, what="the Celery worker")
+    except BaseException as error:
+        tails = stack.log_tails()
+        stack_stop(stack)
+        raise RuntimeError(f"the stack did not start: {error}\n{tails}") from error
+    return stack
+
+
+def stack_stop(stack: Stack) -> None:
+    for name, process in stack.processes.items():
+        if name == "smtp":
+            process.stop()
+            continue
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for name, process in stack.processes.items():
+        if name == "smtp":
+            continue
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
