@@ -425,7 +425,7 @@ def user_social_login(*, identity: SocialIdentity, ip_address: str | None = None
         SocialAccount.objects.create(
             user=user, provider=identity.provider, uid=identity.uid, extra_data=identity.extra_data
         )
-    update_last_login(None, user)
+    update_last_login(User, user)
     audit_record(
         action="auth.login", actor=user, target=user, ip_address=ip_address, data={"method": identity.provider}
     )
@@ -479,7 +479,9 @@ def user_totp_deactivate(*, user: User, code: str) -> None:
 
 
 @transaction.atomic
-def patient_invite(*, email: str, first_name: str, last_name: str, phone: str = "", locale: str = "fr", by) -> User:
+def patient_invite(
+    *, email: str, first_name: str, last_name: str, phone: str = "", locale: str = "fr", by: Any
+) -> User:
     """An account for a patient booked by clinic staff: no password yet, and an email with a link to
     set one (the password reset link). 400 `email_taken` when the address already has an account."""
     email = email_normalize(email)

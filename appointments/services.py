@@ -229,7 +229,7 @@ def _check_free(
 # --- booking ----------------------------------------------------------------------------------------
 
 
-def appointment_booking_limits_check(*, patient, doctor, is_card: bool, now: datetime) -> None:
+def appointment_booking_limits_check(*, patient: User, doctor: Any, is_card: bool, now: datetime) -> None:
     """Slot hoarding (issue 17, item 7): at most TABIB["MAX_UPCOMING_PER_DOCTOR"] active upcoming
     appointments of one patient with one doctor, and TABIB["MAX_UNPAID_HOLDS"] unpaid card holds
     of one patient in all. Locks the patient's row first, so two concurrent bookings of one patient
@@ -391,7 +391,7 @@ def _participant(appointment: Appointment, user: Any) -> None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
 
 
-def _acting_for_clinic(appointment: Appointment, by, on_behalf_of_clinic: bool) -> bool:
+def _acting_for_clinic(appointment: Appointment, by: Any, on_behalf_of_clinic: bool) -> bool:
     """Clinic staff act for the doctor's practice (the caller checked the appointment is in their
     clinics: the admin's scope); anybody else must take part in the appointment."""
     if on_behalf_of_clinic and getattr(by, "is_staff", False):

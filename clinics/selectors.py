@@ -5,6 +5,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
@@ -22,11 +23,11 @@ PLATFORM = "platform"  # only platform admins (superusers, or the `view_all_clin
 SHARED = "shared"  # the same for every staff member (a catalogue such as specialties)
 
 
-def staff_is_platform_admin(*, user) -> bool:
+def staff_is_platform_admin(*, user: Any) -> bool:
     return user.is_active and (user.is_superuser or user.has_perm("clinics.view_all_clinics"))
 
 
-def staff_clinic_ids(*, user) -> list | None:
+def staff_clinic_ids(*, user: Any) -> list | None:
     """The ids of the user's clinics; None for a platform admin (every clinic)."""
     if staff_is_platform_admin(user=user):
         return None
@@ -36,7 +37,7 @@ def staff_clinic_ids(*, user) -> list | None:
     return getattr(user, cache_name)
 
 
-def clinic_scope_filter(*, queryset: QuerySet, user, scope: str | Sequence[str]) -> QuerySet:
+def clinic_scope_filter(*, queryset: QuerySet, user: Any, scope: str | Sequence[str]) -> QuerySet:
     """`queryset` cut to what `user` may see. `scope` is PLATFORM, SHARED, or the lookup(s) from the
     model to `Clinic` ("doctor__clinic"; several are OR-ed, e.g. a user is a doctor, a patient or a
     colleague of the clinic)."""
@@ -56,7 +57,7 @@ def clinic_scope_filter(*, queryset: QuerySet, user, scope: str | Sequence[str])
     return queryset.filter(pk__in=queryset.model._default_manager.filter(condition).values("pk"))
 
 
-def clinics_for_staff(*, user) -> QuerySet:
+def clinics_for_staff(*, user: Any) -> QuerySet:
     return clinic_scope_filter(queryset=Clinic.objects.all(), user=user, scope="pk")
 
 
@@ -97,7 +98,7 @@ class Dashboard:
     weekly_revenue: dict[str, list[int]]  # currency -> net minor units per week
 
 
-def _zone(user) -> zoneinfo.ZoneInfo:
+def _zone(user: Any) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(user.timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -108,7 +109,7 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def clinic_dashboard(*, user, now: datetime | None = None) -> Dashboard:
+def clinic_dashboard(*, user: Any, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     zone = _zone(user)
     today = now.astimezone(zone).date()
@@ -143,7 +144,7 @@ def clinic_dashboard(*, user, now: datetime | None = None) -> Dashboard:
 
     periods = []
     for key, (start, end) in ranges.items():
-        by_status = {status: counts[f"{key}__{status}"] for status in BOOKED}
+        by_status = {str(status): counts[f"{key}__{status}"] for status in BOOKED}
         booked = sum(by_status.values())
         periods.append(
             Period(
@@ -152,7 +153,7 @@ def clinic_dashboard(*, user, now: datetime | None = None) -> Dashboard:
                 end=end,
                 by_status=by_status,
                 booked=booked,
-                cancellation_rate=_rate(by_status[S.CANCELLED], booked),
+                cancellation_rate=_rate(by_status[str(S.CANCELLED)], booked),
                 no_show_rate=_rate(by_status[S.NO_SHOW], by_status[S.NO_SHOW] + by_status[S.COMPLETED]),
                 new_patients=patients[key],
                 revenue=[(row["method"], row["currency"], row[key]) for row in revenue_rows if row[key]],

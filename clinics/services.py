@@ -30,14 +30,14 @@ def _copy_to_doctors(clinic: Clinic) -> None:
 
 
 @transaction.atomic
-def clinic_create(*, data: dict[str, Any], by) -> Clinic:
+def clinic_create(*, data: dict[str, Any], by: Any) -> Clinic:
     clinic = Clinic.objects.create(**{name: data[name] for name in CLINIC_FIELDS if name in data})
     audit_record(action="clinic.created", actor=by, target=clinic)
     return clinic
 
 
 @transaction.atomic
-def clinic_update(*, clinic: Clinic, data: dict[str, Any], by) -> Clinic:
+def clinic_update(*, clinic: Clinic, data: dict[str, Any], by: Any) -> Clinic:
     changed = [name for name in CLINIC_FIELDS if name in data and getattr(clinic, name) != data[name]]
     for name in changed:
         setattr(clinic, name, data[name])
@@ -50,14 +50,14 @@ def clinic_update(*, clinic: Clinic, data: dict[str, Any], by) -> Clinic:
 
 
 @transaction.atomic
-def clinic_staff_set(*, clinic: Clinic, staff: list, by) -> None:
+def clinic_staff_set(*, clinic: Clinic, staff: list, by: Any) -> None:
     """The staff accounts of the clinic; each must be a staff user (`is_staff`)."""
     clinic.staff.set([user for user in staff if user.is_staff])
     audit_record(action="clinic.staff_set", actor=by, target=clinic, data={"staff": [str(u.pk) for u in staff]})
 
 
 @transaction.atomic
-def clinic_doctor_assign(*, clinic: Clinic | None, doctor: DoctorProfile, by) -> DoctorProfile:
+def clinic_doctor_assign(*, clinic: Clinic | None, doctor: DoctorProfile, by: Any) -> DoctorProfile:
     """Attach the doctor to a clinic (or detach with None); their clinic name and address follow."""
     doctor.clinic = clinic
     fields = ["clinic", "updated_at"]

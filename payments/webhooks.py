@@ -295,7 +295,7 @@ def redact_stripe_keys(text: str) -> str:
     return _REFUSED_KEY.sub(r"\1'[redacted]'", _STRIPE_KEY.sub(r"\1[redacted]", text))
 
 
-def on_webhook_processing_error(sender, instance, exception, **kwargs) -> None:
+def on_webhook_processing_error(sender: Any, instance: Any, exception: Exception, **kwargs: Any) -> None:
     """dj-stripe's hand-over when verifying or processing an event raised: it then stores the trigger
     (body, headers, exception: the admin's "Webhook event triggers") and answers 500, so Stripe retries
     the same event later. Here: the reason in the log, and no secret in the stored row."""
