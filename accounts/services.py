@@ -53,7 +53,6 @@ def _invalid_credentials() -> ApplicationError:
     )
 
 
-@transaction.atomic
 def user_register(
     *,
     email: str,
@@ -73,11 +72,21 @@ def user_register(
     # The password first: answering `email_taken` to any password would tell anyone, for free,
     # which addresses have an account (registration is also throttled per IP and per email).
     password_validate(password=password, user=user)
+    # Hashing (Argon2, the slow part on purpose) happens before the first query: a pooled database
+    # connection is taken at that query and held to the end of the request, so a burst of sign-ups
+    # would otherwise hold every connection of the pool while hashing, and starve everyone else.
+    user.set_password(password)
+    with transaction.atomic():
+        return _user_register_store(user=user, ip_address=ip_address)
+
+
+def _user_register_store(*, user: User, ip_address: str | None) -> User:
+    """The rows of a new account; the caller holds the transaction and has hashed the password."""
+    email, role = user.email, user.role
     if user_find_by_email(email=email) is not None:
         raise ApplicationError(
             _("An account with this email already exists."), code=AccountsErrorCode.EMAIL_TAKEN, attr="email"
         )
-    user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
