@@ -261,6 +261,7 @@ class MeView(APIView):
         responses={200: serializers.MeSerializer},
         tags=["users"],
     )
+    @api_errors({400: [AccountsErrorCode.INVALID_LOCALE, AccountsErrorCode.INVALID_TIMEZONE]})
     def patch(self, request):
         serializer = serializers.UserUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

@@ -39,6 +39,10 @@ class ExceptionHandler(StandardizedExceptionHandler):
         attr = getattr(exc, "attr", None)
         if attr and isinstance(exc, _ApplicationAPIException):
             data["errors"][0]["attr"] = attr
+        for error in data["errors"]:
+            # A list body's item errors are named by their index (`[null]` -> 0): `attr` is always a string.
+            if error["attr"] is not None:
+                error["attr"] = str(error["attr"])
         return data
 
 

@@ -161,6 +161,13 @@ class DoctorProfileInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=PaymentMethod.choices), min_length=1, max_length=2, required=False
     )
 
+    def validate_fee(self, fee: dict) -> dict:
+        # A PATCH is partial and DRF carries that into the nested money, but a fee is only ever whole.
+        missing = {name: [_("This field is required.")] for name in ("amount", "currency") if name not in fee}
+        if missing:
+            raise serializers.ValidationError(missing, code="required")
+        return fee
+
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
         specialty_ids = data.pop("specialty_ids", None)

@@ -239,6 +239,7 @@ def stack_start(logs: Path) -> Stack:
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         # Every journey registers from 127.0.0.1; the burst alone registers 150 accounts.
         "THROTTLE_REGISTER": "100000/hour",
+        "THROTTLE_REGISTER_IP": "100000/hour",
         "THROTTLE_LOGIN": "100000/min",
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",

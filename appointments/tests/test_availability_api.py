@@ -251,3 +251,13 @@ def test_another_doctors_time_off_cannot_be_deleted(auth_client):
 
     assert response.status_code == 404
     assert TimeOff.objects.filter(pk=other.pk).exists()
+
+
+def test_a_null_rule_is_a_400_naming_its_index_as_a_string(auth_client):
+    # found by schemathesis: the item's index came back as the integer 0, which the schema refuses
+    doctor = DoctorProfileFactory()
+
+    response = auth_client(doctor.user).put("/api/v1/doctors/me/availability", [None], format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "0"

@@ -63,6 +63,8 @@ def test_editing_a_pending_profile_keeps_it_in_the_queue(auth_client):
         ({"slot_minutes": 241}, "slot_minutes"),
         ({"timezone": "Mars/Olympus"}, "invalid_timezone"),
         ({"fee": {"amount": 100, "currency": "XXX"}}, "fee.currency"),
+        ({"fee": {"amount": 0}}, "fee.currency"),  # found by schemathesis: was a 500
+        ({"fee": {"currency": "EUR"}}, "fee.amount"),
         ({"specialty_ids": ["0b8e6f55-9c3c-4d47-b8a4-5e0a3d7c1111"]}, "invalid_specialty"),
         ({"accepts_payment_methods": []}, "accepts_payment_methods"),
     ],
