@@ -3,8 +3,7 @@
 from allauth.account.models import EmailAddress
 
 from accounts.models import PatientProfile, Role, User
-
-DEMO_PASSWORD = "demo-pass-2026"
+from core.demo import DEMO_PASSWORD
 
 PATIENTS = [
     ("alice@demo.tabib.local", "Alice", "Martin", "en"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -235,14 +235,17 @@ def appointment_booking_limits_check(*, patient: User, doctor: Any, is_card: boo
     of one patient in all. Locks the patient's row first, so two concurrent bookings of one patient
     count each other. Caller holds the transaction."""
     User.objects.select_for_update().filter(pk=patient.pk).first()
-    mine = Appointment.objects.filter(active_appointments_q(now=now), patient=patient)
-    if mine.filter(doctor=doctor, end__gt=now).count() >= settings.TABIB["MAX_UPCOMING_PER_DOCTOR"]:
+    counts = Appointment.objects.filter(active_appointments_q(now=now), patient=patient).aggregate(
+        with_doctor=Count("pk", filter=Q(doctor=doctor, end__gt=now)),
+        unpaid=Count("pk", filter=Q(status=S.PENDING_PAYMENT)),
+    )
+    if counts["with_doctor"] >= settings.TABIB["MAX_UPCOMING_PER_DOCTOR"]:
         raise ConflictError(
             _("You already have %(count)d upcoming appointments with this doctor.")
             % {"count": settings.TABIB["MAX_UPCOMING_PER_DOCTOR"]},
             code=Code.TOO_MANY_UPCOMING_WITH_DOCTOR,
         )
-    if is_card and mine.filter(status=S.PENDING_PAYMENT).count() >= settings.TABIB["MAX_UNPAID_HOLDS"]:
+    if is_card and counts["unpaid"] >= settings.TABIB["MAX_UNPAID_HOLDS"]:
         raise ConflictError(
             _("Pay for or cancel your unpaid bookings before booking another one."), code=Code.TOO_MANY_UNPAID_HOLDS
         )

@@ -3,11 +3,12 @@ staff" group of permissions), and support requests about their appointments in t
 
 from django.contrib.auth.models import Group, Permission
 
-from accounts.demo import DEMO_PASSWORD, demo_user
+from accounts.demo import demo_user
 from accounts.models import Role
 from appointments.models import Appointment
 from clinics import services
 from clinics.models import Clinic
+from core.demo import DEMO_PASSWORD
 from doctors.models import DoctorProfile, VerificationStatus
 from support.models import SupportCategory, SupportRequest
 from support.services import support_request_create

@@ -1,14 +1,15 @@
 """Demo directory: 12 specialties (EN/FR), 44 verified doctors in 8 cities, 4 pending, a few reviews.
 
-Every doctor's password is `accounts.demo.DEMO_PASSWORD`. Safe to run again.
+Every doctor's password is `core.demo.DEMO_PASSWORD`. Safe to run again.
 """
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD, PATIENTS, demo_user
+from accounts.demo import PATIENTS, demo_user
 from accounts.models import Role, User
+from core.demo import DEMO_PASSWORD
 from doctors.directory_cache import directory_changed
 from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
 from doctors.services import doctor_search_name, review_create

@@ -257,4 +257,5 @@ def test_booking_query_count_is_pinned(
     assert response.status_code == 201
 
 
-BOOKING_QUERY_BUDGET = {"clinic": 27, "card": 22}  # measured on SQLite and PostgreSQL
+# measured on SQLite and PostgreSQL; the booking caps (patient row lock + one aggregate) are 2 of them
+BOOKING_QUERY_BUDGET = {"clinic": 29, "card": 24}

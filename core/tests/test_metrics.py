@@ -120,18 +120,21 @@ def test_open_sockets_are_counted_while_open():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_refused_socket_is_not_counted():
-    before = metric_value("tabib_websockets_opened_total", kind="notifications")
+def test_a_socket_refused_for_its_token_does_not_stay_in_the_open_gauge():
+    # A bad token is accepted then closed with 4401 (so the app can tell "refresh your token"):
+    # the open gauge must come back down once it is closed.
+    before = metric_value("tabib_websockets_open", kind="notifications")
 
-    async def scenario() -> bool:
-        communicator = WebsocketCommunicator(
-            application, "/ws/notifications?token=not-a-token", headers=[(b"origin", b"http://localhost")]
-        )
+    async def scenario() -> int | None:
+        communicator = WebsocketCommunicator(application, "/ws/notifications?token=not-a-token")
         connected, _code = await communicator.connect(timeout=5)
-        return connected
+        assert connected
+        closed = await communicator.receive_output(timeout=5)
+        await communicator.wait(timeout=5)
+        return closed.get("code")
 
-    assert async_to_sync(scenario)() is False
-    assert metric_value("tabib_websockets_opened_total", kind="notifications") == before
+    assert async_to_sync(scenario)() == 4401
+    assert metric_value("tabib_websockets_open", kind="notifications") == before
 
 
 def test_an_event_the_channel_layer_cannot_take_is_counted_and_does_not_fail_the_caller(

@@ -91,7 +91,14 @@ def test_signing_in_starts_the_clock_so_the_first_page_writes_no_session(client,
 
 
 def test_production_cookies_are_secure_http_only_and_same_site_lax(monkeypatch):
-    for name, value in {"SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEY": "k", "ALLOWED_HOSTS": "tabib.example"}.items():
+    deployed = {
+        "SECRET_KEY": "x" * 50,
+        "FIELD_ENCRYPTION_KEY": "k",
+        "ALLOWED_HOSTS": "tabib.example",
+        "DATABASE_URL": "postgres://tabib@db.invalid:5432/tabib",
+        "REDIS_URL": "redis://redis.invalid:6379/0",
+    }
+    for name, value in deployed.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delitem(sys.modules, "config.settings.prod", raising=False)
     prod = importlib.import_module("config.settings.prod")

@@ -14,9 +14,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from clinics.demo import CLINICS
+from core.demo import DEMO_PASSWORD
 from core.testing.browser import chromium_page
 from core.testing.daphne import database_url, wait_for_port
 

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import transaction
 from django.test.utils import override_settings
 
-from accounts.demo import DEMO_PASSWORD
+from core.demo import DEMO_PASSWORD
 
 SEEDERS = (
     "accounts.demo",

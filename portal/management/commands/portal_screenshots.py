@@ -10,9 +10,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DEMO_PASSWORD
 from appointments.slots import local_today
 from chat.models import Thread
+from core.demo import DEMO_PASSWORD
 from core.testing.browser import chromium_page
 from core.testing.daphne import daphne_servers
 from doctors.models import DoctorProfile
