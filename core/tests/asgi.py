@@ -42,7 +42,12 @@ def asgi_get(app, url: str, headers: dict[str, str] | None = None) -> AsgiRespon
     ]
 
     async def get() -> dict:
-        return await HttpCommunicator(app, "GET", url, headers=sent).get_response(timeout=10)
+        communicator = HttpCommunicator(app, "GET", url, headers=sent)
+        response = await communicator.get_response(timeout=10)
+        # Let the application finish as Daphne does: Django closes the response (request_finished
+        # hands the database connection back to the pool) after the body is sent.
+        await communicator.wait(timeout=10)
+        return response
 
     response = asyncio.run(get())
     return AsgiResponse(
