@@ -8,6 +8,7 @@ dropped and created fresh; CLUSTER_REDIS_DB, default 2, flushed). Logs under /tm
 
 import dataclasses
 import os
+import shlex
 import signal
 import sys
 import tempfile
@@ -29,11 +30,15 @@ def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    env_file = logs / "cluster.env"
+    env_file.write_text("".join(f"{name}={shlex.quote(value)}\n" for name, value in stack.env.items()))
     print(f"\nTabib is up at {stack.http}  (API {stack.http}/api/v1, WebSockets {stack.ws}/ws/...)")
     for replica in stack.replicas:
-        print(f"  replica {replica.name}: {replica.url}  (metrics: Authorization: Bearer {METRICS_TOKEN})")
+        pid = stack.processes[replica.name].pid
+        print(f"  replica {replica.name}: {replica.url}  pid {pid}  (metrics: Authorization: Bearer {METRICS_TOKEN})")
     print(f"  HAProxy runtime API: socat stdio unix-connect:{stack.haproxy_socket}   (show stat)")
     print(f"  emails are caught by the stack's SMTP sink; Stripe is localstripe at {stack.stripe_url}")
+    print(f"  its settings (for manage.py or bench/chat_latency.py): set -a; . {env_file}; set +a")
     print("Ctrl-C stops everything.")
     while not stop.wait(1):
         died = [name for name, process in stack.processes.items() if name != "smtp" and process.poll() is not None]
