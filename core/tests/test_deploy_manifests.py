@@ -84,6 +84,21 @@ def test_rendered_production_overlay_keeps_its_promises():
     }
 
 
+@needs_kustomize
+def test_prometheus_can_scrape_each_web_pod_by_its_ip_and_nobody_outside_can():
+    documents = check_manifests.render(ROOT / "deploy" / "k8s" / "overlays" / "prod")
+    by_name = {(doc["kind"], doc["metadata"]["name"]): doc for doc in documents}
+
+    web = by_name[("Deployment", "tabib-web")]["spec"]["template"]["spec"]["containers"][0]
+    pod_ip = next(entry for entry in web["env"] if entry["name"] == "POD_IP")
+    assert pod_ip["valueFrom"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+    sources = by_name[("NetworkPolicy", "tabib-web-ingress")]["spec"]["ingress"][0]["from"]
+    namespaces = {source["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for source in sources}
+    assert namespaces == {"ingress-nginx", "monitoring"}
+    snippet = by_name[("Ingress", "tabib")]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/server-snippet"]
+    assert "location = /metrics { return 404; }" in snippet
+
+
 def prometheus_rule(rules: list[dict]) -> dict:
     return {
         "apiVersion": "monitoring.coreos.com/v1",
