@@ -9,13 +9,14 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve migrate messages makemessages seed test test-browser e2e screenshots lint openapi openapi-check worker beat clean
+.PHONY: help install install-dev run serve migrate messages makemessages seed test test-browser e2e cluster haproxy screenshots lint openapi openapi-check worker beat clean
 
 help:
 	@echo "make run          install, migrate, compile messages, seed demo data, start Daphne on $(HOST):$(PORT)"
 	@echo "make test         install test dependencies and run the whole pytest suite"
 	@echo "make test-browser only the Playwright browser tests of the portal"
 	@echo "make e2e          black-box suite against a production-shaped stack it starts (needs PostgreSQL + Redis)"
+	@echo "make cluster      three Daphne replicas behind HAProxy, two Celery workers and beat, until Ctrl-C"
 	@echo "make screenshots  seed the demo data and save a screenshot of each portal page in docs/screenshots/"
 	@echo "make lint         ruff check + format --check + mypy + makemigrations --check + OpenAPI schema + migration safety + Kubernetes manifests"
 	@echo "make openapi      regenerate the committed schema docs/openapi.yaml"
@@ -63,8 +64,17 @@ test-browser: install-dev messages
 	$(PY) -m pytest --create-db -m browser $(PYTEST_ARGS)
 
 # e2e/README.md: E2E_DB_NAME (default tabib_e2e) and E2E_REDIS_DB (default 1) pick what it may wipe.
-e2e: install-dev messages
+e2e: install-dev messages haproxy
 	$(PY) -m pytest -c e2e/pytest.ini e2e $(PYTEST_ARGS)
+
+# Debian's HAProxy, the load balancer of `make cluster` and e2e/test_rolling_restart.py.
+haproxy:
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { echo "installing Debian's haproxy"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+
+# CLUSTER_DB_NAME (default tabib_cluster) and CLUSTER_REDIS_DB (default 2) pick what it may wipe.
+cluster: install-dev messages haproxy
+	$(PY) e2e/cluster.py
 
 screenshots: install-dev messages seed
 	$(PY) manage.py portal_screenshots --out docs/screenshots

@@ -13,6 +13,11 @@ Several --url spread the clients over several Daphne processes (pairs then cross
 With `--active K` only the first K sockets send (the rest stay open and idle), e.g. the issue-19 target,
 1,000 open sockets on one Daphne with 100 messages/s:
 `bench/chat_latency.py --url ws://127.0.0.1:18710 -n 1000 --active 200 --rate 100 --messages 10`.
+Against `make cluster` (three replicas behind HAProxy): load the environment file it prints, give
+the balancer's URL and the replicas' process ids (`--rss-pid`, repeatable) to get the memory each
+open socket costs them (resident memory after opening the sockets minus before, per socket):
+`set -a; . /tmp/tabib-cluster-*/cluster.env; set +a; bench/chat_latency.py --url ws://127.0.0.1:PORT
+-n 9000 --active 1000 --rate 100 --rss-pid 101 --rss-pid 102 --rss-pid 103`.
 """
 
 import argparse
@@ -131,6 +136,15 @@ class Client:
             await asyncio.sleep(interval)
 
 
+def rss_bytes(pids: list[int]) -> int:
+    """Resident memory of these processes (Linux /proc), summed."""
+    total = 0
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:"))
+    return total
+
+
 class Stats:
     def __init__(self) -> None:
         self.sent_at: dict[str, float] = {}
@@ -139,6 +153,7 @@ class Stats:
         self.errors = 0
         self.first_send = 0.0
         self.last_delivery = 0.0
+        self.rss_before = self.rss_open = 0
 
 
 async def run_bench(args, pairs: list[tuple[str, str, str]], run: str) -> Stats:
@@ -152,6 +167,7 @@ async def run_bench(args, pairs: list[tuple[str, str, str]], run: str) -> Stats:
 
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
+        stats.rss_before = rss_bytes(args.rss_pid)
         started = time.perf_counter()
         gate = asyncio.Semaphore(50)
 
@@ -166,6 +182,8 @@ async def run_bench(args, pairs: list[tuple[str, str, str]], run: str) -> Stats:
 
         await asyncio.gather(*(connect(client) for client in clients))
         print(f"{len(clients)} sockets open in {time.perf_counter() - started:.1f}s", flush=True)
+        await asyncio.sleep(2)  # the last handshakes' work settles before the memory is read
+        stats.rss_open = rss_bytes(args.rss_pid)
 
         senders = clients[: args.active or len(clients)]
         interval = len(senders) / args.rate
@@ -201,6 +219,12 @@ def report(stats: Stats, args, sockets: int) -> None:
     print(line("delivery", stats.delivery))
     print(line("ack", stats.ack))
     print(f"throughput {len(stats.delivery) / elapsed:.0f} messages/s delivered over {elapsed:.1f}s")
+    if args.rss_pid:
+        grown = stats.rss_open - stats.rss_before
+        print(
+            f"server memory (RSS of {len(args.rss_pid)} processes) {stats.rss_before / 2**20:.0f} MiB -> "
+            f"{stats.rss_open / 2**20:.0f} MiB with the sockets open: {grown / sockets / 1024:.1f} KiB per socket"
+        )
 
 
 def main() -> None:
@@ -212,6 +236,7 @@ def main() -> None:
     parser.add_argument("--active", type=int, default=0, help="sockets that send (default: all); the rest idle")
     parser.add_argument("--drain", type=float, default=30, help="seconds to wait for late deliveries")
     parser.add_argument("--keep", action="store_true", help="keep the created users and threads")
+    parser.add_argument("--rss-pid", type=int, action="append", default=[], help="server process to weigh")
     args = parser.parse_args()
     args.url = [url.rstrip("/") for url in (args.url or ["ws://127.0.0.1:8000"])]
     run = uuid.uuid4().hex[:8]

@@ -136,3 +136,7 @@ class ChatConsumer(UserSocketMixin, AsyncJsonWebsocketConsumer):
     async def chat_typing(self, event):
         if event["frame"]["user_id"] != str(self.user.pk):
             await self.send_json(event["frame"])
+
+    async def notification_created(self, event):
+        """Pushed to the user's group for the notifications socket; this socket is in that group only
+        to be closed on revocation, so it ignores them (channels would otherwise fail the socket)."""

@@ -2,6 +2,10 @@
 
 Nothing here imports the project: it is driven through `manage.py`, `daphne`, `celery` and
 `localstripe` executables next to this interpreter, and reached over HTTP, WebSockets and SMTP.
+
+`stack_start(logs, shape)` starts the e2e stack (`Shape()`: Daphne A and B, one worker with beat)
+and `make cluster`'s (`CLUSTER`: three Daphne replicas behind HAProxy, two workers and one beat),
+which `e2e/test_rolling_restart.py` restarts replica by replica.
 """
 
 import base64
@@ -30,6 +34,8 @@ STRIPE_SECRET_KEY = "sk_test_e2eLocalStripe0123456789abcdefgh"
 STRIPE_PUBLISHABLE_KEY = "pk_test_e2eLocalStripe0123456789abcdefgh"
 WEBHOOK_SECRET = "whsec_e2e_local_stripe_signing_secret"
 PASSWORD = "e2e-Pass-2026-long"
+METRICS_TOKEN = "e2e-metrics-token-0123456789"
+DAPHNE_APP = "config.asgi:application"
 STRIPE_ACCOUNT_SETUP = f"""
 from djstripe.models import Account, APIKey
 account, _ = Account.objects.get_or_create(id="acct_tabib_e2e", defaults={{"livemode": False}})
@@ -39,11 +45,46 @@ APIKey.objects.get_or_create(
 """
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     """A port the kernel just handed out (bind 0), so parallel runs and CI never collide."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How many of each process a stack runs, and on which PostgreSQL database and Redis db.
+
+    With `balancer`, HAProxy is the way in (`stack.http`): it stands for the TLS-terminating edge
+    (it tells Django `X-Forwarded-Proto: https`, so production's https redirect stays on) and each
+    replica listens on a loopback address of its own (127.0.0.11, .12, ...), its "pod IP", which is
+    what Prometheus scrapes. One worker embeds beat (`-B`); with more, beat runs on its own.
+    """
+
+    replicas: int = 2
+    workers: int = 1
+    worker_concurrency: int = 2
+    balancer: bool = False
+    database_name: str = ""  # default E2E_DB_NAME
+    template_base: str = ""  # whose migrated template to clone; default the database's own
+    redis_db: int = -1  # default E2E_REDIS_DB
+
+
+CLUSTER = Shape(replicas=3, workers=2, worker_concurrency=1, balancer=True)
+
+
+@dataclass
+class Replica:
+    """One Daphne process: its name in HAProxy and its own address."""
+
+    name: str
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition"):
@@ -99,7 +140,10 @@ class Stack:
     env: dict[str, str]
     logs: Path
     database_name: str
+    replicas: list[Replica] = field(default_factory=list)
+    haproxy_socket: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     def manage(self, *args: str, timeout: float = 120) -> str:
         """Run `manage.py *args` with the stack's environment; stdout, or an error with stderr."""
@@ -126,6 +170,48 @@ class Stack:
         )
         return result.stdout.strip()
 
+    def balancer(self, command: str) -> str:
+        """One command on HAProxy's runtime API (e.g. `set server daphne/r1 state drain`)."""
+        assert self.haproxy_socket, "this stack has no balancer"
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.haproxy_socket))
+            sock.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def balancer_status(self) -> dict[str, str]:
+        """Each replica's state as HAProxy sees it: UP, DOWN, DRAIN, MAINT (...)."""
+        lines = self.balancer("show stat").splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
+        servers = [row for row in rows if row["pxname"] == "daphne" and row["svname"] != "BACKEND"]
+        return {row["svname"]: row["status"] for row in servers}
+
+    def replica_start(self, replica: Replica) -> None:
+        env = {**self.env, "POD_IP": replica.host}
+        args = [str(BIN / "daphne"), "-b", replica.host, "-p", str(replica.port)]
+        _start(self, replica.name, [*args, *(["--proxy-headers"] if self.haproxy_socket else []), DAPHNE_APP], env)
+
+    def process_restart(self, name: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 60) -> int:
+        """Stop process `name` with `sig`, wait for it to exit, start it again; its exit code."""
+        process = self.processes[name]
+        os.killpg(process.pid, sig)
+        code = process.wait(timeout=timeout)
+        _start(self, name, *self.commands[name])
+        return code
+
+    def replica_wait_ready(self, replica: Replica, timeout: float = 90) -> None:
+        wait_until(lambda: _answers(f"{replica.url}/health/ready"), timeout=timeout, what=f"{replica.name} ready")
+
+    def replica_stop(self, replica: Replica, sig: signal.Signals = signal.SIGTERM, timeout: float = 30) -> int:
+        """Signal the replica's process group and wait for it to exit; its exit code."""
+        process = self.processes[replica.name]
+        os.killpg(process.pid, sig)
+        return process.wait(timeout=timeout)
+
     def log_tails(self, lines: int = 60) -> str:
         parts = []
         for path in sorted(self.logs.glob("*.log")):
@@ -142,7 +228,8 @@ def _run(args: list[str], env: dict[str, str], log: Path, timeout: float = 300) 
 
 
 def _start(stack: Stack, name: str, args: list[str], env: dict[str, str]) -> None:
-    out = (stack.logs / f"{name}.log").open("w")
+    out = (stack.logs / f"{name}.log").open("a")  # a restarted process appends to its log
+    stack.commands[name] = (args, env)
     stack.processes[name] = subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -179,16 +266,17 @@ def _migrations_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def _database_create(admin_url: str, name: str, env: dict[str, str], log: Path) -> None:
+def _database_create(admin_url: str, name: str, env: dict[str, str], log: Path, template_base: str = "") -> None:
     """A fresh database `name`, migrated.
 
     Migrating from zero takes minutes on a busy 2-core machine (dj-stripe's migrations alone), so
     the first run keeps a migrated copy as a template named after the migrations' digest; later
     runs clone it (a fresh database all the same) and `migrate` applies whatever is new.
     """
-    template = f"{name}_tpl_{_migrations_digest()}"
+    template_base = template_base or name
+    template = f"{template_base}_tpl_{_migrations_digest()}"
     _sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    existing = _sql(admin_url, f"SELECT datname FROM pg_database WHERE datname LIKE '{name}_tpl_%'").split()
+    existing = _sql(admin_url, f"SELECT datname FROM pg_database WHERE datname LIKE '{template_base}_tpl_%'").split()
     for stale in set(existing) - {template}:
         _sql(admin_url, f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
     if template in existing:
@@ -200,12 +288,56 @@ def _database_create(admin_url: str, name: str, env: dict[str, str], log: Path) 
         _sql(admin_url, f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
 
 
-def stack_start(logs: Path) -> Stack:
+def _haproxy_config(stack: Stack, port: int) -> str:
+    """HAProxy in front of the replicas, checking /health/ready; WebSockets are upgraded by itself.
+
+    No global maxconn: HAProxy takes it from the file descriptor limit (two per connection).
+
+    A connection a stopping replica refuses or closes unanswered is retried on another one
+    (`retry-on conn-failure empty-response`, `redispatch`): nothing had been processed.
+    """
+    servers = "\n".join(f"    server {replica.name} {replica.host}:{replica.port} check" for replica in stack.replicas)
+    return f"""global
+    stats socket {stack.haproxy_socket} mode 600 level admin
+    log stdout format raw local0 notice
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlog-normal
+    timeout connect 3s
+    timeout client 120s
+    timeout server 120s
+    timeout tunnel 1h
+    timeout client-fin 5s
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response
+
+frontend web
+    bind 127.0.0.1:{port}
+    option forwardfor
+    http-request set-header X-Forwarded-Proto https
+    default_backend daphne
+
+backend daphne
+    balance leastconn
+    option httpchk
+    http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host localhost
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 1 maxconn 15000
+{servers}
+"""
+
+
+def stack_start(logs: Path, shape: Shape = Shape()) -> Stack:
     """Fresh database and Redis db, migrate/collectstatic/compilemessages, then every process."""
     pg = os.environ.get("E2E_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-    database_name = os.environ.get("E2E_DB_NAME", "tabib_e2e")
+    database_name = shape.database_name or os.environ.get("E2E_DB_NAME", "tabib_e2e")
     redis_base = os.environ.get("E2E_REDIS", "redis://127.0.0.1:6379").rstrip("/")
-    redis_url = f"{redis_base}/{int(os.environ.get('E2E_REDIS_DB', '1'))}"
+    redis_db = shape.redis_db if shape.redis_db >= 0 else int(os.environ.get("E2E_REDIS_DB", "1"))
+    redis_url = f"{redis_base}/{redis_db}"
 
     redis.Redis.from_url(redis_url).flushdb()
 
@@ -214,8 +346,14 @@ def stack_start(logs: Path) -> Stack:
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
 
-    port_a, port_b, stripe_port = free_port(), free_port(), free_port()
-    http, http_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    if shape.balancer:
+        hosts = [f"127.0.0.{11 + index}" for index in range(shape.replicas)]
+    else:
+        hosts = ["127.0.0.1"] * shape.replicas
+    replicas = [Replica(f"r{index + 1}", host, free_port(host)) for index, host in enumerate(hosts)]
+    balancer_port, stripe_port = free_port(), free_port()
+    http = f"http://127.0.0.1:{balancer_port}" if shape.balancer else replicas[0].url
+    http_b = replicas[1].url if len(replicas) > 1 else http
     stripe_url = f"http://127.0.0.1:{stripe_port}"
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
     env = {
@@ -225,8 +363,10 @@ def stack_start(logs: Path) -> Stack:
         "SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
         "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CSRF_TRUSTED_ORIGINS": f"{http},{http_b}",
-        "SECURE_SSL_REDIRECT": "False",
+        "CSRF_TRUSTED_ORIGINS": ",".join(sorted({http, http_b})),
+        # Behind the balancer as in production (TLS ends there); without one there is no TLS at all.
+        "SECURE_SSL_REDIRECT": str(shape.balancer),
+        "BEHIND_PROXY": str(shape.balancer),
         "DATABASE_URL": f"{pg}/{database_name}",
         "E2E_PG_URL_FOR_PSQL": f"{pg}/{database_name}",
         "REDIS_URL": redis_url,
@@ -241,6 +381,9 @@ def stack_start(logs: Path) -> Stack:
         "THROTTLE_REGISTER": "100000/hour",
         "THROTTLE_REGISTER_IP": "100000/hour",
         "THROTTLE_LOGIN": "100000/min",
+        # The rolling restart books many slots of the same doctors.
+        "BOOKING_MAX_UPCOMING_PER_DOCTOR": "100000",
+        "METRICS_TOKEN": METRICS_TOKEN,
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     }
@@ -254,25 +397,32 @@ def stack_start(logs: Path) -> Stack:
         env=env,
         logs=logs,
         database_name=database_name,
+        replicas=replicas,
+        haproxy_socket=logs / "haproxy.sock" if shape.balancer else None,
     )
     stack.processes["smtp"] = smtp  # stopped with the rest
     try:
         setup_log = logs / "setup.log"
-        _database_create(f"{pg}/postgres", database_name, env, setup_log)
+        _database_create(f"{pg}/postgres", database_name, env, setup_log, shape.template_base)
         _run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], env, setup_log)
         if shutil.which("msgfmt"):
             _run([sys.executable, "manage.py", "compilemessages", "--ignore=.venv", "-v", "0"], env, setup_log)
         _start(stack, "localstripe", [str(BIN / "localstripe"), "--port", str(stripe_port), "--from-scratch"], env)
-        for name, port in (("daphne_a", port_a), ("daphne_b", port_b)):
-            _start(
-                stack, name, [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], env
-            )
-        _start(
-            stack,
-            "celery",
-            [str(BIN / "celery"), "-A", "config", "worker", "-B", "-l", "info", "--concurrency", "2"],
-            env,
-        )
+        for replica in replicas:
+            stack.replica_start(replica)
+        celery = [str(BIN / "celery"), "-A", "config"]
+        for index in range(shape.workers):
+            worker = [*celery, "worker", "-l", "info", "--concurrency", str(shape.worker_concurrency)]
+            if shape.workers == 1:
+                _start(stack, "celery", [*worker, "-B"], env)
+            else:
+                _start(stack, f"celery_{index + 1}", [*worker, "-n", f"worker{index + 1}@%h"], env)
+        if shape.workers > 1:
+            _start(stack, "beat", [*celery, "beat", "-l", "info"], env)
+        if shape.balancer:
+            config = logs / "haproxy.cfg"
+            config.write_text(_haproxy_config(stack, balancer_port))
+            _start(stack, "haproxy", [haproxy_path(), "-db", "-f", str(config)], env)
         wait_until(lambda: _listening(stripe_port), timeout=30, what="localstripe")
         # Stripe answers GET /v1/account for the key's owner, which dj-stripe asks on the first
         # webhook; localstripe has no such endpoint, so the account is recorded up front instead.
@@ -283,14 +433,31 @@ def stack_start(logs: Path) -> Stack:
             data={"url": http + endpoint_path, "secret": WEBHOOK_SECRET},
             timeout=10,
         ).raise_for_status()
-        for url in (http, http_b):
-            wait_until(lambda url=url: _answers(f"{url}/health/ready"), timeout=60, what=f"{url}/health/ready")
-        wait_until(lambda: "ready" in (logs / "celery.log").read_text(), timeout=60, what="the Celery worker")
+        for replica in replicas:
+            stack.replica_wait_ready(replica)
+        if shape.balancer:
+            wait_until(lambda: _all_up(stack), timeout=30, what="HAProxy up and seeing every replica")
+        for name in [name for name in stack.processes if name.startswith("celery")]:
+            wait_until(lambda name=name: "ready" in (logs / f"{name}.log").read_text(), timeout=60, what=name)
     except BaseException as error:
         tails = stack.log_tails()
         stack_stop(stack)
         raise RuntimeError(f"the stack did not start: {error}\n{tails}") from error
     return stack
+
+
+def _all_up(stack: Stack) -> bool:
+    try:
+        return set(stack.balancer_status().values()) == {"UP"}
+    except OSError:  # its runtime socket is not there yet
+        return False
+
+
+def haproxy_path() -> str:
+    path = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else "")
+    if not path:
+        raise RuntimeError("HAProxy is needed (Debian: apt-get install -y haproxy; make cluster/e2e install it)")
+    return path
 
 
 def stack_stop(stack: Stack) -> None:

@@ -13,6 +13,7 @@ from chat.models import Message
 from chat.tests.conftest import access_token
 from config.asgi import application
 from notifications.models import Notification
+from notifications.services import notification_send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -250,3 +251,29 @@ def test_online_recipient_gets_no_notification(thread):
     async_to_sync(scenario)()
 
     assert not Notification.objects.filter(user=thread.doctor.user).exists()
+
+
+def test_a_notification_for_the_user_leaves_their_chat_socket_open(thread):
+    """The chat socket is in its user's group, where notifications are pushed for the notifications
+    socket: it ignores them instead of crashing (a booking used to close every chat socket of both
+    participants with 1011)."""
+
+    def notify_patient():
+        context = {"sender_name": "Dr Who", "has_attachment": False}
+        notification_send(user=thread.patient, type="chat", template_key="chat_message", context=context)
+
+    async def scenario():
+        patient = await connect_as(thread.patient, thread.pk)
+        doctor = await connect_as(thread.doctor.user, thread.pk)
+        await database_sync_to_async(notify_patient)()
+        quiet = await patient.receive_nothing(timeout=0.5)
+        await doctor.send_json_to({"type": "message", "body": "Still there?", "client_id": "c-9"})
+        at_patient = await patient.receive_json_from(timeout=3)
+        await patient.disconnect()
+        await doctor.disconnect()
+        return quiet, at_patient
+
+    quiet, at_patient = async_to_sync(scenario)()
+
+    assert quiet
+    assert at_patient["message"]["body"] == "Still there?"

@@ -20,13 +20,19 @@ if _missing:
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Prometheus scrapes each pod by its IP (Host: <pod IP>:8000), not by the public name: the pod's own
+# IP (POD_IP, from the downward API in deploy/k8s) is accepted as a host too. Only what can reach the
+# pod directly sends it (the NetworkPolicy admits the ingress controller and the monitoring namespace).
+POD_IP = env.str("POD_IP", default="").strip()
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS") + ([POD_IP] if POD_IP else [])
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
-SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# Probes and the scrape talk plain HTTP to the pod (TLS ends at the ingress): no https redirect for
+# them. /metrics stays guarded by METRICS_TOKEN, and the Ingress never routes it from outside.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 # Hashed names from the manifest collectstatic writes at image build; /health/ready fails without it.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 

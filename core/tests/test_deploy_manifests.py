@@ -82,3 +82,52 @@ def test_rendered_production_overlay_keeps_its_promises():
     assert {"PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress", "Job"} <= {
         doc["kind"] for doc in documents
     }
+
+
+@needs_kustomize
+def test_prometheus_can_scrape_each_web_pod_by_its_ip_and_nobody_outside_can():
+    documents = check_manifests.render(ROOT / "deploy" / "k8s" / "overlays" / "prod")
+    by_name = {(doc["kind"], doc["metadata"]["name"]): doc for doc in documents}
+
+    web = by_name[("Deployment", "tabib-web")]["spec"]["template"]["spec"]["containers"][0]
+    pod_ip = next(entry for entry in web["env"] if entry["name"] == "POD_IP")
+    assert pod_ip["valueFrom"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+    sources = by_name[("NetworkPolicy", "tabib-web-ingress")]["spec"]["ingress"][0]["from"]
+    namespaces = {source["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for source in sources}
+    assert namespaces == {"ingress-nginx", "monitoring"}
+    snippet = by_name[("Ingress", "tabib")]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/server-snippet"]
+    assert "location = /metrics { return 404; }" in snippet
+
+
+def prometheus_rule(rules: list[dict]) -> dict:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "tabib"},
+        "spec": {"groups": [{"name": "g", "rules": rules}]},
+    }
+
+
+def test_a_prometheus_rule_is_checked_by_shape_not_by_the_kubernetes_schemas():
+    good = prometheus_rule([{"alert": "A", "expr": "up == 0", "for": "5m", "labels": {"severity": "warning"}}])
+    broken = prometheus_rule([{"alert": "A", "record": "r", "expr": " ", "fro": "5m"}])
+
+    assert check_manifests.schema_errors([good], "1.33.0") == []
+    assert check_manifests.schema_errors([broken], "1.33.0") == [
+        "PrometheusRule/tabib: spec.groups.0.rules.0: unknown field 'fro'",
+        "PrometheusRule/tabib: spec.groups.0.rules.0: exactly one of alert or record",
+        "PrometheusRule/tabib: spec.groups.0.rules.0: expr is required",
+    ]
+
+
+@needs_kustomize
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_every_overlay_renders_the_alert_rules(overlay):
+    documents = check_manifests.render(ROOT / "deploy" / "k8s" / "overlays" / overlay)
+
+    rules = [doc for doc in documents if doc["kind"] == "PrometheusRule"]
+    assert [doc["apiVersion"] for doc in rules] == ["monitoring.coreos.com/v1"]
+    alerts = {rule["alert"] for group in rules[0]["spec"]["groups"] for rule in group["rules"]}
+    assert {"TabibPaymentGatewayErrors", "TabibNotificationsFailing", "TabibHigh5xxRate"} <= alerts
+    assert {"TabibSocketDeliveryErrors"} <= alerts
+    assert check_manifests.prometheus_rule_errors(rules[0]) == []

@@ -113,3 +113,44 @@ def test_check_deploy_fails_on_a_malformed_stripe_key_with_a_clear_message(tmp_p
     assert "(tabib.E001) STRIPE_SECRET_KEY is not a Stripe secret key" in result.stderr
     assert "HINT: Use the secret (sk_test_.../sk_live_...)" in result.stderr
     assert "(tabib.E004) Card payments are on but STRIPE_WEBHOOK_SECRET is empty" in result.stderr
+
+
+SCRAPE = """
+import json
+from django.test import Client
+client = Client()
+answers = {}
+for name, host in (("pod_ip", "10.244.1.7:8000"), ("public", "tabib.example.com"), ("other_ip", "10.244.9.9:8000")):
+    for path, headers in (
+        ("/metrics", {"HTTP_AUTHORIZATION": "Bearer scrape-token-0123456789"}),
+        ("/metrics", {}),
+        ("/health/live", {}),
+        ("/api/v1/specialties", {}),
+    ):
+        response = client.get(path, HTTP_HOST=host, **headers)
+        key = f"{name} {path}{' token' if headers else ''}"
+        body = response.content.decode(errors="replace") if response.status_code == 200 else ""
+        answers[key] = [response.status_code, response.headers.get("Location"), "tabib_http_request" in body]
+print(json.dumps(answers))
+"""
+
+
+def test_prometheus_scrapes_a_pod_by_its_ip_over_plain_http_with_the_token(tmp_path):
+    """As deployed: https redirect on, ALLOWED_HOSTS the public name, POD_IP from the downward API.
+    The scrape (Host: the pod's IP, plain HTTP) gets the metrics; the token still guards them, and
+    nothing else is exempt from the redirect or open to any other host."""
+    env_file = write_env(
+        tmp_path / ".env", {**PROD_ENV, "POD_IP": "10.244.1.7", "METRICS_TOKEN": "scrape-token-0123456789"}
+    )
+
+    result = run([sys.executable, "manage.py", "shell", "--no-imports", "-c", "import django\n" + SCRAPE], env_file)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answers["pod_ip /metrics token"] == [200, None, True]
+    assert answers["pod_ip /metrics"] == [404, None, False]
+    assert answers["pod_ip /health/live"] == [200, None, False]
+    assert answers["pod_ip /api/v1/specialties"] == [301, "https://10.244.1.7:8000/api/v1/specialties", False]
+    assert answers["public /metrics token"] == [200, None, True]
+    assert answers["public /api/v1/specialties"][:2] == [301, "https://tabib.example.com/api/v1/specialties"]
+    assert {answers[f"other_ip {path}"][0] for path in ("/metrics token", "/metrics", "/health/live")} == {400}
