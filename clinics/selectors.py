@@ -21,6 +21,8 @@ from support.models import SupportRequest, SupportStatus
 
 PLATFORM = "platform"  # only platform admins (superusers, or the `view_all_clinics` permission)
 SHARED = "shared"  # the same for every staff member (a catalogue such as specialties)
+# A support request belongs to the clinic of the appointment it is about (none: platform admins only).
+SUPPORT_REQUEST_SCOPE = "appointment__doctor__clinic"
 
 
 def staff_is_platform_admin(*, user: Any) -> bool:
@@ -197,9 +199,7 @@ def clinic_dashboard(*, user: Any, now: datetime | None = None) -> Dashboard:
             weekly_revenue.setdefault(row["currency"], [0] * WEEKS)[mondays.index(monday)] += row["total"] or 0
 
     doctors = clinic_scope_filter(queryset=DoctorProfile.objects.all(), user=user, scope="clinic")
-    requests = clinic_scope_filter(
-        queryset=SupportRequest.objects.all(), user=user, scope="appointment__doctor__clinic"
-    )
+    requests = clinic_scope_filter(queryset=SupportRequest.objects.all(), user=user, scope=SUPPORT_REQUEST_SCOPE)
     return Dashboard(
         periods=periods,
         pending_verifications=doctors.filter(verification_status=VerificationStatus.PENDING).count(),
