@@ -19,9 +19,11 @@ def test_seed_demo_creates_two_staffed_clinics_with_a_support_queue_and_prints_t
 
     printed = out.getvalue()
     assert Clinic.objects.count() == 2
+    assert "every password: demo-pass-2026" in printed
+    logins = printed.split("every password", 1)[1]
     for clinic in Clinic.objects.all():
         staff = clinic.staff.get()
-        assert f"{staff.email} / demo-pass-2026" in printed
+        assert f"  staff    {staff.email}  (/admin/, {clinic.name}" in logins
         assert clinic.doctors.exists()
         visible = clinic_scope_filter(
             queryset=SupportRequest.objects.all(),
