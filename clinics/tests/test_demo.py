@@ -32,3 +32,4 @@ def test_seed_demo_creates_two_staffed_clinics_with_a_support_queue_and_prints_t
         )
         assert visible.exists()
         assert all(request.appointment.doctor.clinic_id == clinic.pk for request in visible)
+        assert [request.assignee for request in visible if request.assignee] == [staff]
