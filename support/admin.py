@@ -92,17 +92,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
 
     clinic_scope = SUPPORT_REQUEST_SCOPE
 
-    list_display = (
-        "subject",
-        "requester",
-        "category",
-        "status",
-        "age",
-        "assignee",
-        "created_at",
-        "replied_by",
-        "reply_link",
-    )
+    list_display = ("subject", "status", "age", "assigned_to", "requester", "category", "replied_by", "reply_link")
     list_filter = ("status", AssigneeFilter, "category")
     search_fields = ("subject", "requester__email")
     list_select_related = ("requester", "replied_by", "assignee")
@@ -150,6 +140,12 @@ class SupportRequestAdmin(admin.ModelAdmin):
         if obj.status == SupportStatus.CLOSED:
             return "-"
         return timesince(obj.created_at)
+
+    @admin.display(description=_("assignee"), ordering="assignee__last_name")
+    def assigned_to(self, obj: SupportRequest) -> str:
+        if obj.assignee is None:
+            return "-"
+        return obj.assignee.full_name
 
     @admin.display(description=_("Reply"))
     def reply_link(self, obj: SupportRequest):
