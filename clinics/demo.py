@@ -1,5 +1,6 @@
 """Demo clinics: two practices sharing the verified doctors, each with a staff account (a "Clinic
-staff" group of permissions), and support requests about their appointments in the queue."""
+staff" group of permissions), and support requests about their appointments in the queue (the oldest
+assigned to the clinic's staff member)."""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -92,4 +93,7 @@ def seed(out) -> None:
                     category=category,
                     appointment_id=appointment.pk,
                 )
+        queue = SupportRequest.objects.filter(appointment__doctor__clinic=clinic).order_by("created_at")
+        if not queue.filter(assignee__isnull=False).exists() and (taken := queue.first()) is not None:
+            services.support_request_assign(support_request=taken, assignee=staff, by=staff)  # one already taken
         out.write(f"  staff    {email} / {DEMO_PASSWORD}  (/admin/, {name}: {len(clinic_doctors)} doctors)")

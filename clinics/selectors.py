@@ -21,6 +21,8 @@ from support.models import SupportRequest, SupportStatus
 
 PLATFORM = "platform"  # only platform admins (superusers, or the `view_all_clinics` permission)
 SHARED = "shared"  # the same for every staff member (a catalogue such as specialties)
+# A support request belongs to the clinic of the appointment it is about (none: platform admins only).
+SUPPORT_REQUEST_SCOPE = "appointment__doctor__clinic"
 
 
 def staff_is_platform_admin(*, user: Any) -> bool:
@@ -50,11 +52,25 @@ def clinic_scope_filter(*, queryset: QuerySet, user: Any, scope: str | Sequence[
     condition = Q()
     for lookup in lookups:
         condition |= Q(**{f"{lookup}__in": clinic_ids})
-    if len(lookups) == 1 and "__" not in lookups[0]:
+    if len(lookups) == 1 and _to_one(queryset.model, lookups[0]):
+        # Joins that cannot repeat a row (an appointment's doctor's clinic): the planner walks the
+        # clinic's doctors and their indexes instead of scanning the whole table for a subquery.
         return queryset.filter(condition)
     # A lookup through a to-many relation (a patient's appointments) would repeat rows: a subquery
     # keeps one row per object without DISTINCT (which the admin's annotations and ordering dislike).
     return queryset.filter(pk__in=queryset.model._default_manager.filter(condition).values("pk"))
+
+
+def _to_one(model: Any, lookup: str) -> bool:
+    """Whether every step of `lookup` ("appointment__doctor__clinic", "pk") is a field, a foreign key
+    or a one-to-one from `model`'s side, so filtering on it keeps one row per object."""
+    for name in lookup.split("__"):
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return False
+        if field.is_relation:
+            model = field.related_model
+    return True
 
 
 def clinics_for_staff(*, user: Any) -> QuerySet:
@@ -121,7 +137,8 @@ def clinic_dashboard(*, user: Any, now: datetime | None = None) -> Dashboard:
     appointments = clinic_scope_filter(queryset=Appointment.objects.all(), user=user, scope="doctor__clinic")
     payments = clinic_scope_filter(queryset=Payment.objects.all(), user=user, scope="appointment__doctor__clinic")
 
-    counts = appointments.aggregate(
+    # Today lies inside this month: one range scan of the month counts both.
+    counts = appointments.filter(start__gte=month_start, start__lt=next_month).aggregate(
         **{
             f"{key}__{status}": Count("pk", filter=Q(start__gte=start, start__lt=end, status=status))
             for key, (start, end) in ranges.items()
@@ -197,9 +214,7 @@ def clinic_dashboard(*, user: Any, now: datetime | None = None) -> Dashboard:
             weekly_revenue.setdefault(row["currency"], [0] * WEEKS)[mondays.index(monday)] += row["total"] or 0
 
     doctors = clinic_scope_filter(queryset=DoctorProfile.objects.all(), user=user, scope="clinic")
-    requests = clinic_scope_filter(
-        queryset=SupportRequest.objects.all(), user=user, scope="appointment__doctor__clinic"
-    )
+    requests = clinic_scope_filter(queryset=SupportRequest.objects.all(), user=user, scope=SUPPORT_REQUEST_SCOPE)
     return Dashboard(
         periods=periods,
         pending_verifications=doctors.filter(verification_status=VerificationStatus.PENDING).count(),

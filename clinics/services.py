@@ -1,13 +1,18 @@
-"""Every write of clinics: create and edit a clinic, attach a doctor, link staff."""
+"""Every write of clinics: create and edit a clinic, attach a doctor, link staff; and the back-office
+writes that depend on a staff member's clinics (who may take a support request)."""
 
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clinics.models import Clinic
+from clinics.selectors import SUPPORT_REQUEST_SCOPE, clinic_scope_filter
+from core.exceptions import ApplicationError, PermissionDeniedError
 from core.services import audit_record
 from doctors.directory_cache import directory_changed
 from doctors.models import DoctorProfile
+from support.models import SupportRequest
 
 CLINIC_FIELDS = (
     "name",
@@ -70,3 +75,37 @@ def clinic_doctor_assign(*, clinic: Clinic | None, doctor: DoctorProfile, by: An
     )
     directory_changed()
     return doctor
+
+
+@transaction.atomic
+def support_request_assign(*, support_request: SupportRequest, assignee: Any, by: Any) -> SupportRequest:
+    """Hand a support request to a staff member (`by` takes it with `assignee=by`).
+
+    Both must be active staff who may change support requests, and the request must be one of the
+    assignee's clinics (a request about no appointment: platform admins only)."""
+    if not (by.is_active and by.is_staff and by.has_perm("support.change_supportrequest")):
+        raise PermissionDeniedError(_("You may not assign support requests."), code="permission_denied")
+    visible = clinic_scope_filter(
+        queryset=SupportRequest.objects.filter(pk=support_request.pk), user=assignee, scope=SUPPORT_REQUEST_SCOPE
+    )
+    if not (
+        assignee.is_active
+        and assignee.is_staff
+        and assignee.has_perm("support.change_supportrequest")
+        and visible.exists()
+    ):
+        raise ApplicationError(
+            _("%(user)s cannot handle this request.") % {"user": assignee}, code="assignee_invalid", attr="assignee"
+        )
+    support_request = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+    previous = support_request.assignee_id
+    if previous != assignee.pk:
+        support_request.assignee = assignee
+        support_request.save(update_fields=["assignee", "updated_at"])
+        audit_record(
+            action="support_request.assign",
+            actor=by,
+            target=support_request,
+            data={"assignee": str(assignee.pk), "previous": str(previous) if previous else None},
+        )
+    return support_request

@@ -8,9 +8,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
-from clinics.selectors import PLATFORM
+from clinics.selectors import PLATFORM, SUPPORT_REQUEST_SCOPE
+from clinics.services import support_request_assign
 from core.exceptions import ApplicationError
 from support.forms import SupportReplyForm
 from support.models import FaqEntry, Policy, PolicyAcceptance, SupportRequest, SupportStatus
@@ -68,16 +70,32 @@ class PolicyAcceptanceAdmin(admin.ModelAdmin):
         return False
 
 
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return (("me", _("Me")), ("nobody", _("Nobody")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
 @admin.register(SupportRequest)
 class SupportRequestAdmin(admin.ModelAdmin):
-    """The support queue: open requests first, oldest first. Replies go through the reply page."""
+    """The support queue: open requests first, oldest first, with their age and who handles them.
+    Replies go through the reply page; a staff member takes a request with "Assign to me"."""
 
-    clinic_scope = "appointment__doctor__clinic"
+    clinic_scope = SUPPORT_REQUEST_SCOPE
 
-    list_display = ("subject", "requester", "category", "status", "age", "created_at", "replied_by", "reply_link")
-    list_filter = ("status", "category")
+    list_display = ("subject", "status", "age", "assigned_to", "requester", "category", "replied_by", "reply_link")
+    list_filter = ("status", AssigneeFilter, "category")
     search_fields = ("subject", "requester__email")
-    list_select_related = ("requester", "replied_by")
+    list_select_related = ("requester", "replied_by", "assignee")
     date_hierarchy = "created_at"
     readonly_fields = (
         "requester",
@@ -86,6 +104,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
         "category",
         "appointment",
         "status",
+        "assignee",
         "staff_reply",
         "replied_at",
         "replied_by",
@@ -93,7 +112,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
         "updated_at",
     )
     fields = readonly_fields
-    actions = ["close"]
+    actions = ["assign_to_me", "close"]
 
     def get_queryset(self, request):
         open_first = Case(When(status=SupportStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -121,6 +140,12 @@ class SupportRequestAdmin(admin.ModelAdmin):
         if obj.status == SupportStatus.CLOSED:
             return "-"
         return timesince(obj.created_at)
+
+    @admin.display(description=_("assignee"), ordering="assignee__last_name")
+    def assigned_to(self, obj: SupportRequest) -> str:
+        if obj.assignee is None:
+            return "-"
+        return obj.assignee.full_name
 
     @admin.display(description=_("Reply"))
     def reply_link(self, obj: SupportRequest):
@@ -161,3 +186,19 @@ class SupportRequestAdmin(admin.ModelAdmin):
         for support_request in queryset:
             support_request_close(request=support_request, by=request.user)
         self.message_user(request, _("Requests closed."), messages.SUCCESS)
+
+    @admin.action(permissions=["change"], description=_("Assign to me"))
+    def assign_to_me(self, request, queryset):
+        assigned = 0
+        for support_request in queryset:
+            try:
+                support_request_assign(support_request=support_request, assignee=request.user, by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{support_request}: {error.message}", messages.ERROR)
+            else:
+                assigned += 1
+        if assigned:
+            message = ngettext(
+                "%(count)d request assigned to you.", "%(count)d requests assigned to you.", assigned
+            ) % {"count": assigned}
+            self.message_user(request, message, messages.SUCCESS)

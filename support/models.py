@@ -62,6 +62,15 @@ class SupportRequest(BaseModel):
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_support_requests",
+        verbose_name=_("assignee"),
+        help_text=_("The staff member handling the request."),
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,11 +18,12 @@ def test_seed_demo_creates_two_staffed_clinics_with_a_support_queue_and_prints_t
     call_command("seed_demo", stdout=io.StringIO())  # idempotent
 
     printed = out.getvalue()
-    logins = printed.split("Demo logins (every password: demo-pass-2026)")[1]
     assert Clinic.objects.count() == 2
+    assert "every password: demo-pass-2026" in printed
+    logins = printed.split("every password", 1)[1]
     for clinic in Clinic.objects.all():
         staff = clinic.staff.get()
-        assert f"staff    {staff.email}" in logins
+        assert f"  staff    {staff.email}  (/admin/, {clinic.name}" in logins
         assert clinic.doctors.exists()
         visible = clinic_scope_filter(
             queryset=SupportRequest.objects.all(),
@@ -31,3 +32,4 @@ def test_seed_demo_creates_two_staffed_clinics_with_a_support_queue_and_prints_t
         )
         assert visible.exists()
         assert all(request.appointment.doctor.clinic_id == clinic.pk for request in visible)
+        assert [request.assignee for request in visible if request.assignee] == [staff]

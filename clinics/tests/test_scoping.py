@@ -8,10 +8,11 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.tests.factories import AdminFactory, PatientFactory, StaffFactory
 from appointments.tests.factories import AppointmentFactory
 from clinics.scoping import ClinicScopedAdmin
-from clinics.selectors import PLATFORM
+from clinics.selectors import PLATFORM, clinic_scope_filter
 from clinics.site import TabibAdminSite, is_project_model
 from clinics.tests.factories import ClinicFactory
 from core.testing.admin import admin_form_data
@@ -218,3 +219,21 @@ def test_scoped_changelists_take_a_fixed_number_of_queries(client, worlds, extra
         app_label, model_name = label.split(".")
         with django_assert_max_num_queries(14):
             assert client.get(reverse(f"admin:{app_label}_{model_name}_changelist")).status_code == 200
+
+
+def test_a_scope_through_foreign_keys_is_a_join_and_through_a_to_many_relation_a_subquery(worlds):
+    # A pk__in subquery over a to-one path made every dashboard figure scan the whole appointments
+    # table (bench/dashboard.py); a to-many path needs it, or a user with two appointments shows twice.
+    alpha, beta = worlds
+    staff = alpha_staff(alpha)
+    later = alpha.appointment.start + timedelta(days=1)
+    AppointmentFactory(doctor=alpha.doctor, patient=alpha.patient, start=later, end=later + timedelta(minutes=30))
+
+    payments = clinic_scope_filter(queryset=Payment.objects.all(), user=staff, scope="appointment__doctor__clinic")
+    people = clinic_scope_filter(queryset=User.objects.all(), user=staff, scope="appointments__doctor__clinic")
+
+    assert "SELECT" not in str(payments.query).split("WHERE", 1)[1]
+    assert "IN (SELECT" in str(people.query)
+    assert list(people).count(alpha.patient) == 1
+    assert beta.patient not in people
+    assert list(payments) == [alpha.payment]

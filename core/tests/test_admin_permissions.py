@@ -69,6 +69,7 @@ ACTIONS = {
         lambda policy: policy.is_published,
     ),
     "close": ("support.supportrequest", SupportRequestFactory, {}, lambda request: request.status == "closed"),
+    "assign_to_me": ("support.supportrequest", SupportRequestFactory, {}, lambda request: request.assignee_id),
 }
 
 
