@@ -4,8 +4,10 @@ doctors of active accounts; anything else is a 404."""
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from accounts.models import User
 from core.exceptions import NotFoundError
@@ -30,8 +32,14 @@ def doctor_cards() -> QuerySet[DoctorProfile]:
 
 def card_specialties(prefix: str = "") -> Prefetch:
     """The specialties a card shows (by slug) as a plain list in `card_specialties`, which
-    `doctor_card_representation` reads: for lists, where a queryset per doctor cost more than the query."""
-    return Prefetch(f"{prefix}specialties", queryset=Specialty.objects.order_by("slug"), to_attr="card_specialties")
+    `doctor_card_representation` reads: for lists, where a queryset per doctor cost more than the query.
+    Only the columns a card shows: the name in every language (for the fallback), not the descriptions."""
+    names = [build_localized_fieldname("name", code) for code, _name in settings.LANGUAGES]
+    return Prefetch(
+        f"{prefix}specialties",
+        queryset=Specialty.objects.only("id", "slug", *names).order_by("slug"),
+        to_attr="card_specialties",
+    )
 
 
 def doctor_card_list() -> QuerySet[DoctorProfile]:
