@@ -1,6 +1,7 @@
 """Reads of scheduling data, with the permission check built in (someone else's object -> 404)."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from appointments.slots import local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from doctors.models import DoctorProfile
-from doctors.selectors import card_specialties
+from doctors.selectors import card_specialties_attach
 
 S = AppointmentStatus
 
@@ -76,11 +77,15 @@ def _appointments_of(user: User) -> QuerySet[Appointment]:
     # the user's own profile id as a scalar subquery (run once, NULL without one) keeps it an OR
     # of two indexed columns, in the same single query.
     own_profile = Subquery(DoctorProfile.objects.filter(user=user).values("pk")[:1])
-    return (
-        Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile))
-        .select_related("doctor__user", "patient", "payment")
-        .prefetch_related(card_specialties("doctor__"))
+    return Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile)).select_related(
+        "doctor__user", "patient", "payment"
     )
+
+
+def appointment_cards_complete(appointments: Iterable[Appointment]) -> None:
+    """What the doctor cards of listed appointments show beyond their row: their specialties, one
+    query for the page (`doctors.selectors.card_specialties_attach`)."""
+    card_specialties_attach(appointment.doctor for appointment in appointments)
 
 
 # The columns `appointment_representation` reads (with the card's and the payment summary's): the
@@ -106,6 +111,7 @@ def appointment_get_for_user(*, user: User, appointment_id: Any) -> Appointment:
     appointment = _appointments_of(user).filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+    appointment_cards_complete([appointment])
     return appointment
 
 
@@ -133,7 +139,7 @@ def appointment_calendar_for_user(
     window_start = datetime.combine(date_from, time.min, tzinfo=zone)
     window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
     live_hold = Q(status=S.PENDING_PAYMENT) & (Q(hold_until__isnull=True) | Q(hold_until__gt=now))
-    appointments = (
+    appointments = list(
         _appointment_rows_of(user)
         .filter(
             Q(status__in=[S.CONFIRMED, S.COMPLETED, S.NO_SHOW]) | live_hold,
@@ -142,6 +148,7 @@ def appointment_calendar_for_user(
         )
         .order_by("start", "id")
     )
+    appointment_cards_complete(appointments)
     by_day: dict[date, list[Appointment]] = defaultdict(list)
     for appointment in appointments:
         by_day[appointment.start.astimezone(zone).date()].append(appointment)

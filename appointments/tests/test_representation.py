@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from rest_framework import serializers
 
 from appointments.models import AppointmentStatus
-from appointments.selectors import appointment_list_for_user
+from appointments.selectors import appointment_cards_complete, appointment_list_for_user
 from appointments.serializers import AppointmentSerializer
 from appointments.tests.factories import AppointmentFactory
 from doctors.serializers import DoctorCardSerializer
@@ -52,6 +52,7 @@ def test_an_appointment_is_what_its_serializer_declares(patient, django_assert_n
     AppointmentFactory(doctor=doctor, patient=patient, start=now + timedelta(days=3), reason="Chest pain, étourdi")
 
     appointments = list(appointment_list_for_user(user=patient, scope="upcoming"))
+    appointment_cards_complete(appointments)
 
     assert len(appointments) == 3
     for language in ("en", "fr"):
