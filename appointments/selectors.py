@@ -117,7 +117,8 @@ def appointment_get_for_user(*, user: User, appointment_id: Any) -> Appointment:
 
 def appointment_list_for_user(*, user: User, scope: str, now: datetime | None = None) -> QuerySet[Appointment]:
     """upcoming: active and not over, soonest first; past: completed, no-show or over, latest first;
-    cancelled: cancelled or expired (a lapsed hold counts as expired), latest first."""
+    cancelled: cancelled or expired (a lapsed hold counts as expired), latest first.
+    The page shown goes through `appointment_cards_complete` before its representation."""
     now = now or timezone.now()
     live_hold = Q(status=S.PENDING_PAYMENT) & (Q(hold_until__isnull=True) | Q(hold_until__gt=now))
     lapsed_hold = Q(status=S.PENDING_PAYMENT, hold_until__lte=now)
