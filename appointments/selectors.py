@@ -1,6 +1,7 @@
 """Reads of scheduling data, with the permission check built in (someone else's object -> 404)."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from appointments.slots import local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from doctors.models import DoctorProfile
-from doctors.selectors import card_specialties
+from doctors.selectors import card_specialties_attach
 
 S = AppointmentStatus
 
@@ -76,11 +77,33 @@ def _appointments_of(user: User) -> QuerySet[Appointment]:
     # the user's own profile id as a scalar subquery (run once, NULL without one) keeps it an OR
     # of two indexed columns, in the same single query.
     own_profile = Subquery(DoctorProfile.objects.filter(user=user).values("pk")[:1])
-    return (
-        Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile))
-        .select_related("doctor__user", "patient", "payment")
-        .prefetch_related(card_specialties("doctor__"))
+    return Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile)).select_related(
+        "doctor__user", "patient", "payment"
     )
+
+
+def appointment_cards_complete(appointments: Iterable[Appointment]) -> None:
+    """What the doctor cards of listed appointments show beyond their row: their specialties, one
+    query for the page (`doctors.selectors.card_specialties_attach`)."""
+    card_specialties_attach(appointment.doctor for appointment in appointments)
+
+
+# The columns `appointment_representation` reads (with the card's and the payment summary's): the
+# lists load only these, which halves the SQL to compile and the values to convert per row.
+APPOINTMENT_OUTPUT_COLUMNS = (
+    *("id", "doctor_id", "patient_id", "start", "end", "status", "payment_method", "hold_until", "reason"),
+    *("cancellation_reason", "created_at", "updated_at"),
+    *(f"doctor__{name}" for name in ("id", "user_id", "title", "city", "country", "clinic_name", "timezone")),
+    *(f"doctor__{name}" for name in ("fee_amount", "fee_currency", "avg_rating", "rating_count", "languages")),
+    "doctor__next_available_at",
+    *(f"{user}__{name}" for user in ("doctor__user", "patient") for name in ("id", "first_name", "last_name")),
+    *(f"payment__{name}" for name in ("id", "appointment_id", "status", "amount", "currency", "method")),
+)
+
+
+def _appointment_rows_of(user: User) -> QuerySet[Appointment]:
+    """`_appointments_of` for output only (lists): just the columns the representation reads."""
+    return _appointments_of(user).only(*APPOINTMENT_OUTPUT_COLUMNS)
 
 
 def appointment_get_for_user(*, user: User, appointment_id: Any) -> Appointment:
@@ -88,16 +111,18 @@ def appointment_get_for_user(*, user: User, appointment_id: Any) -> Appointment:
     appointment = _appointments_of(user).filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+    appointment_cards_complete([appointment])
     return appointment
 
 
 def appointment_list_for_user(*, user: User, scope: str, now: datetime | None = None) -> QuerySet[Appointment]:
     """upcoming: active and not over, soonest first; past: completed, no-show or over, latest first;
-    cancelled: cancelled or expired (a lapsed hold counts as expired), latest first."""
+    cancelled: cancelled or expired (a lapsed hold counts as expired), latest first.
+    The page shown goes through `appointment_cards_complete` before its representation."""
     now = now or timezone.now()
     live_hold = Q(status=S.PENDING_PAYMENT) & (Q(hold_until__isnull=True) | Q(hold_until__gt=now))
     lapsed_hold = Q(status=S.PENDING_PAYMENT, hold_until__lte=now)
-    queryset = _appointments_of(user)
+    queryset = _appointment_rows_of(user)
     if scope == AppointmentScope.UPCOMING:
         return queryset.filter(Q(status=S.CONFIRMED) | live_hold, end__gt=now).order_by("start", "id")
     if scope == AppointmentScope.PAST:
@@ -115,8 +140,8 @@ def appointment_calendar_for_user(
     window_start = datetime.combine(date_from, time.min, tzinfo=zone)
     window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
     live_hold = Q(status=S.PENDING_PAYMENT) & (Q(hold_until__isnull=True) | Q(hold_until__gt=now))
-    appointments = (
-        _appointments_of(user)
+    appointments = list(
+        _appointment_rows_of(user)
         .filter(
             Q(status__in=[S.CONFIRMED, S.COMPLETED, S.NO_SHOW]) | live_hold,
             start__gte=window_start,
@@ -124,6 +149,7 @@ def appointment_calendar_for_user(
         )
         .order_by("start", "id")
     )
+    appointment_cards_complete(appointments)
     by_day: dict[date, list[Appointment]] = defaultdict(list)
     for appointment in appointments:
         by_day[appointment.start.astimezone(zone).date()].append(appointment)

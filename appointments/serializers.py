@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
-from core.representation import datetime_representation
+from core.representation import current_zone, datetime_representation
 from doctors.models import PaymentMethod
 from doctors.serializers import DoctorCardSerializer, doctor_card_representation
 
@@ -72,16 +72,17 @@ def appointment_representation(appointment: Appointment) -> dict:
     """An appointment as `AppointmentSerializer` declares it, built directly (the lists' hot path)."""
     doctor, patient = appointment.doctor, appointment.patient
     payment = getattr(appointment, "payment", None)
+    zone = current_zone()
     return {
         "id": str(appointment.pk),
-        "doctor": doctor_card_representation(doctor),
+        "doctor": doctor_card_representation(doctor, zone=zone),
         "patient": {"id": str(patient.pk), "first_name": patient.first_name, "last_name": patient.last_name},
-        "start": datetime_representation(appointment.start),
-        "end": datetime_representation(appointment.end),
+        "start": datetime_representation(appointment.start, zone),
+        "end": datetime_representation(appointment.end, zone),
         "timezone": doctor.timezone,
         "status": str(appointment.status),
         "payment_method": str(appointment.payment_method),
-        "hold_until": datetime_representation(appointment.hold_until),
+        "hold_until": datetime_representation(appointment.hold_until, zone),
         "reason": appointment.reason,
         "cancellation_reason": appointment.cancellation_reason,
         "payment": None
@@ -93,8 +94,8 @@ def appointment_representation(appointment: Appointment) -> dict:
             "currency": payment.currency,
             "method": str(payment.method),
         },
-        "created_at": datetime_representation(appointment.created_at),
-        "updated_at": datetime_representation(appointment.updated_at),
+        "created_at": datetime_representation(appointment.created_at, zone),
+        "updated_at": datetime_representation(appointment.updated_at, zone),
     }
 
 

@@ -143,6 +143,7 @@ class AppointmentListView(APIView):
         appointments = selectors.appointment_list_for_user(user=request.user, scope=query.validated_data["scope"])
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(appointments, request, view=self)
+        selectors.appointment_cards_complete(page)
         return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)
 
     @extend_schema(

@@ -83,7 +83,9 @@ def setup_django() -> None:
 
 def prepare(data_path: Path) -> None:
     """A bench patient with 25 upcoming appointments (on 25 bench doctors, beyond the booking horizon
-    so no availability changes) and a 12-hour access token; the ids of the verified bench doctors."""
+    so no availability changes) and a 12-hour access token; the ids of the verified bench doctors.
+    Where no policy is published yet, published terms and privacy texts (~10 kB a language, as a
+    real policy), the privacy one accepted by the patient: what `/users/me` reads in production."""
     setup_django()
     from availability import bench_doctor_ids
     from django.db import transaction
@@ -93,6 +95,7 @@ def prepare(data_path: Path) -> None:
     from appointments.availability_cache import schedule_version_bump
     from appointments.models import Appointment, AppointmentStatus
     from doctors.models import DoctorProfile
+    from support.models import Policy, PolicyAcceptance, PolicySlug
 
     doctor_ids = bench_doctor_ids()
     if len(doctor_ids) < 100:
@@ -118,6 +121,21 @@ def prepare(data_path: Path) -> None:
             )
             for doctor in doctors:
                 schedule_version_bump(doctor_id=doctor.pk)
+        if not Policy.objects.filter(is_published=True).exists():
+            now = datetime.now(UTC)
+            for slug in (PolicySlug.TERMS, PolicySlug.PRIVACY):
+                policy = Policy.objects.create(
+                    slug=slug,
+                    version=1,
+                    title_en=f"Bench {slug}",
+                    title_fr=f"Bench {slug}",
+                    body_en="Lorem ipsum dolor sit amet. " * 360,
+                    body_fr="Le vif renard brun saute. " * 380,
+                    is_published=True,
+                    published_at=now,
+                )
+                if slug == PolicySlug.PRIVACY:
+                    PolicyAcceptance.objects.create(user=patient, policy=policy)
     token = AccessToken.for_user(patient)
     token.set_exp(lifetime=timedelta(hours=12))
     data_path.write_text(json.dumps({"patient_token": str(token), "doctor_ids": doctor_ids}))

@@ -82,6 +82,16 @@ class DoctorSearchFilterSet(django_filters.FilterSet):
         fields: list[str] = []
         form = DoctorSearchForm
 
+    _form_class: type[forms.Form] | None = None
+
+    def get_form_class(self) -> type[forms.Form]:
+        """django-filter builds the form class (and each filter's form field) for every request; the
+        filters are declared once, so the class is too. A form still copies its fields per instance."""
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def filter_available_window(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset
 

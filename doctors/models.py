@@ -99,6 +99,8 @@ class DoctorProfile(BaseModel):
     # unidecode(lower(first + " " + last)), kept by doctors.services so `q` is accent- and
     # case-insensitive with a plain LIKE on SQLite and PostgreSQL alike (trigram index on PostgreSQL).
     search_name = models.CharField(_("search name"), max_length=310, blank=True, default="", editable=False)
+    # Not a field: the specialties a card shows, set on a page of cards by `selectors.card_specialties_attach`.
+    card_specialties: list[Specialty]
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,11 +1,14 @@
 """Reads of the doctors directory, with visibility built in: patients only ever see verified
 doctors of active accounts; anything else is a 404."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from accounts.models import User
 from core.exceptions import NotFoundError
@@ -28,15 +31,31 @@ def doctor_cards() -> QuerySet[DoctorProfile]:
     )
 
 
-def card_specialties(prefix: str = "") -> Prefetch:
-    """The specialties a card shows (by slug) as a plain list in `card_specialties`, which
-    `doctor_card_representation` reads: for lists, where a queryset per doctor cost more than the query."""
-    return Prefetch(f"{prefix}specialties", queryset=Specialty.objects.order_by("slug"), to_attr="card_specialties")
+def card_specialties_attach(doctors: Iterable[DoctorProfile]) -> None:
+    """Sets `card_specialties` on each doctor: the specialties a card shows (by slug) as a plain
+    list, which `doctor_card_representation` reads, for a page of cards in one query. Cheaper than
+    a `Prefetch` of the many-to-many (its machinery cost as much as the rest of the page's fetch),
+    and only the columns a card shows: the name in every language (for the fallback)."""
+    doctors = [doctor for doctor in doctors if not hasattr(doctor, "card_specialties")]
+    if not doctors:
+        return
+    names = [f"specialty__{build_localized_fieldname('name', code)}" for code, _name in settings.LANGUAGES]
+    links = (
+        DoctorProfile.specialties.through.objects.filter(doctorprofile_id__in={doctor.pk for doctor in doctors})
+        .select_related("specialty")
+        .only("doctorprofile_id", "specialty__id", "specialty__slug", *names)
+        .order_by("specialty__slug")
+    )
+    by_doctor: dict[Any, list[Specialty]] = defaultdict(list)
+    for link in links:
+        by_doctor[link.doctorprofile_id].append(link.specialty)
+    for doctor in doctors:
+        doctor.card_specialties = by_doctor[doctor.pk]
 
 
 def doctor_card_list() -> QuerySet[DoctorProfile]:
-    """`doctor_cards` for a page of cards (the search)."""
-    return doctor_cards().prefetch_related(None).prefetch_related(card_specialties())
+    """`doctor_cards` for a page of cards (the search): `card_specialties_attach` the page."""
+    return doctor_cards().prefetch_related(None)
 
 
 def doctor_get_public(*, id: Any) -> DoctorProfile:

@@ -1,3 +1,5 @@
+from datetime import tzinfo
+
 from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
@@ -27,9 +29,10 @@ class MoneySerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=settings.TABIB["CURRENCIES"])
 
 
-def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=()) -> dict:
+def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=(), zone: tzinfo | None = None) -> dict:
     """The card, built directly: the search page and every appointment embed it, and DRF's
-    field-by-field machinery cost more than the query. `DoctorCardSerializer` declares it."""
+    field-by-field machinery cost more than the query. `DoctorCardSerializer` declares it.
+    `zone`: the current zone when the caller already looked it up (`core.representation`)."""
     user = doctor.user
     specialties = getattr(doctor, "card_specialties", None)
     if specialties is None:  # loaded without `selectors.card_specialties`
@@ -49,7 +52,7 @@ def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=()) -> dic
         "avg_rating": None if doctor.avg_rating is None else float(doctor.avg_rating),
         "rating_count": doctor.rating_count,
         "languages": doctor.languages,
-        "next_available_slot": datetime_representation(doctor.next_available_at),
+        "next_available_slot": datetime_representation(doctor.next_available_at, zone),
         "is_favorite": str(doctor.pk) in favorite_ids,
     }
 

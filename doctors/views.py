@@ -97,6 +97,7 @@ class DoctorListView(generics.ListAPIView):
         if not filterset.is_valid():
             raise filter_utils.translate_validation(filterset.errors)
         page = self.paginate_queryset(filterset.qs)
+        selectors.card_specialties_attach(page)
         body = self.get_paginated_response(self.get_serializer(page, many=True).data).data
         return JSONRenderer().render(body)
 

@@ -1,7 +1,7 @@
 import unicodedata
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFoundError
@@ -40,17 +40,21 @@ def policy_get_published(*, slug: str) -> Policy:
 def policy_acceptance_state(*, user: Any) -> dict[str, dict[str, Any]]:
     """For each policy: its current version and whether `user` accepted that version, e.g.
     `{"privacy": {"version": 3, "accepted": True, "accepted_at": ...}, "terms": {...}}`.
-    With no published version there is nothing to accept: version None, accepted True."""
-    current = {policy.slug: policy for policy in Policy.objects.filter(is_published=True)}
-    accepted = dict(
-        PolicyAcceptance.objects.filter(user=user, policy__in=current.values()).values_list("policy_id", "accepted_at")
-    )
+    With no published version there is nothing to accept: version None, accepted True.
+    One query (every `/users/me` asks), without the policies' texts."""
+    accepted_at = PolicyAcceptance.objects.filter(user=user, policy=OuterRef("pk")).values("accepted_at")[:1]
+    current = {
+        slug: (version, accepted)
+        for slug, version, accepted in Policy.objects.filter(is_published=True)
+        .annotate(accepted_at=Subquery(accepted_at))
+        .order_by()
+        .values_list("slug", "version", "accepted_at")
+    }
     state: dict[str, dict[str, Any]] = {}
     for slug in PolicySlug.values:
-        policy = current.get(slug)
-        if policy is None:
+        if slug not in current:
             state[slug] = {"version": None, "accepted": True, "accepted_at": None}
         else:
-            accepted_at = accepted.get(policy.pk)
-            state[slug] = {"version": policy.version, "accepted": accepted_at is not None, "accepted_at": accepted_at}
+            version, accepted = current[slug]
+            state[slug] = {"version": version, "accepted": accepted is not None, "accepted_at": accepted}
     return state

@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from rest_framework import serializers
 
 from appointments.models import AppointmentStatus
-from appointments.selectors import appointment_list_for_user
+from appointments.selectors import appointment_cards_complete, appointment_list_for_user
 from appointments.serializers import AppointmentSerializer
 from appointments.tests.factories import AppointmentFactory
 from doctors.serializers import DoctorCardSerializer
@@ -34,8 +34,8 @@ def test_the_card_is_what_its_serializer_declares_in_both_languages():
                 assert serializer.data == drf_fields(serializer, card)
 
 
-def test_an_appointment_is_what_its_serializer_declares(patient):
-    doctor = DoctorProfileFactory(specialties=[SpecialtyFactory()])
+def test_an_appointment_is_what_its_serializer_declares(patient, django_assert_num_queries):
+    doctor = DoctorProfileFactory(specialties=[SpecialtyFactory(name_fr=""), SpecialtyFactory()])
     now = timezone.now()
     paid = AppointmentFactory(doctor=doctor, patient=patient, start=now + timedelta(days=1))
     Payment.objects.create(
@@ -52,10 +52,17 @@ def test_an_appointment_is_what_its_serializer_declares(patient):
     AppointmentFactory(doctor=doctor, patient=patient, start=now + timedelta(days=3), reason="Chest pain, étourdi")
 
     appointments = list(appointment_list_for_user(user=patient, scope="upcoming"))
+    appointment_cards_complete(appointments)
 
     assert len(appointments) == 3
-    for appointment in appointments:
-        serializer = AppointmentSerializer(appointment)
-        expected = drf_fields(serializer, appointment)
-        expected["doctor"] = drf_fields(DoctorCardSerializer(), appointment.doctor)
-        assert serializer.data == expected
+    for language in ("en", "fr"):
+        with translation.override(language):
+            # The list loads only the columns the representation reads: nothing is fetched afterwards
+            # (a specialty without a French name falls back to its English one).
+            with django_assert_num_queries(0):
+                output = AppointmentSerializer(appointments, many=True).data
+            for appointment, data in zip(appointments, output, strict=True):
+                serializer = AppointmentSerializer(appointment)
+                expected = drf_fields(serializer, appointment)
+                expected["doctor"] = drf_fields(DoctorCardSerializer(), appointment.doctor)
+                assert data == expected

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorUserFactory, PatientFactory
+from doctors.filters import DoctorSearchFilterSet
 from doctors.models import Favorite, VerificationStatus
 from doctors.tests.factories import DoctorProfileFactory, SpecialtyFactory
 
@@ -282,3 +283,11 @@ def test_bad_available_window_is_a_400(api_client, params):
 
     assert response.status_code == 400
     assert response.json()["type"] == "validation_error"
+
+
+def test_the_search_form_is_built_once_and_its_messages_still_follow_the_language(api_client):
+    assert DoctorSearchFilterSet(data={}).form.__class__ is DoctorSearchFilterSet(data={}).form.__class__
+    english = api_client.get("/api/v1/doctors", {"min_rating": "lots"}).json()["errors"][0]["detail"]
+    french = api_client.get("/api/v1/doctors", {"min_rating": "lots"}, HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert english == "Enter a number."
+    assert french["errors"][0]["detail"] == "Saisissez un nombre."

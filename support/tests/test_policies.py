@@ -109,3 +109,20 @@ def test_users_me_tells_whether_the_current_policies_were_accepted(auth_client, 
 
     assert before["privacy"]["accepted"] is False
     assert after["privacy"] == {**after["privacy"], "version": 1, "accepted": True}
+
+
+def test_users_me_reads_the_user_and_every_policy_state_in_two_queries(
+    auth_client, privacy_v1, django_assert_num_queries
+):
+    patient = PatientFactory()
+    PolicyFactory(slug=PolicySlug.TERMS, version=1)
+    PolicyFactory(slug=PolicySlug.TERMS, version=2, is_published=False)
+    client = auth_client(patient)
+    client.post("/api/v1/policies/privacy/accept")
+
+    with django_assert_num_queries(2):  # the token's user, then the published versions with the acceptances
+        policies = client.get("/api/v1/users/me").json()["policies"]
+
+    assert policies["privacy"]["version"] == 1 and policies["privacy"]["accepted"] is True
+    assert policies["privacy"]["accepted_at"] is not None
+    assert policies["terms"] == {"version": 1, "accepted": False, "accepted_at": None}
