@@ -16,7 +16,7 @@ from appointments.slots import local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from doctors.models import DoctorProfile
-from doctors.selectors import card_specialties
+from doctors.selectors import card_specialties, visit_type_lengths_active
 
 S = AppointmentStatus
 
@@ -48,9 +48,11 @@ def bookable_doctor_get(*, doctor_id: Any) -> DoctorProfile:
     return _or_not_found(_bookable_doctor(doctor_id).select_related("user").first())
 
 
-def bookable_doctor_facts(*, doctor_id: Any) -> tuple[str, int]:
-    """(timezone, slot_minutes) of a bookable doctor, or 404: all that availability reads of them."""
-    return _or_not_found(_bookable_doctor(doctor_id).values_list("timezone", "slot_minutes").first())
+def bookable_doctor_facts(*, doctor_id: Any) -> tuple[str, int, tuple[tuple[str, int, int, bool], ...]]:
+    """(timezone, slot_minutes, active visit types as (id, duration, buffer, is_default)) of a
+    bookable doctor, or 404: all that availability reads of them. Two queries."""
+    zone, slot_minutes = _or_not_found(_bookable_doctor(doctor_id).values_list("timezone", "slot_minutes").first())
+    return zone, slot_minutes, visit_type_lengths_active(doctor_id=doctor_id)
 
 
 def doctor_profile_of(*, user: User) -> DoctorProfile:
@@ -78,9 +80,18 @@ def _appointments_of(user: User) -> QuerySet[Appointment]:
     own_profile = Subquery(DoctorProfile.objects.filter(user=user).values("pk")[:1])
     return (
         Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile))
-        .select_related("doctor__user", "patient", "payment")
+        .select_related("doctor__user", "patient", "payment", "visit_type")
         .prefetch_related(card_specialties("doctor__"))
     )
+
+
+def appointment_fee(*, appointment: Appointment) -> tuple[int, str]:
+    """(amount in minor units, currency) an appointment costs: its visit type's fee, or the doctor's
+    for one booked before visit types. What card payments charge, the desk records and receipts show."""
+    visit_type = appointment.visit_type
+    if visit_type is not None:
+        return visit_type.fee_amount, visit_type.fee_currency
+    return appointment.doctor.fee_amount, appointment.doctor.fee_currency
 
 
 def appointment_get_for_user(*, user: User, appointment_id: Any) -> Appointment:
