@@ -290,7 +290,9 @@ def test_reschedule_keeps_the_visit_types_duration_and_buffer():
     assert moved.visit_type_id == long_visit.pk
 
 
-def test_a_visit_type_change_invalidates_cached_availability(api_client, auth_client, django_capture_on_commit_callbacks):
+def test_a_visit_type_change_invalidates_cached_availability(
+    api_client, auth_client, django_capture_on_commit_callbacks
+):
     doctor = _morning_doctor()
     visit = VisitTypeFactory(doctor=doctor, duration_minutes=20)
     monday = _next_weekday(0)
