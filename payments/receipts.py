@@ -51,7 +51,7 @@ def receipt_data(*, payment: Payment) -> ReceiptData:
         number=payment.receipt_number or "",
         patient_name=appointment.patient.full_name,
         doctor_name=str(doctor),
-        visit_type_name=appointment.visit_type.name if appointment.visit_type_id else "",
+        visit_type_name=appointment.visit_type.name if appointment.visit_type is not None else "",
         clinic_name=doctor.clinic_name,
         clinic_address=", ".join(part for part in (doctor.clinic_address, doctor.city) if part),
         paid_at=payment.paid_at,
