@@ -209,3 +209,27 @@ def test_search_filters_by_active_visit_type_name_in_either_language(api_client,
     assert [card["id"] for card in french.json()["results"]] == [str(vaccinating.pk)]
     assert english.json()["results"][0]["min_fee"] == {"amount": 5000, "currency": "EUR"}
     assert DoctorProfile.objects.count() == 3
+
+
+def test_the_data_migrations_give_every_doctor_a_default_and_every_appointment_its_visit_type():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from appointments.tests.factories import AppointmentFactory
+
+    doctors_step = import_module("doctors.migrations.0008_default_visit_types")
+    appointments_step = import_module("appointments.migrations.0005_visit_type_data_and_buffer_overlap")
+    doctor = DoctorProfileFactory(slot_minutes=20, fee_amount=4500)
+    appointment = AppointmentFactory(doctor=doctor)
+
+    for _run in range(2):  # a re-run changes nothing
+        doctors_step.default_visit_types_create(apps, None)
+        appointments_step.visit_types_fill(apps, None)
+
+    default = VisitType.objects.get(doctor=doctor)
+    assert (default.is_default, default.duration_minutes, default.fee_amount) == (True, 20, 4500)
+    assert (default.name_en, default.name_fr) == ("Consultation", "Consultation")
+    appointment.refresh_from_db()
+    doctor.refresh_from_db()
+    assert appointment.visit_type_id == default.pk and doctor.min_fee_amount == 4500
