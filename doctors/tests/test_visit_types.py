@@ -80,9 +80,10 @@ def test_doctor_creates_lists_and_edits_visit_types(auth_client, django_assert_m
     assert (visit_type["name_en"], visit_type["name_fr"], visit_type["buffer_minutes"]) == ("Follow-up", "Suivi", 5)
     assert visit_type["accepts_payment_methods"] == [] and visit_type["is_active"] is True
 
-    patched = client.patch(
-        f"/api/v1/doctors/me/visit-types/{visit_type['id']}", {"duration_minutes": 25}, format="json"
-    )
+    with django_assert_max_num_queries(13):
+        patched = client.patch(
+            f"/api/v1/doctors/me/visit-types/{visit_type['id']}", {"duration_minutes": 25}, format="json"
+        )
     assert patched.status_code == 200 and patched.json()["duration_minutes"] == 25
 
     with django_assert_max_num_queries(5):
