@@ -11,8 +11,10 @@ Under the answers, each doctor's schedule (`slots.Schedule`: rules and busy inte
 booking horizon) is cached under the same version for longer, so a new minute or a new window
 costs the slot arithmetic, not the queries.
 
-The doctor's public facts (zone, slot length, visible or not) are cached for a minute too; the
-doctors app calls `availability_cache_invalidate` when it changes them so that is immediate.
+The doctor's public facts (zone, slot length, visible or not, active visit types with their
+durations and buffers) are cached for a minute too; the doctors app calls
+`availability_cache_invalidate` when it changes them (profile edits, every visit type write) so that
+is immediate. Answers are keyed by the visit type asked for (`default` when none is named).
 """
 
 import json
@@ -24,8 +26,16 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from appointments.slots import DaySlots, Schedule, bookable_schedule, booking_policy, schedule_free_slots
+from appointments.slots import (
+    DaySlots,
+    Schedule,
+    VisitLength,
+    bookable_schedule,
+    booking_policy,
+    schedule_free_slots,
+)
 from core.http_cache import CachePolicy
+from doctors.selectors import visit_type_invalid
 
 TTL_SECONDS = 60
 # Bounds the memory of doctors nobody asks about; a schedule change retires an entry at once anyway.
@@ -53,9 +63,18 @@ class AvailabilityKeys(NamedTuple):
     answer: str
 
 
-def availability_keys(*, doctor_id, date_from: date, date_to: date, minute: datetime) -> AvailabilityKeys:
+DEFAULT_VISIT = "default"
+
+
+def availability_keys(
+    *, doctor_id, date_from: date, date_to: date, minute: datetime, visit_type_id=None
+) -> AvailabilityKeys:
     """The cache keys a hit reads (in this order), shared by the view and the ASGI fast path."""
-    answer = f"appointments:availability:{doctor_id}:{date_from.isoformat()}:{date_to.isoformat()}:{minute:%Y%m%d%H%M}"
+    visit = str(visit_type_id) if visit_type_id else DEFAULT_VISIT
+    answer = (
+        f"appointments:availability:{doctor_id}:{visit}:"
+        f"{date_from.isoformat()}:{date_to.isoformat()}:{minute:%Y%m%d%H%M}"
+    )
     return AvailabilityKeys(_doctor_key(doctor_id), _version_key(doctor_id), answer)
 
 
@@ -72,7 +91,8 @@ def schedule_version_bump(*, doctor_id) -> None:
 
 
 def availability_cache_invalidate(*, doctor_id) -> None:
-    """For profile changes (zone, slot length, verification): drop the cached facts and answers."""
+    """For profile changes (zone, slot length, verification) and visit type writes: drop the cached
+    facts and answers."""
 
     def drop() -> None:
         cache.delete(_doctor_key(doctor_id))
@@ -108,19 +128,35 @@ def availability_render(*, doctor, days: list[DaySlots]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
+VisitTypeFacts = tuple[tuple[str, int, int, bool], ...]
+DoctorFacts = tuple[str, int, VisitTypeFacts]
+
+
 class _DoctorFacts:
     """The few fields of a DoctorProfile the slot engine reads."""
 
-    def __init__(self, pk, timezone_name: str, slot_minutes: int) -> None:
+    def __init__(self, pk, timezone_name: str, slot_minutes: int, visit_types: VisitTypeFacts) -> None:
         self.pk = pk
         self.timezone = timezone_name
         self.slot_minutes = slot_minutes
+        self.visit_types = visit_types
+
+    def visit(self, visit_type_id) -> VisitLength:
+        """The length of the visit type asked for (400 if it is not one of the doctor's active
+        ones), else of the default one (a plain slot for a doctor who has none yet)."""
+        wanted = str(visit_type_id) if visit_type_id else None
+        for pk, duration, buffer, is_default in self.visit_types:
+            if pk == wanted or (wanted is None and is_default):
+                return VisitLength(duration, buffer)
+        if wanted is not None:
+            raise visit_type_invalid(attr="visit_type")
+        return VisitLength(self.slot_minutes)
 
 
-def _facts(doctor_id, cached: tuple[str, int] | None) -> tuple[str, int]:
+def _facts(doctor_id, cached: DoctorFacts | None) -> DoctorFacts:
     from appointments.selectors import bookable_doctor_facts
 
-    if cached is None:
+    if cached is None or len(cached) != 3:  # or stored by a release without visit types
         cached = bookable_doctor_facts(doctor_id=doctor_id)
         cache.set(_doctor_key(doctor_id), cached, TTL_SECONDS)
     return cached
@@ -134,10 +170,12 @@ def _current_version(doctor_id, cached: str | None) -> str:
     return cached
 
 
-def _schedule(*, doctor: _DoctorFacts, version: str, cached: tuple[str, Schedule] | None, now: datetime) -> Schedule:
+def _schedule(
+    *, doctor: _DoctorFacts, version: str, cached: tuple[str, Schedule] | None, now: datetime, visit: VisitLength
+) -> Schedule:
     """The cached schedule if it is of this version and still exact at `now`, else a fresh one.
     `version` was read before loading, so a change committed meanwhile retires what is stored."""
-    slot = timedelta(minutes=doctor.slot_minutes)
+    slot = visit.length
     if cached is not None and cached[0] == version and cached[1].serves(now=now, policy=booking_policy(), slot=slot):
         return cached[1]
     schedule = bookable_schedule(doctor_id=doctor.pk, now=now)
@@ -146,16 +184,23 @@ def _schedule(*, doctor: _DoctorFacts, version: str, cached: tuple[str, Schedule
 
 
 def availability_json(
-    *, doctor_id: uuid.UUID, date_from: date | None, date_to: date | None, now: datetime | None = None
+    *,
+    doctor_id: uuid.UUID,
+    date_from: date | None,
+    date_to: date | None,
+    now: datetime | None = None,
+    visit_type_id: uuid.UUID | None = None,
 ) -> bytes:
     """The JSON body of `GET /doctors/{id}/availability` (404 for an invisible doctor, 400 for a bad
-    window), from the cache when still valid."""
+    window or a visit type the doctor does not offer), from the cache when still valid."""
     from appointments.selectors import availability_window
 
     minute = (now or timezone.now()).replace(second=0, microsecond=0)
     # With both dates given (the usual call) one cache round trip answers a hit.
     keys = (
-        availability_keys(doctor_id=doctor_id, date_from=date_from, date_to=date_to, minute=minute)
+        availability_keys(
+            doctor_id=doctor_id, date_from=date_from, date_to=date_to, minute=minute, visit_type_id=visit_type_id
+        )
         if date_from and date_to
         else None
     )
@@ -164,9 +209,12 @@ def availability_json(
     )
     facts = _facts(doctor_id, found.get(_doctor_key(doctor_id)))
     doctor = _DoctorFacts(doctor_id, *facts)
+    visit = doctor.visit(visit_type_id)
     window = availability_window(doctor=doctor, date_from=date_from, date_to=date_to)
     if keys is None:
-        keys = availability_keys(doctor_id=doctor_id, date_from=window[0], date_to=window[1], minute=minute)
+        keys = availability_keys(
+            doctor_id=doctor_id, date_from=window[0], date_to=window[1], minute=minute, visit_type_id=visit_type_id
+        )
         found[keys.answer] = cache.get(keys.answer)
     version = found.get(keys.version)
     body = availability_cached(facts=facts, version=version, answer=found.get(keys.answer))
@@ -174,8 +222,12 @@ def availability_json(
         return body
     version = _current_version(doctor_id, version)
     at = minute + timedelta(minutes=1)
-    schedule = _schedule(doctor=doctor, version=version, cached=found.get(_schedule_key(doctor_id)), now=at)
-    days = schedule_free_slots(doctor=doctor, schedule=schedule, date_from=window[0], date_to=window[1], now=at)
+    schedule = _schedule(
+        doctor=doctor, version=version, cached=found.get(_schedule_key(doctor_id)), now=at, visit=visit
+    )
+    days = schedule_free_slots(
+        doctor=doctor, schedule=schedule, date_from=window[0], date_to=window[1], now=at, visit=visit
+    )
     body = availability_render(doctor=doctor, days=days)
     cache.set(keys.answer, ((version, facts), body), TTL_SECONDS)
     return body

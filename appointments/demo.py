@@ -19,7 +19,7 @@ from appointments.models import (
 from appointments.services import appointment_book, availability_rules_replace
 from appointments.slots import doctor_zone, free_slots, local_today
 from core.exceptions import ApplicationError
-from doctors.models import DoctorProfile
+from doctors.models import DoctorProfile, VisitType
 
 WEEKDAY_HOURS = [(time(9, 0), time(12, 30)), (time(14, 0), time(18, 0))]
 DEMO_PATIENTS = ["alice@demo.tabib.local", "helene@demo.tabib.local", "omar@demo.tabib.local", "sara@demo.tabib.local"]
@@ -95,6 +95,7 @@ def _showcase_appointment(*, doctor, patient, start: datetime, status: str, reas
                 patient=patient,
                 start=start,
                 defaults={
+                    "visit_type": VisitType.objects.filter(doctor=doctor, is_default=True).first(),
                     "end": start + timedelta(minutes=doctor.slot_minutes),
                     "status": status,
                     "payment_method": "clinic",

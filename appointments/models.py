@@ -75,8 +75,20 @@ ACTIVE_STATUSES = (AppointmentStatus.PENDING_PAYMENT, AppointmentStatus.CONFIRME
 class Appointment(BaseModel):
     doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    # Empty on rows booked before visit types: the doctor's slot length and fee applied.
+    visit_type = models.ForeignKey(
+        "doctors.VisitType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("visit type"),
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    # `end` plus the visit type's buffer: how long the doctor's time is taken (the slot engine, the
+    # no-overlap check and the PostgreSQL exclusion constraint read it). Empty on older rows: `end`.
+    blocked_until = models.DateTimeField(_("doctor busy until"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices, db_index=True)
     payment_method = models.CharField(_("payment method"), max_length=10, choices=PaymentMethod.choices)
     hold_until = models.DateTimeField(_("hold until"), null=True, blank=True)

@@ -17,7 +17,7 @@ from appointments.slots import local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from doctors.models import DoctorProfile
-from doctors.selectors import card_specialties_attach
+from doctors.selectors import card_specialties_attach, visit_type_lengths_active
 
 S = AppointmentStatus
 
@@ -49,9 +49,11 @@ def bookable_doctor_get(*, doctor_id: Any) -> DoctorProfile:
     return _or_not_found(_bookable_doctor(doctor_id).select_related("user").first())
 
 
-def bookable_doctor_facts(*, doctor_id: Any) -> tuple[str, int]:
-    """(timezone, slot_minutes) of a bookable doctor, or 404: all that availability reads of them."""
-    return _or_not_found(_bookable_doctor(doctor_id).values_list("timezone", "slot_minutes").first())
+def bookable_doctor_facts(*, doctor_id: Any) -> tuple[str, int, tuple[tuple[str, int, int, bool], ...]]:
+    """(timezone, slot_minutes, active visit types as (id, duration, buffer, is_default)) of a
+    bookable doctor, or 404: all that availability reads of them. Two queries."""
+    zone, slot_minutes = _or_not_found(_bookable_doctor(doctor_id).values_list("timezone", "slot_minutes").first())
+    return zone, slot_minutes, visit_type_lengths_active(doctor_id=doctor_id)
 
 
 def doctor_profile_of(*, user: User) -> DoctorProfile:
@@ -78,7 +80,7 @@ def _appointments_of(user: User) -> QuerySet[Appointment]:
     # of two indexed columns, in the same single query.
     own_profile = Subquery(DoctorProfile.objects.filter(user=user).values("pk")[:1])
     return Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile)).select_related(
-        "doctor__user", "patient", "payment"
+        "doctor__user", "patient", "payment", "visit_type"
     )
 
 
@@ -92,10 +94,11 @@ def appointment_cards_complete(appointments: Iterable[Appointment]) -> None:
 # lists load only these, which halves the SQL to compile and the values to convert per row.
 APPOINTMENT_OUTPUT_COLUMNS = (
     *("id", "doctor_id", "patient_id", "start", "end", "status", "payment_method", "hold_until", "reason"),
-    *("cancellation_reason", "created_at", "updated_at"),
+    *("cancellation_reason", "created_at", "updated_at", "visit_type_id", "blocked_until"),
     *(f"doctor__{name}" for name in ("id", "user_id", "title", "city", "country", "clinic_name", "timezone")),
     *(f"doctor__{name}" for name in ("fee_amount", "fee_currency", "avg_rating", "rating_count", "languages")),
-    "doctor__next_available_at",
+    *("doctor__next_available_at", "doctor__min_fee_amount", "doctor__min_fee_currency"),
+    *(f"visit_type__{name}" for name in ("id", "name", "name_en", "name_fr", "duration_minutes")),
     *(f"{user}__{name}" for user in ("doctor__user", "patient") for name in ("id", "first_name", "last_name")),
     *(f"payment__{name}" for name in ("id", "appointment_id", "status", "amount", "currency", "method")),
 )
@@ -104,6 +107,15 @@ APPOINTMENT_OUTPUT_COLUMNS = (
 def _appointment_rows_of(user: User) -> QuerySet[Appointment]:
     """`_appointments_of` for output only (lists): just the columns the representation reads."""
     return _appointments_of(user).only(*APPOINTMENT_OUTPUT_COLUMNS)
+
+
+def appointment_fee(*, appointment: Appointment) -> tuple[int, str]:
+    """(amount in minor units, currency) an appointment costs: its visit type's fee, or the doctor's
+    for one booked before visit types. What card payments charge, the desk records and receipts show."""
+    visit_type = appointment.visit_type
+    if visit_type is not None:
+        return visit_type.fee_amount, visit_type.fee_currency
+    return appointment.doctor.fee_amount, appointment.doctor.fee_currency
 
 
 def appointment_get_for_user(*, user: User, appointment_id: Any) -> Appointment:

@@ -62,6 +62,21 @@ class AvailabilitySerializer(serializers.Serializer):
     days = AvailabilityDaySerializer(many=True)
 
 
+class VisitTypeBriefSerializer(serializers.Serializer):
+    """What an appointment embeds as `visit_type` (localized name)."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+
+
+def _visit_type_brief(appointment: Appointment) -> dict | None:
+    visit_type = appointment.visit_type
+    if visit_type is None:
+        return None
+    return {"id": str(visit_type.pk), "name": visit_type.name, "duration_minutes": visit_type.duration_minutes}
+
+
 class PatientBriefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     first_name = serializers.CharField()
@@ -77,6 +92,7 @@ def appointment_representation(appointment: Appointment) -> dict:
         "id": str(appointment.pk),
         "doctor": doctor_card_representation(doctor, zone=zone),
         "patient": {"id": str(patient.pk), "first_name": patient.first_name, "last_name": patient.last_name},
+        "visit_type": _visit_type_brief(appointment),
         "start": datetime_representation(appointment.start, zone),
         "end": datetime_representation(appointment.end, zone),
         "timezone": doctor.timezone,
@@ -104,6 +120,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     doctor = DoctorCardSerializer()
     patient = PatientBriefSerializer()
+    visit_type = VisitTypeBriefSerializer(allow_null=True)
     timezone = serializers.CharField(source="doctor.timezone")
     payment = serializers.SerializerMethodField()
 
@@ -113,6 +130,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "id",
             "doctor",
             "patient",
+            "visit_type",
             "start",
             "end",
             "timezone",
@@ -140,6 +158,7 @@ class AppointmentBookSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    visit_type_id = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
 class AppointmentRescheduleSerializer(serializers.Serializer):

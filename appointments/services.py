@@ -27,12 +27,15 @@ from appointments.models import (
 )
 from appointments.slots import (
     SlotConflict,
+    VisitLength,
     active_appointments_q,
     booking_policy,
+    busy_until,
     doctor_zone,
     next_free_slot,
     schedule_slots,
     slot_conflict,
+    visit_length,
 )
 from appointments.status import appointment_status_start, appointment_transition
 from appointments.sync import appointment_sync_record
@@ -40,7 +43,8 @@ from appointments.zones import when_text
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.services import audit_record
 from doctors.directory_cache import directory_changed
-from doctors.models import DoctorProfile, PaymentMethod
+from doctors.models import DoctorProfile, PaymentMethod, VisitType
+from doctors.selectors import visit_type_for_booking
 from notifications.models import NotificationType, ReminderKind, ReminderSent
 from notifications.services import notification_send
 
@@ -149,10 +153,13 @@ def _check_policy(*, doctor: DoctorProfile, start: datetime, now: datetime) -> N
         )
 
 
-def _schedule_slot(*, doctor: DoctorProfile, start: datetime, now: datetime) -> tuple[datetime, datetime]:
-    """The doctor's slot starting at `start` (ignoring appointments), or 400 `slot_unavailable`."""
+def _schedule_slot(
+    *, doctor: DoctorProfile, start: datetime, now: datetime, visit: VisitLength
+) -> tuple[datetime, datetime]:
+    """The doctor's slot for a visit of `visit`'s length starting at `start` (ignoring
+    appointments), or 400 `slot_unavailable`."""
     day = start.astimezone(doctor_zone(doctor)).date()
-    for _day, slots in schedule_slots(doctor=doctor, date_from=day, date_to=day, now=now):
+    for _day, slots in schedule_slots(doctor=doctor, date_from=day, date_to=day, now=now, visit=visit):
         for slot_start, slot_end in slots:
             if slot_start == start:
                 return slot_start, slot_end
@@ -201,24 +208,42 @@ def _write_or_conflict(write: Callable[[], Appointment]) -> Appointment:
 
 
 def _expire_lapsed_holds(*, doctor: DoctorProfile, patient: Any, start: datetime, end: datetime, now: datetime) -> None:
-    """Flip the lapsed holds overlapping [start, end) of this doctor or patient to `expired` so that
-    the database's exclusion constraints (which cannot read the clock) stop counting them."""
-    lapsed = Appointment.objects.select_for_update().filter(
-        Q(doctor=doctor) | Q(patient=patient),
-        status=S.PENDING_PAYMENT,
-        hold_until__lte=now,
-        start__lt=end,
-        end__gt=start,
+    """Flip the lapsed holds overlapping [start, end) (`end` with the buffer) of this doctor or
+    patient, buffers included, to `expired` so that the database's exclusion constraints (which
+    cannot read the clock) stop counting them."""
+    lapsed = (
+        Appointment.objects.select_for_update()
+        .alias(busy_until=busy_until())
+        .filter(
+            Q(doctor=doctor) | Q(patient=patient),
+            status=S.PENDING_PAYMENT,
+            hold_until__lte=now,
+            start__lt=end,
+            busy_until__gt=start,
+        )
     )
     for appointment in lapsed:
         appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="booking", note="hold ran out")
 
 
 def _check_free(
-    *, doctor: DoctorProfile, patient: Any, start: datetime, end: datetime, now: datetime, exclude_id: Any = None
+    *,
+    doctor: DoctorProfile,
+    patient: Any,
+    start: datetime,
+    end: datetime,
+    blocked_until: datetime,
+    now: datetime,
+    exclude_id: Any = None,
 ) -> None:
     conflict = slot_conflict(
-        doctor_id=doctor.pk, patient_id=patient.pk, start=start, end=end, now=now, exclude_id=exclude_id
+        doctor_id=doctor.pk,
+        patient_id=patient.pk,
+        start=start,
+        end=end,
+        now=now,
+        exclude_id=exclude_id,
+        blocked_until=blocked_until,
     )
     if conflict is SlotConflict.DOCTOR_BUSY:
         raise _slot_taken()
@@ -251,10 +276,30 @@ def appointment_booking_limits_check(*, patient: User, doctor: Any, is_card: boo
         )
 
 
+def _check_new_patient(*, visit_type: VisitType | None, patient: Any, doctor: DoctorProfile) -> None:
+    """A `new_patients_only` visit type is not for a patient who already had a completed visit with
+    this doctor (409 `not_a_new_patient`)."""
+    if visit_type is None or not visit_type.new_patients_only:
+        return
+    if Appointment.objects.filter(patient=patient, doctor=doctor, status=S.COMPLETED).exists():
+        raise ConflictError(_("This visit type is for new patients; choose another one."), code=Code.NOT_A_NEW_PATIENT)
+
+
 def appointment_book(
-    *, patient: Any, doctor: DoctorProfile, start: datetime, reason: str = "", payment_method: str
+    *,
+    patient: Any,
+    doctor: DoctorProfile,
+    start: datetime,
+    reason: str = "",
+    payment_method: str,
+    visit_type_id: Any = None,
 ) -> Appointment:
-    """Book `start` (one of the doctor's free slots) for `patient`.
+    """Book `start` (one of the doctor's free slots for the visit type) for `patient`.
+
+    `visit_type_id`: one of the doctor's active visit types (400 `invalid_visit_type` otherwise),
+    the default when None; the appointment lasts its duration, keeps the doctor busy for its buffer
+    too (`blocked_until`), costs its fee and takes its payment methods. A `new_patients_only` one
+    for a patient with a completed visit with this doctor -> 409 `not_a_new_patient`.
 
     `card` -> `pending_payment` holding the slot until `hold_until`; `clinic` -> `confirmed`.
     400 for a time that is not a slot, in the past, inside the notice or beyond the horizon, or an
@@ -268,25 +313,32 @@ def appointment_book(
     if not patient.is_patient:
         raise PermissionDeniedError(_("Only patients can book appointments."), code=Code.PATIENTS_ONLY)
     now = timezone.now()
+    visit_type = visit_type_for_booking(doctor=doctor, visit_type_id=visit_type_id)
     _check_policy(doctor=doctor, start=start, now=now)
-    if payment_method not in (doctor.accepts_payment_methods or []):
+    methods = visit_type.payment_methods(doctor) if visit_type else doctor.accepts_payment_methods
+    if payment_method not in (methods or []):
         raise ApplicationError(
             _("This doctor does not accept that payment method."),
             code=Code.PAYMENT_METHOD_NOT_ACCEPTED,
             attr="payment_method",
         )
-    start, end = _schedule_slot(doctor=doctor, start=start, now=now)
+    visit = visit_length(doctor=doctor, visit_type=visit_type)
+    start, end = _schedule_slot(doctor=doctor, start=start, now=now, visit=visit)
+    blocked_until = start + visit.length
     is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
-        _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
-        _check_free(doctor=doctor, patient=patient, start=start, end=end, now=now)
+        _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
+        _check_free(doctor=doctor, patient=patient, start=start, end=end, blocked_until=blocked_until, now=now)
         appointment_booking_limits_check(patient=patient, doctor=doctor, is_card=is_card, now=now)
+        _check_new_patient(visit_type=visit_type, patient=patient, doctor=doctor)
         appointment = _write_or_conflict(
             lambda: Appointment.objects.create(
                 doctor=doctor,
                 patient=patient,
+                visit_type=visit_type,
                 start=start,
                 end=end,
+                blocked_until=blocked_until,
                 reason=reason,
                 payment_method=payment_method,
                 status=S.PENDING_PAYMENT if is_card else S.CONFIRMED,
@@ -321,7 +373,8 @@ def appointment_reschedule(
 
     One row changes its times in one statement: the new slot is taken (the constraints check it)
     before the old one is released, and a refusal leaves everything as it was. Refused (409
-    `cutoff_passed`) within the cancellation cut-off before the current start.
+    `cutoff_passed`) within the cancellation cut-off before the current start. The appointment keeps
+    its visit type: the new time lasts its duration and buffer.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -335,24 +388,33 @@ def appointment_reschedule(
             raise ConflictError(_("It is too late to reschedule this appointment."), code=Code.CUTOFF_PASSED)
         doctor = appointment.doctor
         _check_policy(doctor=doctor, start=start, now=now)
-        start, end = _schedule_slot(doctor=doctor, start=start, now=now)
+        visit = visit_length(doctor=doctor, visit_type=appointment.visit_type)
+        start, end = _schedule_slot(doctor=doctor, start=start, now=now, visit=visit)
         if start == appointment.start:
             return appointment
-        _expire_lapsed_holds(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now)
+        blocked_until = start + visit.length
+        _expire_lapsed_holds(doctor=doctor, patient=appointment.patient, start=start, end=blocked_until, now=now)
         _check_free(
-            doctor=doctor, patient=appointment.patient, start=start, end=end, now=now, exclude_id=appointment.pk
+            doctor=doctor,
+            patient=appointment.patient,
+            start=start,
+            end=end,
+            blocked_until=blocked_until,
+            now=now,
+            exclude_id=appointment.pk,
         )
-        previous_start, previous_end = appointment.start, appointment.end
-        appointment.start, appointment.end = start, end
+        previous = appointment.start, appointment.end, appointment.blocked_until
+        previous_start = previous[0]
+        appointment.start, appointment.end, appointment.blocked_until = start, end, blocked_until
 
         def move() -> Appointment:
-            appointment.save(update_fields=["start", "end", "updated_at"])
+            appointment.save(update_fields=["start", "end", "blocked_until", "updated_at"])
             return appointment
 
         try:
             _write_or_conflict(move)
         except ConflictError:
-            appointment.start, appointment.end = previous_start, previous_end
+            appointment.start, appointment.end, appointment.blocked_until = previous
             raise
         appointment_sync_record(appointment)
         audit_record(
@@ -528,6 +590,7 @@ def appointment_confirm_paid(*, appointment: Appointment, source: str) -> bool:
         end=appointment.end,
         now=timezone.now(),
         exclude_id=appointment.pk,
+        blocked_until=appointment.blocked_until,
     )
     if conflict is not None:
         if not late:

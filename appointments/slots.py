@@ -5,6 +5,9 @@ doctors search (`doctor_ids_with_free_slot`, `next_free_slot`) and `next_availab
 
 Slots come from the weekly rules, read as wall-clock times in the doctor's zone with zoneinfo, so a
 spring-forward day has no slot in the missing hour and a fall-back day offers the repeated hour once.
+Slots start on the doctor's grid (`slot_minutes`) and last the visit type's duration; a start is
+offered only when the visit plus its buffer (`VisitLength`) fits in the rule and is free. An
+appointment keeps the doctor busy until its `blocked_until` (its end plus its buffer).
 From those we take away time off, active appointments (confirmed, and pending ones whose hold has not
 run out), the past plus the minimum notice, and anything beyond the booking horizon.
 
@@ -25,11 +28,13 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, TimeOff
-from doctors.models import DoctorProfile
+from doctors.models import DoctorProfile, VisitType
+from doctors.selectors import visit_type_default_lengths
 
 Interval = tuple[datetime, datetime]
 DaySlots = tuple[date, list[Interval]]
@@ -53,6 +58,35 @@ def booking_policy() -> BookingPolicy:
     )
 
 
+@dataclass(frozen=True)
+class VisitLength:
+    """How long a visit lasts and the buffer the doctor keeps free after it."""
+
+    duration_minutes: int
+    buffer_minutes: int = 0
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def length(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes + self.buffer_minutes)
+
+
+def visit_length(*, doctor: DoctorProfile, visit_type: VisitType | None) -> VisitLength:
+    """The visit type's length; without one, the doctor's slot with no buffer (bookings made before
+    visit types, and doctors created since by a previous release, which have no default yet)."""
+    if visit_type is None:
+        return VisitLength(doctor.slot_minutes)
+    return VisitLength(visit_type.duration_minutes, visit_type.buffer_minutes)
+
+
+def busy_until() -> Coalesce:
+    """Until when an appointment keeps its doctor busy: `blocked_until`, or `end` on older rows."""
+    return Coalesce(F("blocked_until"), F("end"))
+
+
 def doctor_zone(doctor: DoctorProfile) -> ZoneInfo:
     try:
         return ZoneInfo(doctor.timezone)
@@ -73,20 +107,31 @@ class SlotConflict(StrEnum):
 
 
 def slot_conflict(
-    *, doctor_id: Any, patient_id: Any, start: datetime, end: datetime, now: datetime, exclude_id: Any = None
+    *,
+    doctor_id: Any,
+    patient_id: Any,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_id: Any = None,
+    blocked_until: datetime | None = None,
 ) -> SlotConflict | None:
-    """Is [start, end) still free for this doctor AND this patient? The one answer to "is this slot
-    still free", used by booking, rescheduling and a payment confirming its appointment.
+    """Is the doctor free over [start, blocked_until) (the visit and its buffer; `end` when not
+    given) and the patient over [start, end)? The one answer to "is this slot still free", used by
+    booking, rescheduling and a payment confirming its appointment.
 
     None when free; else which side is busy. Inside the caller's transaction this is the only guard
     on SQLite and a friendly early answer on PostgreSQL (where the exclusion constraints decide).
     """
-    overlapping = Appointment.objects.filter(active_appointments_q(now=now), start__lt=end, end__gt=start)
+    active = Appointment.objects.filter(active_appointments_q(now=now))
     if exclude_id is not None:
-        overlapping = overlapping.exclude(pk=exclude_id)
-    if overlapping.filter(doctor_id=doctor_id).exists():
+        active = active.exclude(pk=exclude_id)
+    doctor_busy = active.alias(busy_until=busy_until()).filter(
+        doctor_id=doctor_id, start__lt=blocked_until or end, busy_until__gt=start
+    )
+    if doctor_busy.exists():
         return SlotConflict.DOCTOR_BUSY
-    if overlapping.filter(patient_id=patient_id).exists():
+    if active.filter(patient_id=patient_id, start__lt=end, end__gt=start).exists():
         return SlotConflict.PATIENT_BUSY
     return None
 
@@ -101,29 +146,36 @@ def _wall_clock_exists(local: datetime, zone: ZoneInfo) -> bool:
     return round_trip.replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
-def _rule_slots(*, day: date, rules: Iterable[tuple[time, time]], zone: ZoneInfo, slot: timedelta) -> list[Interval]:
-    """Slots of one local day, in UTC. Wall-clock stepping (fold=0) offers each local time once."""
+def _rule_starts(
+    *, day: date, rules: Iterable[tuple[time, time]], zone: ZoneInfo, grid: timedelta, length: timedelta
+) -> list[datetime]:
+    """Starts (UTC) of one local day on the grid whose `length` fits in its rule. Wall-clock stepping
+    (fold=0) offers each local time once."""
     midnight = datetime.combine(day, time.min)
     offset = midnight.replace(tzinfo=zone).utcoffset() or timedelta(0)  # a ZoneInfo always has one
     # Most days have one UTC offset from midnight to midnight: plain arithmetic. A DST day takes the
-    # slow path, which converts each wall-clock time and drops those in the spring-forward gap.
+    # slow path, which converts each wall-clock time, drops those in the spring-forward gap, and
+    # measures the visit in real time against the rule's end.
     uniform = offset == (midnight + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
-    slots: list[Interval] = []
+    starts: list[datetime] = []
     for start_time, end_time in rules:
         cursor = datetime.combine(day, start_time)
         limit = datetime.combine(day, end_time)
-        while cursor + slot <= limit:
-            if uniform:
-                start = (cursor - offset).replace(tzinfo=UTC)
-                slots.append((start, start + slot))
-            else:
-                local = cursor.replace(tzinfo=zone)
-                if _wall_clock_exists(local, zone):
-                    start = local.astimezone(UTC)
-                    slots.append((start, start + slot))
-            cursor += slot
-    slots.sort()
-    return slots
+        if uniform:
+            while cursor + length <= limit:
+                starts.append((cursor - offset).replace(tzinfo=UTC))
+                cursor += grid
+            continue
+        limit_utc = limit.replace(tzinfo=zone).astimezone(UTC)
+        while cursor < limit:
+            local = cursor.replace(tzinfo=zone)
+            if _wall_clock_exists(local, zone):
+                start = local.astimezone(UTC)
+                if start + length <= limit_utc:
+                    starts.append(start)
+            cursor += grid
+    starts.sort()
+    return starts
 
 
 def _merge(intervals: Iterable[Interval]) -> tuple[list[datetime], list[datetime]]:
@@ -157,25 +209,31 @@ def compute_free_slots(
     date_to: date,
     now: datetime,
     policy: BookingPolicy,
+    visit: VisitLength | None = None,
 ) -> list[DaySlots]:
-    """Pure function: free slots per local day from rules (weekday, start, end) and busy intervals."""
+    """Pure function: free slots per local day from rules (weekday, start, end) and busy intervals.
+
+    Starts are on the `slot_minutes` grid; each slot lasts `visit`'s duration (a slot without it)
+    and is offered when the duration plus buffer fits in its rule and is free."""
     by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for weekday, start_time, end_time in rules:
         by_weekday[weekday].append((start_time, end_time))
     merged = _merge(busy)
     earliest = now + policy.min_notice
     latest = now + policy.horizon
-    slot = timedelta(minutes=slot_minutes)
+    grid = timedelta(minutes=slot_minutes)
+    visit = visit or VisitLength(slot_minutes)
+    duration, length = visit.duration, visit.length
     result: list[DaySlots] = []
     for day in _local_days(date_from, date_to):
         day_rules = by_weekday.get(day.weekday())
         free: list[Interval] = []
         if day_rules:
-            for start, end in _rule_slots(day=day, rules=day_rules, zone=zone, slot=slot):
+            for start in _rule_starts(day=day, rules=day_rules, zone=zone, grid=grid, length=length):
                 if start < earliest or start > latest:
                     continue
-                if not _is_busy(start, end, merged):
-                    free.append((start, end))
+                if not _is_busy(start, start + length, merged):
+                    free.append((start, start + duration))
         result.append((day, free))
     return result
 
@@ -202,7 +260,8 @@ class Schedule:
     valid_until: datetime | None
 
     def serves(self, *, now: datetime, policy: BookingPolicy, slot: timedelta) -> bool:
-        """Whether it holds everything the free slots bookable at `now` depend on."""
+        """Whether it holds everything the free slots bookable at `now` depend on; `slot` is the
+        longest time one slot checks (a visit and its buffer)."""
         return (
             (self.valid_until is None or now < self.valid_until)
             and self.window[0] <= now + policy.min_notice
@@ -227,12 +286,17 @@ def _load(
         busy[doctor_id].append((start, end))
     lapses: dict = {}
     if include_appointments:
-        for doctor_id, start, end, status, hold_until in Appointment.objects.filter(
-            active_appointments_q(now=now),
-            doctor_id__in=doctor_ids,
-            start__lt=window_end,
-            end__gt=window_start,
-        ).values_list("doctor_id", "start", "end", "status", "hold_until"):
+        for doctor_id, start, end, status, hold_until in (
+            Appointment.objects.alias(busy_until=busy_until())
+            .filter(
+                active_appointments_q(now=now),
+                doctor_id__in=doctor_ids,
+                start__lt=window_end,
+                busy_until__gt=window_start,
+            )
+            .annotate(busy_end=busy_until())
+            .values_list("doctor_id", "start", "busy_end", "status", "hold_until")
+        ):
             busy[doctor_id].append((start, end))
             if status == AppointmentStatus.PENDING_PAYMENT and hold_until is not None:
                 lapses[doctor_id] = min(hold_until, lapses.get(doctor_id, hold_until))
@@ -252,11 +316,14 @@ def schedule_free_slots(
     date_to: date,
     now: datetime,
     policy: BookingPolicy | None = None,
+    visit: VisitLength | None = None,
 ) -> list[DaySlots]:
-    """Free slots of `doctor` per local day from a loaded schedule (no query)."""
+    """Free slots of `doctor` per local day from a loaded schedule (no query); `visit`: see
+    `compute_free_slots`."""
     return compute_free_slots(
         zone=doctor_zone(doctor),
         slot_minutes=doctor.slot_minutes,
+        visit=visit,
         rules=schedule.rules,
         busy=schedule.busy,
         date_from=date_from,
@@ -273,18 +340,33 @@ def bookable_schedule(*, doctor_id: UUID, now: datetime) -> Schedule:
     return _load(doctor_ids=[doctor_id], window=window, now=now)[doctor_id]
 
 
-def free_slots(*, doctor: DoctorProfile, date_from: date, date_to: date, now: datetime | None = None) -> list[DaySlots]:
-    """Free slots of `doctor` per local day (doctor's zone) from `date_from` to `date_to` inclusive.
+def free_slots(
+    *,
+    doctor: DoctorProfile,
+    date_from: date,
+    date_to: date,
+    now: datetime | None = None,
+    visit: VisitLength | None = None,
+) -> list[DaySlots]:
+    """Free slots of `doctor` per local day (doctor's zone) from `date_from` to `date_to` inclusive,
+    for a visit of `visit`'s length (a plain slot without it).
 
     Every day of the range is listed, with an empty list when nothing is free. Three queries.
     """
     now = now or timezone.now()
     schedule = _load(doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now)[doctor.pk]
-    return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
+    return schedule_free_slots(
+        doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now, visit=visit
+    )
 
 
 def schedule_slots(
-    *, doctor: DoctorProfile, date_from: date, date_to: date, now: datetime | None = None
+    *,
+    doctor: DoctorProfile,
+    date_from: date,
+    date_to: date,
+    now: datetime | None = None,
+    visit: VisitLength | None = None,
 ) -> list[DaySlots]:
     """Like `free_slots` but ignoring appointments: the slots the doctor offers at all.
 
@@ -294,20 +376,32 @@ def schedule_slots(
     schedule = _load(
         doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now, include_appointments=False
     )[doctor.pk]
-    return schedule_free_slots(doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now)
+    return schedule_free_slots(
+        doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now, visit=visit
+    )
 
 
 def local_today(*, doctor: DoctorProfile, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(doctor_zone(doctor)).date()
 
 
+def _default_visits(doctor_ids: Sequence) -> dict[Any, VisitLength]:
+    """The default visit type's length per doctor (one query); doctors without one are left out."""
+    return {
+        doctor_id: VisitLength(duration, buffer)
+        for doctor_id, duration, buffer in visit_type_default_lengths(doctor_ids=doctor_ids)
+    }
+
+
 def next_free_slot(*, doctor: DoctorProfile, now: datetime | None = None) -> datetime | None:
-    """Start of the doctor's first free slot from now to the end of the booking horizon, or None."""
+    """Start of the doctor's first free slot for their default visit type from now to the end of the
+    booking horizon, or None."""
     now = now or timezone.now()
     policy = booking_policy()
     date_from = local_today(doctor=doctor, now=now)
     date_to = (now + policy.horizon).astimezone(doctor_zone(doctor)).date()
-    for _day, slots in free_slots(doctor=doctor, date_from=date_from, date_to=date_to, now=now):
+    visit = _default_visits([doctor.pk]).get(doctor.pk)
+    for _day, slots in free_slots(doctor=doctor, date_from=date_from, date_to=date_to, now=now, visit=visit):
         if slots:
             return slots[0][0]
     return None
@@ -316,23 +410,28 @@ def next_free_slot(*, doctor: DoctorProfile, now: datetime | None = None) -> dat
 def doctor_ids_with_free_slot(
     *, doctor_ids: Iterable, date_from: date, date_to: date, now: datetime | None = None
 ) -> set:
-    """Ids of the doctors among `doctor_ids` with at least one free slot in [date_from, date_to]
-    (local days of each doctor). Four queries whatever the number of doctors."""
-    from doctors.models import DoctorProfile
-
+    """Ids of the doctors among `doctor_ids` with at least one free slot for their default visit type
+    in [date_from, date_to] (local days of each doctor). Five queries whatever the number of doctors."""
     now = now or timezone.now()
     doctor_ids = list(doctor_ids)
     if not doctor_ids:
         return set()
     doctors = list(DoctorProfile.objects.filter(pk__in=doctor_ids).only("id", "timezone", "slot_minutes"))
     schedules = _load(doctor_ids=[d.pk for d in doctors], window=_utc_window(date_from, date_to), now=now)
+    visits = _default_visits([d.pk for d in doctors])
     policy = booking_policy()
     found = set()
     for doctor in doctors:
         if not schedules[doctor.pk].rules:
             continue
         days = schedule_free_slots(
-            doctor=doctor, schedule=schedules[doctor.pk], date_from=date_from, date_to=date_to, now=now, policy=policy
+            doctor=doctor,
+            schedule=schedules[doctor.pk],
+            date_from=date_from,
+            date_to=date_to,
+            now=now,
+            policy=policy,
+            visit=visits.get(doctor.pk),
         )
         if any(slots for _day, slots in days):
             found.add(doctor.pk)

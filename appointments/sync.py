@@ -23,6 +23,7 @@ def appointment_sync_payload(appointment: Appointment) -> dict[str, Any]:
         "id": appointment.id,
         "doctor_id": appointment.doctor_id,
         "patient_id": appointment.patient_id,
+        "visit_type_id": appointment.visit_type_id,
         "start": appointment.start,
         "end": appointment.end,
         "status": appointment.status,

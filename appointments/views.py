@@ -29,6 +29,7 @@ from core.idempotency import idempotent_call
 from core.pagination import PageNumberPagination
 from core.schema import api_errors
 from core.throttles import account_throttle
+from doctors.errors import DoctorErrorCode
 
 DATE_RANGE = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (YYYY-MM-DD)."),
@@ -50,6 +51,11 @@ BOOKING_ERRORS = {
     403: [Code.PATIENTS_ONLY],
     409: [Code.SLOT_UNAVAILABLE, Code.PATIENT_OVERLAP],
 }
+BOOK_ERRORS = {
+    **BOOKING_ERRORS,
+    400: [*BOOKING_ERRORS[400], DoctorErrorCode.INVALID_VISIT_TYPE],
+    409: [*BOOKING_ERRORS[409], Code.NOT_A_NEW_PATIENT, "idempotency_key_reused"],
+}
 
 
 def _date_param(request, name: str):
@@ -63,19 +69,41 @@ def _date_param(request, name: str):
         raise serializers.ValidationError({name: error.detail}) from error
 
 
+def _uuid_param(request, name: str):
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        return serializers.UUIDField().to_internal_value(value)
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({name: error.detail}) from error
+
+
 class DoctorAvailabilityView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
-        summary="Free slots of a doctor, per local day (max 31 days)",
-        parameters=DATE_RANGE,
+        summary="Free slots of a doctor for a visit type (the default one without it), per local day (max 31 days)",
+        parameters=[
+            *DATE_RANGE,
+            OpenApiParameter(
+                "visit_type",
+                OpenApiTypes.UUID,
+                description="One of the doctor's active visit types: slots last its duration and keep its buffer free.",
+            ),
+        ],
         responses=AvailabilitySerializer,
     )
-    @api_errors({400: [Code.INVALID_RANGE, Code.RANGE_TOO_LONG]}, validation=DATE_CODES)
+    @api_errors(
+        {400: [Code.INVALID_RANGE, Code.RANGE_TOO_LONG, DoctorErrorCode.INVALID_VISIT_TYPE]}, validation=DATE_CODES
+    )
     def get(self, request, pk):
         body = availability_json(
-            doctor_id=pk, date_from=_date_param(request, "from"), date_to=_date_param(request, "to")
+            doctor_id=pk,
+            date_from=_date_param(request, "from"),
+            date_to=_date_param(request, "to"),
+            visit_type_id=_uuid_param(request, "visit_type"),
         )
         return public_response(request, body=body, policy=AVAILABILITY_HTTP_CACHE)
 
@@ -152,7 +180,7 @@ class AppointmentListView(APIView):
         request=AppointmentBookSerializer,
         responses={201: AppointmentSerializer},
     )
-    @api_errors({**BOOKING_ERRORS, 409: [*BOOKING_ERRORS[409], "idempotency_key_reused"]})
+    @api_errors(BOOK_ERRORS)
     def post(self, request):
         serializer = AppointmentBookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -166,6 +194,7 @@ class AppointmentListView(APIView):
                 start=data["start"],
                 reason=data["reason"],
                 payment_method=data["payment_method"],
+                visit_type_id=data["visit_type_id"],
             )
             return status.HTTP_201_CREATED, AppointmentSerializer(appointment).data
 

@@ -14,7 +14,7 @@ from clinics.selectors import SHARED
 from core.admin_services import ServiceAdminMixin
 from doctors import services
 from doctors.directory_cache import directory_changed
-from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
+from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus, VisitType
 
 
 @admin.register(Specialty)
@@ -45,6 +45,29 @@ class VerificationDecisionForm(forms.Form):
     def __init__(self, *args, reason_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = reason_required
+
+
+class VisitTypeInline(admin.TabularInline):
+    """The doctor's visit types, written through `visit_type_create` / `visit_type_update`
+    (`DoctorProfileAdmin.save_formset`): never deleted, deactivated by unticking "active"."""
+
+    model = VisitType
+    extra = 0
+    can_delete = False
+    fields = (
+        "name_en",
+        "name_fr",
+        "description_en",
+        "description_fr",
+        "duration_minutes",
+        "buffer_minutes",
+        "fee_amount",
+        "fee_currency",
+        "new_patients_only",
+        "is_active",
+        "is_default",
+    )
+    readonly_fields = ("is_default",)
 
 
 @admin.register(DoctorProfile)
@@ -100,6 +123,7 @@ class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
     )
     actions = ("approve_doctors", "reject_doctors")
     list_per_page = 50
+    inlines = [VisitTypeInline]
 
     def get_queryset(self, request):
         # The verification queue first: pending doctors on top, oldest request first.
@@ -158,6 +182,27 @@ class DoctorProfileAdmin(ServiceAdminMixin, admin.ModelAdmin):
         # Specialties were set by the service in save_model; the form must not write them again.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not VisitType:
+            return super().save_formset(request, form, formset, change)
+        doctor = form.instance
+        # What the admin's change message reads of a saved formset.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for visit_type_form in formset.forms:
+            if not visit_type_form.has_changed():
+                continue
+            cleaned = visit_type_form.cleaned_data
+            if visit_type_form.instance._state.adding:
+                data = {name: cleaned[name] for name in services.VISIT_TYPE_FIELDS if name in cleaned}
+                formset.new_objects.append(services.visit_type_create(doctor=doctor, data=data))
+            else:
+                changed = visit_type_form.changed_data
+                visit_type = services.visit_type_update(
+                    doctor=doctor, visit_type=visit_type_form.instance, data={name: cleaned[name] for name in changed}
+                )
+                formset.changed_objects.append((visit_type, changed))
+        return None
 
     def _decide(self, request, queryset, *, approve: bool):
         form = VerificationDecisionForm(

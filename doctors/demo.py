@@ -11,8 +11,8 @@ from accounts.demo import PATIENTS, demo_user
 from accounts.models import Role, User
 from core.demo import DEMO_PASSWORD
 from doctors.directory_cache import directory_changed
-from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus
-from doctors.services import doctor_search_name, review_create
+from doctors.models import DoctorProfile, Review, Specialty, VerificationStatus, VisitType
+from doctors.services import doctor_search_name, review_create, visit_type_create, visit_type_default_ensure
 
 SPECIALTIES = [
     ("general-practice", "General practice", "Médecine générale"),
@@ -140,7 +140,46 @@ def _doctor(index: int, specialties: list[Specialty], status: str) -> DoctorProf
         },
     )
     profile.specialties.set([specialties[index % len(specialties)], *([specialties[0]] if index % 4 == 0 else [])])
+    _visit_types(profile, index)
     return profile
+
+
+def _visit_types(profile: DoctorProfile, index: int) -> None:
+    """The default (the profile's slot and fee) plus a first consultation, a follow-up with a buffer
+    and, for every other doctor, a short vaccination paid at the desk."""
+    visit_type_default_ensure(doctor=profile)
+    slot, fee = profile.slot_minutes, profile.fee_amount
+    kinds = [
+        {
+            "name_en": "First consultation",
+            "name_fr": "Première consultation",
+            "description_en": "A longer first visit: history, examination, plan.",
+            "description_fr": "Une première visite plus longue : antécédents, examen, plan de soins.",
+            "duration_minutes": min(slot * 2, 90),
+            "fee_amount": fee + 2000,
+            "new_patients_only": True,
+        },
+        {
+            "name_en": "Follow-up",
+            "name_fr": "Consultation de suivi",
+            "duration_minutes": max(slot - 10, 10),
+            "buffer_minutes": 10,
+            "fee_amount": max(fee - 1000, 1000),
+        },
+    ]
+    if index % 2 == 0:
+        kinds.append(
+            {
+                "name_en": "Vaccination",
+                "name_fr": "Vaccination",
+                "duration_minutes": 10,
+                "fee_amount": 2500,
+                "accepts_payment_methods": ["clinic"],
+            }
+        )
+    for kind in kinds:
+        if not VisitType.objects.filter(doctor=profile, name_en=kind["name_en"]).exists():
+            visit_type_create(doctor=profile, data={**kind, "fee_currency": profile.fee_currency})
 
 
 def _reviews(doctors: list[DoctorProfile]) -> int:

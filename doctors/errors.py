@@ -17,3 +17,5 @@ class DoctorErrorCode(StrEnum):
     DOCTOR_NOT_FOUND = "doctor_not_found"
     FILE_TOO_LARGE = "file_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    INVALID_VISIT_TYPE = "invalid_visit_type"
+    DEFAULT_VISIT_TYPE = "default_visit_type"

@@ -11,12 +11,12 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from doctors.models import DoctorProfile
+from doctors.models import DoctorProfile, VisitType
 from doctors.services import search_name_normalise
 
 ORDERINGS = {
@@ -60,6 +60,9 @@ class DoctorSearchFilterSet(django_filters.FilterSet):
     city = django_filters.CharFilter(method="filter_city", max_length=120, label=_("City"))
     country = django_filters.CharFilter(method="filter_country", max_length=2, label=_("Country (ISO code)"))
     language = django_filters.CharFilter(method="filter_language", max_length=3, label=_("Language spoken"))
+    visit_type = django_filters.CharFilter(
+        method="filter_visit_type", max_length=120, label=_("Offers a visit type whose name contains this")
+    )
     min_rating = django_filters.NumberFilter(
         field_name="avg_rating", lookup_expr="gte", min_value=0, max_value=5, label=_("Minimum rating")
     )
@@ -130,6 +133,17 @@ class DoctorSearchFilterSet(django_filters.FilterSet):
         if connection.vendor == "postgresql":  # jsonb containment, served by the GIN index
             return queryset.filter(languages__contains=[code])
         return queryset.filter(languages__icontains=f'"{code}"')
+
+    def filter_visit_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Either language's name, active visit types only: the partial trigram indexes
+        # visit_type_name_{en,fr}_trgm_idx on PostgreSQL (doctors 0008).
+        text = value.strip()
+        if not text:
+            return queryset
+        offered = VisitType.objects.filter(doctor=OuterRef("pk"), is_active=True).filter(
+            Q(name_en__icontains=text) | Q(name_fr__icontains=text)
+        )
+        return queryset.filter(Exists(offered))
 
     def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*ORDERINGS[value])

@@ -96,6 +96,10 @@ class DoctorProfile(BaseModel):
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
     # Denormalised by the appointments app (slot engine) so search can sort and show it cheaply.
     next_available_at = models.DateTimeField(_("next available slot"), null=True, blank=True, db_index=True)
+    # The cheapest active visit type's fee, kept by doctors.services (cards show it as `min_fee`
+    # without a query); empty until the first visit type write, when cards fall back to `fee`.
+    min_fee_amount = models.PositiveIntegerField(_("lowest fee (minor units)"), null=True, blank=True)
+    min_fee_currency = models.CharField(_("lowest fee currency"), max_length=3, blank=True, db_default="")
     # unidecode(lower(first + " " + last)), kept by doctors.services so `q` is accent- and
     # case-insensitive with a plain LIKE on SQLite and PostgreSQL alike (trigram index on PostgreSQL).
     search_name = models.CharField(_("search name"), max_length=310, blank=True, default="", editable=False)
@@ -141,6 +145,73 @@ class DoctorProfile(BaseModel):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+
+VISIT_DURATION_RANGE = (5, 240)
+VISIT_BUFFER_RANGE = (0, 60)
+
+
+class VisitType(BaseModel):
+    """A kind of visit a doctor offers ("First consultation" 40 min 60 EUR, "Follow-up" 20 min...).
+
+    Name and description are translated (EN/FR) through django-modeltranslation. Every doctor has
+    exactly one default visit type, which is their profile's slot length and fee (doctors.services
+    keeps the two equal); visit types are deactivated, never deleted, so past appointments keep theirs.
+    """
+
+    doctor = models.ForeignKey(
+        DoctorProfile, on_delete=models.CASCADE, related_name="visit_types", verbose_name=_("doctor")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        validators=[MinValueValidator(VISIT_DURATION_RANGE[0]), MaxValueValidator(VISIT_DURATION_RANGE[1])],
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer after the visit (minutes)"),
+        default=0,
+        validators=[MinValueValidator(VISIT_BUFFER_RANGE[0]), MaxValueValidator(VISIT_BUFFER_RANGE[1])],
+    )
+    fee_amount = models.PositiveIntegerField(_("fee (minor units)"))
+    fee_currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    new_patients_only = models.BooleanField(_("new patients only"), default=False)
+    is_default = models.BooleanField(_("default"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Empty: the doctor's own `accepts_payment_methods`.
+    accepts_payment_methods = models.JSONField(_("accepted payment methods"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-is_default", "duration_minutes", "created_at"]
+        verbose_name = _("visit type")
+        verbose_name_plural = _("visit types")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor"], condition=models.Q(is_default=True), name="visit_type_one_default_per_doctor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=240),
+                name="visit_type_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buffer_minutes__gte=0, buffer_minutes__lte=60), name="visit_type_buffer_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_active=True) | models.Q(is_default=False), name="visit_type_default_is_active"
+            ),
+        ]
+        indexes = [models.Index(fields=["doctor", "is_active"], name="visit_type_doctor_active_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def length_minutes(self) -> int:
+        """What it occupies of the doctor's time: the visit and the buffer after it."""
+        return self.duration_minutes + self.buffer_minutes
+
+    def payment_methods(self, doctor: DoctorProfile) -> list[str]:
+        return list(self.accepts_payment_methods or doctor.accepts_payment_methods or [])
 
 
 class Favorite(BaseModel):

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from accounts.models import User
-from core.exceptions import NotFoundError
-from doctors.models import DoctorProfile, Favorite, Review, Specialty, VerificationStatus
+from core.exceptions import ApplicationError, NotFoundError
+from doctors.errors import DoctorErrorCode
+from doctors.models import DoctorProfile, Favorite, Review, Specialty, VerificationStatus, VisitType
 
 VISIBLE = Q(verification_status=VerificationStatus.VERIFIED, user__is_active=True)
 
@@ -101,3 +102,65 @@ def favorite_doctors(*, patient: User) -> QuerySet[DoctorProfile]:
 
 def review_list_public(*, doctor: DoctorProfile) -> QuerySet[Review]:
     return Review.objects.filter(doctor=doctor, is_hidden=False).select_related("patient").order_by("-created_at", "id")
+
+
+def visit_types_public(*, doctor: DoctorProfile) -> QuerySet[VisitType]:
+    """A visible doctor's active visit types, the default first."""
+    return VisitType.objects.filter(doctor=doctor, is_active=True).order_by(
+        "-is_default", "duration_minutes", "created_at"
+    )
+
+
+def visit_types_of(*, doctor: DoctorProfile) -> QuerySet[VisitType]:
+    """The doctor's own visit types, inactive ones included (after the active ones)."""
+    return VisitType.objects.filter(doctor=doctor).order_by(
+        "-is_active", "-is_default", "duration_minutes", "created_at"
+    )
+
+
+def visit_type_get_own(*, doctor: DoctorProfile, visit_type_id: Any) -> VisitType:
+    """One of the doctor's own visit types, else 404."""
+    visit_type = VisitType.objects.filter(doctor=doctor, pk=visit_type_id).first()
+    if visit_type is None:
+        raise NotFoundError(_("Not found."), code="not_found")
+    return visit_type
+
+
+def visit_type_for_booking(
+    *, doctor: DoctorProfile, visit_type_id: Any | None, attr: str = "visit_type_id"
+) -> VisitType | None:
+    """The visit type a booking or an availability query names: an active one of this doctor (400
+    `invalid_visit_type` on `visit_type_id` otherwise), or the doctor's default when none is named
+    (None for a doctor who has none yet: their slot and fee apply)."""
+    if visit_type_id is None:
+        return VisitType.objects.filter(doctor=doctor, is_default=True).first()
+    visit_type = VisitType.objects.filter(doctor=doctor, pk=visit_type_id, is_active=True).first()
+    if visit_type is None:
+        raise visit_type_invalid(attr=attr)
+    return visit_type
+
+
+def visit_type_invalid(*, attr: str) -> ApplicationError:
+    """400 for a visit type that is not one of the doctor's active ones."""
+    return ApplicationError(
+        _("This doctor offers no such visit type."), code=DoctorErrorCode.INVALID_VISIT_TYPE, attr=attr
+    )
+
+
+def visit_type_lengths_active(*, doctor_id: Any) -> tuple[tuple[str, int, int, bool], ...]:
+    """(id, duration, buffer, is_default) of the doctor's active visit types (one query)."""
+    return tuple(
+        (str(pk), duration, buffer, is_default)
+        for pk, duration, buffer, is_default in VisitType.objects.filter(doctor_id=doctor_id, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "duration_minutes", "buffer_minutes", "is_default")
+    )
+
+
+def visit_type_default_lengths(*, doctor_ids: Iterable) -> list[tuple[Any, int, int]]:
+    """(doctor id, duration, buffer) of the default visit type of each of `doctor_ids` (one query)."""
+    return list(
+        VisitType.objects.filter(doctor_id__in=list(doctor_ids), is_default=True).values_list(
+            "doctor_id", "duration_minutes", "buffer_minutes"
+        )
+    )

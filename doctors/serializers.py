@@ -7,7 +7,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.representation import datetime_representation
-from doctors.models import REVIEW_COMMENT_MAX_LENGTH, DoctorProfile, PaymentMethod, Review, Specialty
+from doctors.models import (
+    REVIEW_COMMENT_MAX_LENGTH,
+    VISIT_BUFFER_RANGE,
+    VISIT_DURATION_RANGE,
+    DoctorProfile,
+    PaymentMethod,
+    Review,
+    Specialty,
+    VisitType,
+)
 
 
 class SpecialtySerializer(serializers.ModelSerializer):
@@ -27,6 +36,21 @@ class SpecialtyRefSerializer(serializers.ModelSerializer):
 class MoneySerializer(serializers.Serializer):
     amount = serializers.IntegerField(min_value=0, max_value=10_000_000)
     currency = serializers.ChoiceField(choices=settings.TABIB["CURRENCIES"])
+
+
+def money_whole(fee: dict) -> dict:
+    """A PATCH is partial and DRF carries that into a nested money, but a fee is only ever whole."""
+    missing = {name: [_("This field is required.")] for name in ("amount", "currency") if name not in fee}
+    if missing:
+        raise serializers.ValidationError(missing, code="required")
+    return fee
+
+
+def _min_fee(doctor: DoctorProfile) -> dict:
+    """The cheapest active visit type's fee (`doctors.services` keeps it); the fee until it is set."""
+    if doctor.min_fee_amount is None:
+        return {"amount": doctor.fee_amount, "currency": doctor.fee_currency}
+    return {"amount": doctor.min_fee_amount, "currency": doctor.min_fee_currency or doctor.fee_currency}
 
 
 def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=(), zone: tzinfo | None = None) -> dict:
@@ -49,6 +73,7 @@ def doctor_card_representation(doctor: DoctorProfile, *, favorite_ids=(), zone: 
         "country": doctor.country,
         "clinic_name": doctor.clinic_name,
         "fee": {"amount": doctor.fee_amount, "currency": doctor.fee_currency},
+        "min_fee": _min_fee(doctor),
         "avg_rating": None if doctor.avg_rating is None else float(doctor.avg_rating),
         "rating_count": doctor.rating_count,
         "languages": doctor.languages,
@@ -65,7 +90,8 @@ class DoctorCardSerializer(serializers.ModelSerializer):
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
     specialties = SpecialtyRefSerializer(many=True, read_only=True)
-    fee = serializers.SerializerMethodField()
+    fee = serializers.SerializerMethodField(help_text="The default visit type's fee.")
+    min_fee = serializers.SerializerMethodField(help_text="The fee of the cheapest active visit type.")
     avg_rating = serializers.FloatField(read_only=True)
     next_available_slot = serializers.DateTimeField(source="next_available_at", read_only=True, allow_null=True)
     is_favorite = serializers.SerializerMethodField()
@@ -82,6 +108,7 @@ class DoctorCardSerializer(serializers.ModelSerializer):
             "country",
             "clinic_name",
             "fee",
+            "min_fee",
             "avg_rating",
             "rating_count",
             "languages",
@@ -92,6 +119,10 @@ class DoctorCardSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneySerializer)
     def get_fee(self, obj: DoctorProfile) -> dict:
         return {"amount": obj.fee_amount, "currency": obj.fee_currency}
+
+    @extend_schema_field(MoneySerializer)
+    def get_min_fee(self, obj: DoctorProfile) -> dict:
+        return _min_fee(obj)
 
     def get_is_favorite(self, obj: DoctorProfile) -> bool:
         return str(obj.pk) in self.context.get("favorite_ids", ())
@@ -165,11 +196,7 @@ class DoctorProfileInputSerializer(serializers.Serializer):
     )
 
     def validate_fee(self, fee: dict) -> dict:
-        # A PATCH is partial and DRF carries that into the nested money, but a fee is only ever whole.
-        missing = {name: [_("This field is required.")] for name in ("amount", "currency") if name not in fee}
-        if missing:
-            raise serializers.ValidationError(missing, code="required")
-        return fee
+        return money_whole(fee)
 
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
@@ -178,6 +205,91 @@ class DoctorProfileInputSerializer(serializers.Serializer):
         if fee is not None:
             data["fee_amount"], data["fee_currency"] = fee["amount"], fee["currency"]
         return {"data": data, "specialty_ids": specialty_ids}
+
+
+class VisitTypeSerializer(serializers.ModelSerializer):
+    """A visit type as patients see it (localized). `accepts_payment_methods` is what applies: its
+    own, or the doctor's (the view passes the doctor in the context)."""
+
+    fee = serializers.SerializerMethodField()
+    accepts_payment_methods = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VisitType
+        fields = [
+            "id",
+            "name",
+            "description",
+            "duration_minutes",
+            "fee",
+            "new_patients_only",
+            "is_default",
+            "accepts_payment_methods",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneySerializer)
+    def get_fee(self, obj: VisitType) -> dict:
+        return {"amount": obj.fee_amount, "currency": obj.fee_currency}
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=PaymentMethod.choices)))
+    def get_accepts_payment_methods(self, obj: VisitType) -> list[str]:
+        return obj.payment_methods(self.context["doctor"])
+
+
+class VisitTypeOwnSerializer(VisitTypeSerializer):
+    """The doctor's own view: both languages, the buffer, whether it is active, and its own payment
+    methods (empty: the profile's)."""
+
+    accepts_payment_methods = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.ChoiceField(choices=PaymentMethod.choices), read_only=True
+    )
+
+    class Meta(VisitTypeSerializer.Meta):
+        fields = [
+            "id",
+            "name",
+            "name_en",
+            "name_fr",
+            "description",
+            "description_en",
+            "description_fr",
+            "duration_minutes",
+            "buffer_minutes",
+            "fee",
+            "new_patients_only",
+            "is_default",
+            "is_active",
+            "accepts_payment_methods",
+        ]
+        read_only_fields = fields
+
+
+class VisitTypeInputSerializer(serializers.Serializer):
+    name_en = serializers.CharField(max_length=120)
+    name_fr = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    description_en = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    description_fr = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    duration_minutes = serializers.IntegerField(min_value=VISIT_DURATION_RANGE[0], max_value=VISIT_DURATION_RANGE[1])
+    buffer_minutes = serializers.IntegerField(
+        min_value=VISIT_BUFFER_RANGE[0], max_value=VISIT_BUFFER_RANGE[1], required=False
+    )
+    fee = MoneySerializer()
+    new_patients_only = serializers.BooleanField(required=False)
+    accepts_payment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=PaymentMethod.choices), max_length=2, required=False
+    )
+    is_active = serializers.BooleanField(required=False, help_text="PATCH only: true reactivates it.")
+
+    def validate_fee(self, fee: dict) -> dict:
+        return money_whole(fee)
+
+    def to_service_data(self) -> dict:
+        data = dict(self.validated_data)
+        fee = data.pop("fee", None)
+        if fee is not None:
+            data["fee_amount"], data["fee_currency"] = fee["amount"], fee["currency"]
+        return data
 
 
 class DoctorPhotoInputSerializer(serializers.Serializer):

@@ -24,12 +24,15 @@ from doctors.directory_cache import directory_changed
 from doctors.errors import DoctorErrorCode
 from doctors.models import (
     REVIEW_COMMENT_MAX_LENGTH,
+    VISIT_BUFFER_RANGE,
+    VISIT_DURATION_RANGE,
     DoctorProfile,
     Favorite,
     PaymentMethod,
     Review,
     Specialty,
     VerificationStatus,
+    VisitType,
 )
 from doctors.photos import photo_prepare
 from doctors.sync import favorite_sync_record
@@ -55,6 +58,8 @@ PROFILE_FIELDS = (
 )
 # The profile fields public availability is computed from.
 AVAILABILITY_FIELDS = {"timezone", "slot_minutes"}
+# The profile fields the default visit type mirrors (duration = slot length, fee = fee).
+DEFAULT_VISIT_TYPE_FIELDS = {"slot_minutes", "fee_amount", "fee_currency"}
 
 
 def search_name_normalise(text: str) -> str:
@@ -76,6 +81,7 @@ def doctor_profile_ensure(*, user: User) -> DoctorProfile:
             profile = DoctorProfile.objects.create(
                 user=user, search_name=doctor_search_name(user), verification_status=VerificationStatus.PENDING
             )
+            visit_type_default_ensure(doctor=profile)
     except IntegrityError:  # created concurrently
         profile = DoctorProfile.objects.select_related("user").get(user=user)
     return profile
@@ -129,6 +135,8 @@ def doctor_profile_update(
             changed.append(field)
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
+    if DEFAULT_VISIT_TYPE_FIELDS.intersection(changed):
+        _visit_type_default_follow_profile(doctor=profile)
     if AVAILABILITY_FIELDS.intersection(changed):
         from appointments.availability_cache import availability_cache_invalidate  # up-call
 
@@ -306,3 +314,177 @@ def review_set_hidden(*, review: Review, hidden: bool, by: User | None) -> Revie
         audit_record(action="review.hidden" if hidden else "review.unhidden", actor=by, target=review)
         doctor_rating_recompute(doctor=locked)
     return review
+
+
+# --- visit types ----------------------------------------------------------------------------------
+#
+# Every doctor has exactly one default visit type, and it *is* their profile's slot length and fee:
+# a profile edit of `slot_minutes` or `fee` changes the default's duration and fee, and an edit of
+# the default's duration or fee changes the profile (doctor_profile_update / visit_type_update). So a
+# client that names no visit type books exactly as before, and the card's `fee` (the profile's) is
+# the default's. The default can have a buffer and its own names; it cannot be deactivated.
+
+VISIT_TYPE_FIELDS = (
+    "name_en",
+    "name_fr",
+    "description_en",
+    "description_fr",
+    "duration_minutes",
+    "buffer_minutes",
+    "fee_amount",
+    "fee_currency",
+    "new_patients_only",
+    "accepts_payment_methods",
+    "is_active",
+)
+DEFAULT_VISIT_TYPE_NAMES = {"name_en": "Consultation", "name_fr": "Consultation"}
+
+
+def _doctor_visit_types_lock(doctor: DoctorProfile) -> DoctorProfile:
+    """Visit type writes of one doctor run one at a time (the default and `min_fee` stay exact)."""
+    return DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
+
+
+def _visit_type_validate(data: dict[str, Any]) -> None:
+    if "name_en" in data and not (data["name_en"] or "").strip():
+        raise ApplicationError(_("A visit type needs an English name."), code="required", attr="name_en")
+    low, high = VISIT_DURATION_RANGE
+    if "duration_minutes" in data and not low <= data["duration_minutes"] <= high:
+        raise ApplicationError(
+            _("A visit lasts from %(low)d to %(high)d minutes.") % {"low": low, "high": high},
+            code="invalid",
+            attr="duration_minutes",
+        )
+    low, high = VISIT_BUFFER_RANGE
+    if "buffer_minutes" in data and not low <= data["buffer_minutes"] <= high:
+        raise ApplicationError(
+            _("A buffer lasts from %(low)d to %(high)d minutes.") % {"low": low, "high": high},
+            code="invalid",
+            attr="buffer_minutes",
+        )
+    if "fee_currency" in data and data["fee_currency"] not in settings.TABIB["CURRENCIES"]:
+        raise ApplicationError(_("Unsupported currency."), code=DoctorErrorCode.INVALID_CURRENCY, attr="fee")
+    if any(m not in PaymentMethod.values for m in data.get("accepts_payment_methods") or []):
+        raise ApplicationError(
+            _("Choose payment methods among card and clinic."),
+            code=DoctorErrorCode.INVALID_PAYMENT_METHOD,
+            attr="accepts_payment_methods",
+        )
+
+
+def _visit_types_changed(*, doctor: DoctorProfile) -> None:
+    """After any visit type write: refresh `min_fee` (cards), drop the cached availability (its
+    facts hold the visit types) and the directory pages."""
+    cheapest = (
+        VisitType.objects.filter(doctor=doctor, is_active=True)
+        .order_by("fee_amount", "created_at")
+        .values_list("fee_amount", "fee_currency")
+        .first()
+    )
+    amount, currency = cheapest or (None, "")
+    if (doctor.min_fee_amount, doctor.min_fee_currency) != (amount, currency):
+        DoctorProfile.objects.filter(pk=doctor.pk).update(min_fee_amount=amount, min_fee_currency=currency)
+        doctor.min_fee_amount, doctor.min_fee_currency = amount, currency
+    from appointments.availability_cache import availability_cache_invalidate  # up-call
+
+    availability_cache_invalidate(doctor_id=doctor.pk)
+    directory_changed()
+
+
+def visit_type_default_ensure(*, doctor: DoctorProfile) -> VisitType:
+    """The doctor's default visit type, created from their slot length and fee when missing."""
+    found = VisitType.objects.filter(doctor=doctor, is_default=True).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        locked = _doctor_visit_types_lock(doctor)
+        found = VisitType.objects.filter(doctor=locked, is_default=True).first()
+        if found is not None:
+            return found
+        visit_type = VisitType.objects.create(
+            doctor=locked,
+            **DEFAULT_VISIT_TYPE_NAMES,
+            duration_minutes=locked.slot_minutes,
+            fee_amount=locked.fee_amount,
+            fee_currency=locked.fee_currency,
+            is_default=True,
+        )
+        _visit_types_changed(doctor=locked)
+    doctor.min_fee_amount, doctor.min_fee_currency = locked.min_fee_amount, locked.min_fee_currency
+    return visit_type
+
+
+def _visit_type_default_follow_profile(*, doctor: DoctorProfile) -> None:
+    """The profile's slot length or fee changed: the default visit type follows."""
+    default = visit_type_default_ensure(doctor=doctor)
+    VisitType.objects.filter(pk=default.pk).update(
+        duration_minutes=doctor.slot_minutes,
+        fee_amount=doctor.fee_amount,
+        fee_currency=doctor.fee_currency,
+        updated_at=timezone.now(),
+    )
+    _visit_types_changed(doctor=doctor)
+
+
+@transaction.atomic
+def visit_type_create(*, doctor: DoctorProfile, data: dict[str, Any]) -> VisitType:
+    """A new (non-default, active) visit type. `name_en`, `duration_minutes` and the fee are required;
+    the fee's currency defaults to the doctor's; empty payment methods mean the doctor's own."""
+    missing = [name for name in ("name_en", "duration_minutes", "fee_amount") if name not in data]
+    if missing:
+        raise ApplicationError(_("This field is required."), code="required", attr=missing[0])
+    _visit_type_validate(data)
+    locked = _doctor_visit_types_lock(doctor)
+    visit_type_default_ensure(doctor=locked)
+    fields = {name: data[name] for name in VISIT_TYPE_FIELDS if name in data and name != "is_active"}
+    fields.setdefault("fee_currency", locked.fee_currency)
+    fields["name_en"] = fields["name_en"].strip()
+    if fields.get("accepts_payment_methods"):
+        fields["accepts_payment_methods"] = list(dict.fromkeys(fields["accepts_payment_methods"]))
+    visit_type = VisitType.objects.create(doctor=locked, **fields)
+    audit_record(action="visit_type.created", actor=locked.user, target=visit_type)
+    _visit_types_changed(doctor=locked)
+    return visit_type
+
+
+@transaction.atomic
+def visit_type_update(*, doctor: DoctorProfile, visit_type: VisitType, data: dict[str, Any]) -> VisitType:
+    """Edit one of the doctor's visit types. The default stays active (409 `default_visit_type`), and
+    its duration and fee are the profile's slot length and fee: editing them edits the profile."""
+    _visit_type_validate(data)
+    locked = _doctor_visit_types_lock(doctor)
+    visit_type = VisitType.objects.select_for_update().get(pk=visit_type.pk, doctor=locked)
+    if visit_type.is_default and data.get("is_active") is False:
+        raise _default_stays_active()
+    changed = []
+    for name in VISIT_TYPE_FIELDS:
+        if name in data:
+            value = data[name]
+            if name == "name_en":
+                value = value.strip()
+            elif name == "accepts_payment_methods":
+                value = list(dict.fromkeys(value or []))
+            setattr(visit_type, name, value)
+            changed.append(name)
+    if changed:
+        visit_type.save(update_fields=[*changed, "updated_at"])
+        audit_record(action="visit_type.updated", actor=locked.user, target=visit_type, data={"fields": changed})
+    mirrored = {"duration_minutes": "slot_minutes", "fee_amount": "fee_amount", "fee_currency": "fee_currency"}
+    if visit_type.is_default and any(name in changed for name in mirrored):
+        for name, profile_field in mirrored.items():
+            setattr(locked, profile_field, getattr(visit_type, name))
+        locked.save(update_fields=[*mirrored.values(), "updated_at"])
+    _visit_types_changed(doctor=locked)
+    return visit_type
+
+
+def _default_stays_active() -> ConflictError:
+    return ConflictError(_("The default visit type cannot be deactivated."), code=DoctorErrorCode.DEFAULT_VISIT_TYPE)
+
+
+@transaction.atomic
+def visit_type_deactivate(*, doctor: DoctorProfile, visit_type: VisitType) -> VisitType:
+    """No new bookings of it; appointments already booked keep it. The default -> 409."""
+    if visit_type.is_default:
+        raise _default_stays_active()
+    return visit_type_update(doctor=doctor, visit_type=visit_type, data={"is_active": False})

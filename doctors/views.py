@@ -36,6 +36,9 @@ from doctors.serializers import (
     ReviewReplySerializer,
     ReviewSerializer,
     SpecialtySerializer,
+    VisitTypeInputSerializer,
+    VisitTypeOwnSerializer,
+    VisitTypeSerializer,
 )
 
 SPECIALTIES_HTTP_CACHE = CachePolicy(max_age=300)
@@ -279,3 +282,75 @@ class DoctorReviewReplyView(APIView):
         profile = selectors.doctor_profile_get_for_user(user=request.user)
         review = services.review_reply(doctor=profile, review_id=pk, reply=serializer.validated_data["reply"])
         return Response(ReviewSerializer(review).data)
+
+
+VISIT_TYPE_WRITE_ERRORS = {
+    400: [DoctorErrorCode.INVALID_CURRENCY, DoctorErrorCode.INVALID_PAYMENT_METHOD, "invalid", "required"],
+}
+
+
+class DoctorVisitTypeListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="A verified doctor's active visit types (localized), the default first",
+        responses=VisitTypeSerializer(many=True),
+    )
+    def get(self, request, pk):
+        doctor = selectors.doctor_get_visible(id=pk)
+        visit_types = selectors.visit_types_public(doctor=doctor)
+        data = VisitTypeSerializer(visit_types, many=True, context={"doctor": doctor}).data
+        return public_json_response(request, data=data, policy=DOCTOR_CARD_HTTP_CACHE)
+
+
+class DoctorMeVisitTypeListView(APIView):
+    permission_classes = [IsAuthenticated, IsDoctor]
+
+    @extend_schema(summary="My visit types, inactive ones included", responses=VisitTypeOwnSerializer(many=True))
+    def get(self, request):
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        return Response(VisitTypeOwnSerializer(selectors.visit_types_of(doctor=profile), many=True).data)
+
+    @extend_schema(
+        summary="Add a visit type (its own duration, buffer, fee, EN/FR name)",
+        request=VisitTypeInputSerializer,
+        responses={201: VisitTypeOwnSerializer},
+    )
+    @api_errors(VISIT_TYPE_WRITE_ERRORS)
+    def post(self, request):
+        serializer = VisitTypeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        visit_type = services.visit_type_create(doctor=profile, data=serializer.to_service_data())
+        return Response(VisitTypeOwnSerializer(visit_type).data, status=status.HTTP_201_CREATED)
+
+
+class DoctorMeVisitTypeDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsDoctor]
+
+    @extend_schema(
+        summary="Edit one of my visit types (the default's duration and fee are my slot length and fee)",
+        request=VisitTypeInputSerializer,
+        responses=VisitTypeOwnSerializer,
+    )
+    @api_errors({**VISIT_TYPE_WRITE_ERRORS, 409: [DoctorErrorCode.DEFAULT_VISIT_TYPE]})
+    def patch(self, request, pk):
+        serializer = VisitTypeInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        visit_type = selectors.visit_type_get_own(doctor=profile, visit_type_id=pk)
+        visit_type = services.visit_type_update(
+            doctor=profile, visit_type=visit_type, data=serializer.to_service_data()
+        )
+        return Response(VisitTypeOwnSerializer(visit_type).data)
+
+    @extend_schema(
+        summary="Deactivate one of my visit types (no new bookings; the default cannot be deactivated)",
+        responses={204: OpenApiResponse(description="Deactivated")},
+    )
+    @api_errors({409: [DoctorErrorCode.DEFAULT_VISIT_TYPE]})
+    def delete(self, request, pk):
+        profile = selectors.doctor_profile_get_for_user(user=request.user)
+        visit_type = selectors.visit_type_get_own(doctor=profile, visit_type_id=pk)
+        services.visit_type_deactivate(doctor=profile, visit_type=visit_type)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.demo import demo_user
 from accounts.models import Role, User
 from appointments.models import Appointment
+from appointments.selectors import appointment_fee
 from doctors.models import DoctorProfile, VerificationStatus
 from payments.models import Payment, PaymentEvent, PaymentMethod, PaymentProvider, PaymentStatus
 from payments.services import payment_mark_clinic_paid, receipt_number_allocate
@@ -49,15 +50,16 @@ def _card_payment(*, appointment: Appointment, intent_id: str, refunded: bool) -
     if payment is not None:
         return payment
     paid_at = appointment.start - timedelta(days=3)
+    amount, currency = appointment_fee(appointment=appointment)
     payment = Payment.objects.create(
         appointment=appointment,
         method=PaymentMethod.CARD,
         provider=PaymentProvider.STRIPE,
         provider_payment_id=intent_id,
-        amount=appointment.doctor.fee_amount,
-        currency=appointment.doctor.fee_currency,
+        amount=amount,
+        currency=currency,
         status=PaymentStatus.REFUNDED if refunded else PaymentStatus.SUCCEEDED,
-        amount_refunded=appointment.doctor.fee_amount if refunded else 0,
+        amount_refunded=amount if refunded else 0,
         paid_at=paid_at,
         receipt_number=receipt_number_allocate(when=paid_at),
     )

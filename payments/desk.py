@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, AppointmentStatus
+from appointments.selectors import appointment_fee
 from appointments.services import DOCTOR, PATIENT
 from core.exceptions import ConflictError, NotFoundError, PermissionDeniedError
 from payments.errors import PaymentErrorCode
@@ -20,7 +21,7 @@ def payment_mark_clinic_paid(*, appointment: Appointment, by: Any) -> Payment:
     Marking an already paid appointment returns its payment unchanged."""
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("doctor__user", "patient")
+        .select_related("doctor__user", "patient", "visit_type")
         .get(pk=appointment.pk)
     )
     is_staff = bool(getattr(by, "is_staff", False))
@@ -39,12 +40,13 @@ def payment_mark_clinic_paid(*, appointment: Appointment, by: Any) -> Payment:
         )
     payment = Payment.objects.select_for_update().filter(appointment=appointment).first()
     if payment is None:
+        amount, currency = appointment_fee(appointment=appointment)
         payment = Payment(
             appointment=appointment,
             method=PaymentMethod.CLINIC,
             provider=PaymentProvider.CLINIC,
-            amount=appointment.doctor.fee_amount,
-            currency=appointment.doctor.fee_currency,
+            amount=amount,
+            currency=currency,
         )
     elif payment.status in PAID_STATUSES:
         return payment

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, AppointmentStatus
+from appointments.selectors import appointment_fee
 from core.exceptions import ConflictError, NotFoundError
 from payments import stripe_client
 from payments.errors import PaymentErrorCode
@@ -27,7 +28,7 @@ def payment_intent_create(*, patient: Any, appointment_id: Any) -> tuple[Payment
     """
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("doctor")
+        .select_related("doctor", "visit_type")
         .filter(pk=appointment_id, patient=patient)
         .first()
     )
@@ -37,7 +38,8 @@ def payment_intent_create(*, patient: Any, appointment_id: Any) -> tuple[Payment
         raise ConflictError(
             _("This appointment is not awaiting a card payment."), code=PaymentErrorCode.APPOINTMENT_NOT_PAYABLE
         )
-    if appointment.doctor.fee_amount <= 0:
+    amount, currency = appointment_fee(appointment=appointment)
+    if amount <= 0:
         raise ConflictError(
             _("This appointment is not awaiting a card payment."), code=PaymentErrorCode.APPOINTMENT_NOT_PAYABLE
         )
@@ -56,8 +58,8 @@ def payment_intent_create(*, patient: Any, appointment_id: Any) -> tuple[Payment
         return payment, intent["client_secret"], False
     doctor = appointment.doctor
     intent = stripe_client.payment_intent_create(
-        amount=doctor.fee_amount,
-        currency=doctor.fee_currency,
+        amount=amount,
+        currency=currency,
         metadata={"appointment_id": str(appointment.pk), "patient_id": str(patient.pk), "doctor_id": str(doctor.pk)},
         idempotency_key=f"tabib-intent-{appointment.pk}",
     )
@@ -66,8 +68,8 @@ def payment_intent_create(*, patient: Any, appointment_id: Any) -> tuple[Payment
         method=PaymentMethod.CARD,
         provider=PaymentProvider.STRIPE,
         provider_payment_id=intent["id"],
-        amount=doctor.fee_amount,
-        currency=doctor.fee_currency,
+        amount=amount,
+        currency=currency,
         status=PaymentStatus.PENDING,
     )
     payment_event_record(

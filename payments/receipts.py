@@ -30,6 +30,8 @@ class ReceiptData:
     number: str
     patient_name: str
     doctor_name: str
+    # The visit type in the active language ("" for an appointment booked before visit types).
+    visit_type_name: str
     clinic_name: str
     clinic_address: str
     paid_at: datetime | None
@@ -49,6 +51,7 @@ def receipt_data(*, payment: Payment) -> ReceiptData:
         number=payment.receipt_number or "",
         patient_name=appointment.patient.full_name,
         doctor_name=str(doctor),
+        visit_type_name=appointment.visit_type.name if appointment.visit_type is not None else "",
         clinic_name=doctor.clinic_name,
         clinic_address=", ".join(part for part in (doctor.clinic_address, doctor.city) if part),
         paid_at=payment.paid_at,
@@ -72,8 +75,8 @@ def _local(value: datetime, zone: str) -> str:
 
 def receipt_pdf_render(*, payment: Payment) -> bytes:
     """The receipt PDF, rendered in the patient's saved locale."""
-    data = receipt_data(payment=payment)
     with translation.override(payment.appointment.patient.locale):
+        data = receipt_data(payment=payment)
         method_label = {"card": _("Card"), "clinic": _("At the clinic")}.get(data.method, data.method)
         rows = [
             (_("Receipt number"), data.number),
@@ -83,6 +86,7 @@ def receipt_pdf_render(*, payment: Payment) -> bytes:
             (_("Clinic"), data.clinic_name),
             (_("Address"), data.clinic_address),
             (_("Appointment"), _local(data.appointment_start, data.timezone)),
+            *([(_("Visit type"), data.visit_type_name)] if data.visit_type_name else []),
             (_("Time zone"), data.timezone),
             (_("Payment method"), method_label),
             (_("Amount paid"), money_display(data.amount, data.currency)),
@@ -141,7 +145,7 @@ def receipt_email_queue(*, payment: Payment) -> None:
 def receipt_email_build(args: dict[str, Any]) -> EmailContent | None:
     """The receipt email with its PDF, as the payment stands when it is sent; None if no receipt."""
     payment = (
-        Payment.objects.select_related("appointment__doctor__user", "appointment__patient")
+        Payment.objects.select_related("appointment__doctor__user", "appointment__patient", "appointment__visit_type")
         .filter(pk=args["payment_id"])
         .first()
     )

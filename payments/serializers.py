@@ -22,6 +22,7 @@ class ReceiptSerializer(serializers.Serializer):
     number = serializers.CharField()
     patient_name = serializers.CharField()
     doctor_name = serializers.CharField()
+    visit_type_name = serializers.CharField()
     clinic_name = serializers.CharField()
     clinic_address = serializers.CharField()
     paid_at = serializers.DateTimeField(allow_null=True)

@@ -13,7 +13,7 @@ from accounts.views import client_ip
 from appointments.models import AppointmentStatus, Weekday
 from chat.services import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_BODY_LENGTH, MAX_CLIENT_ID_LENGTH
 from core.exceptions import ApplicationError
-from doctors.models import PaymentMethod, Specialty
+from doctors.models import VISIT_BUFFER_RANGE, VISIT_DURATION_RANGE, PaymentMethod, Specialty
 from doctors.photos import PHOTO_MAX_BYTES
 
 
@@ -107,6 +107,41 @@ class ProfileForm(forms.Form):
 
     def clean_languages(self) -> list[str]:
         return [code.strip().lower() for code in self.cleaned_data["languages"].split(",") if code.strip()]
+
+
+class VisitTypeForm(forms.Form):
+    """A visit type's fields; `visit_type_create` / `visit_type_update` check the rules."""
+
+    name_en = forms.CharField(label=_("Name (English)"), max_length=120)
+    name_fr = forms.CharField(label=_("Name (French)"), max_length=120, required=False)
+    description_en = forms.CharField(
+        label=_("Description (English)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    description_fr = forms.CharField(
+        label=_("Description (French)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=VISIT_DURATION_RANGE[0], max_value=VISIT_DURATION_RANGE[1]
+    )
+    buffer_minutes = forms.IntegerField(
+        label=_("Buffer after the visit (minutes)"),
+        min_value=VISIT_BUFFER_RANGE[0],
+        max_value=VISIT_BUFFER_RANGE[1],
+        initial=0,
+    )
+    fee_amount = forms.IntegerField(label=_("Fee (minor units, e.g. cents)"), min_value=0)
+    fee_currency = forms.ChoiceField(label=_("Currency"), choices=[])
+    new_patients_only = forms.BooleanField(label=_("New patients only"), required=False)
+    accepts_payment_methods = forms.MultipleChoiceField(
+        label=_("Accepted payment methods (none ticked: those of your profile)"),
+        choices=PaymentMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fee_currency"].choices = [(c, c) for c in settings.TABIB["CURRENCIES"]]
 
 
 class MessageWindowForm(forms.Form):

@@ -12,6 +12,12 @@ urlpatterns = [
     path("language/", views.LocaleSwitchView.as_view(), name="language"),
     path("schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("schedule/time-off/<uuid:pk>/delete/", views.TimeOffDeleteView.as_view(), name="time-off-delete"),
+    path("schedule/visit-types/<uuid:pk>/", views.VisitTypeEditView.as_view(), name="visit-type"),
+    path(
+        "schedule/visit-types/<uuid:pk>/deactivate/",
+        views.VisitTypeDeactivateView.as_view(),
+        name="visit-type-deactivate",
+    ),
     path("appointments/", views.AppointmentListView.as_view(), name="appointments"),
     path("appointments/<uuid:pk>/", views.AppointmentDetailView.as_view(), name="appointment-detail"),
     path("appointments/<uuid:pk>/receipt/", views.ReceiptView.as_view(), name="receipt"),

@@ -40,13 +40,16 @@ from chat.views import attachment_response
 from core.exceptions import ApplicationError, NotFoundError
 from core.middleware import SUPPORTED_LANGUAGES
 from doctors.models import PaymentMethod
-from doctors.selectors import doctor_profile_get_for_user
+from doctors.selectors import doctor_profile_get_for_user, visit_type_get_own, visit_types_of
 from doctors.serializers import DoctorDetailSerializer
 from doctors.services import (
     doctor_photo_remove,
     doctor_photo_set,
     doctor_profile_ensure,
     doctor_profile_update,
+    visit_type_create,
+    visit_type_deactivate,
+    visit_type_update,
 )
 from notifications.services import notification_mark_all_read, notification_mark_read
 from payments.models import PAID_STATUSES
@@ -69,6 +72,7 @@ from portal.forms import (
     RuleFormSet,
     ThreadOpenForm,
     TimeOffForm,
+    VisitTypeForm,
 )
 from portal.insights import WEEKS, portal_insights
 
@@ -315,12 +319,27 @@ class ScheduleView(PortalPage):
         context = super().get_context_data(**kwargs)
         context.setdefault("rule_formset", RuleFormSet(initial=self._initial_rules(), prefix="rules"))
         context.setdefault("time_off_form", TimeOffForm(prefix="off"))
+        context.setdefault(
+            "visit_type_form",
+            VisitTypeForm(prefix="vt", initial={"fee_currency": self.doctor.fee_currency, "buffer_minutes": 0}),
+        )
         context.update(
-            time_off=time_off_of(doctor=self.doctor), preview=selectors.portal_schedule_preview(doctor=self.doctor)
+            time_off=time_off_of(doctor=self.doctor),
+            preview=selectors.portal_schedule_preview(doctor=self.doctor),
+            visit_types=[
+                (visit_type, money_display(visit_type.fee_amount, visit_type.fee_currency))
+                for visit_type in visit_types_of(doctor=self.doctor)
+            ],
         )
         return context
 
     def post(self, request):
+        if "vt-name_en" in request.POST:
+            visit_type_form = VisitTypeForm(request.POST, prefix="vt")
+            if visit_type_form.is_valid() and _visit_type_saved(visit_type_form, doctor=self.doctor):
+                messages.success(request, _("Visit type added."))
+                return HttpResponseRedirect(reverse("portal:schedule"))
+            return self.render_to_response(self.get_context_data(visit_type_form=visit_type_form), status=400)
         if "rules-TOTAL_FORMS" in request.POST:
             formset = RuleFormSet(request.POST, prefix="rules")
             if formset.is_valid():
@@ -353,6 +372,78 @@ class ScheduleView(PortalPage):
 def _in_zone(moment: datetime, zone) -> datetime:
     """A form's datetime-local is wall-clock time in the doctor's zone."""
     return moment.replace(tzinfo=None).replace(tzinfo=zone)
+
+
+def _visit_type_saved(form: VisitTypeForm, *, doctor, visit_type=None) -> bool:
+    """Create (or update `visit_type`) from a valid form through the doctors services; a refusal
+    becomes a form error."""
+    try:
+        if visit_type is None:
+            visit_type_create(doctor=doctor, data=form.cleaned_data)
+        else:
+            visit_type_update(doctor=doctor, visit_type=visit_type, data=form.cleaned_data)
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+        return False
+    return True
+
+
+class VisitTypeEditView(PortalPage):
+    template_name = "portal/visit_type.html"
+    nav = "schedule"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visit_type = self.visit_type
+        context["visit_type"] = visit_type
+        context.setdefault(
+            "form",
+            VisitTypeForm(
+                prefix="vt",
+                initial={
+                    field: getattr(visit_type, field)
+                    for field in (
+                        "name_en",
+                        "name_fr",
+                        "description_en",
+                        "description_fr",
+                        "duration_minutes",
+                        "buffer_minutes",
+                        "fee_amount",
+                        "fee_currency",
+                        "new_patients_only",
+                        "accepts_payment_methods",
+                    )
+                },
+            ),
+        )
+        return context
+
+    def get(self, request, pk):
+        self.visit_type = visit_type_get_own(doctor=self.doctor, visit_type_id=pk)
+        return super().get(request, pk)
+
+    def post(self, request, pk):
+        self.visit_type = visit_type_get_own(doctor=self.doctor, visit_type_id=pk)
+        form = VisitTypeForm(request.POST, prefix="vt")
+        if form.is_valid() and _visit_type_saved(form, doctor=self.doctor, visit_type=self.visit_type):
+            messages.success(request, _("Visit type saved."))
+            return HttpResponseRedirect(reverse("portal:schedule"))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class VisitTypeDeactivateView(DoctorRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        visit_type = visit_type_get_own(doctor=self.doctor, visit_type_id=pk)
+        try:
+            visit_type_deactivate(doctor=self.doctor, visit_type=visit_type)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Visit type deactivated."))
+        return HttpResponseRedirect(reverse("portal:schedule"))
 
 
 class TimeOffDeleteView(DoctorRequiredMixin, View):

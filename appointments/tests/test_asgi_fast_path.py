@@ -143,3 +143,37 @@ def test_a_doctor_who_loses_verification_is_not_served_any_more(doctor, same_min
     response = asgi_get(app, url(doctor))
 
     assert (response.status, django.calls) == (404, 2)
+
+
+def test_each_visit_type_has_its_own_cached_answer_and_a_visit_type_change_retires_it(doctor, same_minute):
+    # Given a 90-minute visit type and the doctor's default (30 minutes), both answers cached
+    from doctors.services import visit_type_create, visit_type_default_ensure, visit_type_update
+
+    visit_type_default_ensure(doctor=doctor)
+    long_visit = visit_type_create(doctor=doctor, data={"name_en": "Long", "duration_minutes": 90, "fee_amount": 9000})
+    date_from, date_to = window(doctor)
+    long_url = url(doctor, f"from={date_from}&to={date_to}&visit_type={long_visit.pk}")
+    app, django = fast_path_app(AvailabilityRoute())
+    default_body = asgi_get(app, url(doctor)).body
+    long_body = asgi_get(app, long_url).body
+
+    # When both are asked again: served from the cache, each its own answer
+    assert asgi_get(app, url(doctor)).body == default_body
+    assert asgi_get(app, long_url).body == long_body
+    assert django.calls == 2
+    first_long = json.loads(long_body)["days"][1]["slots"][0]
+    assert first_long["end"] > first_long["start"] and first_long != json.loads(default_body)["days"][1]["slots"][0]
+
+    # And a change of the visit type goes back to Django at once
+    visit_type_update(doctor=doctor, visit_type=long_visit, data={"duration_minutes": 60})
+    assert asgi_get(app, long_url).body != long_body
+    assert django.calls == 3
+
+
+def test_a_visit_type_that_is_not_a_uuid_is_left_to_django(doctor):
+    app, django = fast_path_app(AvailabilityRoute())
+    date_from, date_to = window(doctor)
+
+    response = asgi_get(app, url(doctor, f"from={date_from}&to={date_to}&visit_type=nope"))
+
+    assert (response.status, django.calls) == (400, 1)

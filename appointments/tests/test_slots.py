@@ -150,7 +150,7 @@ def test_doctor_ids_with_free_slot_uses_a_fixed_number_of_queries(django_assert_
     AppointmentFactory(doctor=full, start=utc(2026, 12, 7, 8, 0), end=utc(2026, 12, 7, 8, 30))
     ids = [d.pk for d in open_doctors] + [closed.pk, full.pk]
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         found = doctor_ids_with_free_slot(
             doctor_ids=ids, date_from=A_MONDAY, date_to=A_MONDAY + timedelta(days=2), now=BEFORE_MONDAY
         )

@@ -99,9 +99,10 @@ def test_booking_declares_its_conflicts_as_an_enum(schema):
     assert error_codes(schema, "/api/v1/appointments", "post", "409") == {
         "slot_unavailable",
         "patient_overlap",
+        "not_a_new_patient",
         "idempotency_key_reused",
     }
-    assert {"slot_unavailable", "in_past", "required", "parse_error"} <= error_codes(
+    assert {"slot_unavailable", "in_past", "invalid_visit_type", "required", "parse_error"} <= error_codes(
         schema, "/api/v1/appointments", "post", "400"
     )
 

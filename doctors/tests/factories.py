@@ -7,7 +7,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.tests.factories import DoctorUserFactory, PatientFactory
-from doctors.models import DoctorProfile, Specialty, VerificationStatus
+from doctors.models import DoctorProfile, Specialty, VerificationStatus, VisitType
 from doctors.services import doctor_search_name
 
 
@@ -46,6 +46,21 @@ class DoctorProfileFactory(factory.django.DjangoModelFactory):
     def specialties(self, create, extracted, **kwargs):
         if create and extracted:
             self.specialties.set(extracted)
+
+
+class VisitTypeFactory(factory.django.DjangoModelFactory):
+    """A non-default 40-minute visit type at 60 EUR (the doctor's payment methods)."""
+
+    class Meta:
+        model = VisitType
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    name_en = "First consultation"
+    name_fr = "Première consultation"
+    duration_minutes = 40
+    buffer_minutes = 0
+    fee_amount = 6000
+    fee_currency = "EUR"
 
 
 class CompletedAppointmentFactory(factory.django.DjangoModelFactory):

@@ -58,6 +58,7 @@ def test_card_has_the_shape_of_the_contract(api_client):
         "country": "FR",
         "clinic_name": "Clinique Centrale",
         "fee": {"amount": 5000, "currency": "EUR"},
+        "min_fee": {"amount": 5000, "currency": "EUR"},
         "avg_rating": 0.0,
         "rating_count": 0,
         "languages": ["en", "fr"],
