@@ -126,7 +126,9 @@ def test_accepting_by_card_books_a_payment_hold(doctor, booked, waiting, auth_cl
     client = auth_client(waiting[0].patient)
 
     with django_assert_max_num_queries(60):
-        response = client.post(reverse("waitlist-accept", args=[waiting[0].pk]), {"payment_method": "card"}, format="json")
+        response = client.post(
+            reverse("waitlist-accept", args=[waiting[0].pk]), {"payment_method": "card"}, format="json"
+        )
 
     assert response.status_code == 201, response.json()
     body = response.json()
