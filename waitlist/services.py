@@ -127,7 +127,7 @@ def _settle_ended_offers(*, doctor: DoctorProfile, now: datetime) -> list[Interv
     holds before the entries, the order every waitlist path uses."""
     ended = Q(offer_appointment__hold_until__lte=now) | ~Q(offer_appointment__status=AppointmentStatus.PENDING_PAYMENT)
     hold_ids = WaitlistEntry.objects.filter(ended, doctor=doctor, status=W.OFFERED).values("offer_appointment_id")
-    holds = {
+    holds: dict[Any, Appointment] = {
         hold.pk: hold
         for hold in Appointment.objects.select_for_update(of=("self",)).filter(pk__in=hold_ids).order_by("pk")
     }
@@ -203,10 +203,11 @@ def _offer_to_first_in_line(
 
 def _offer_notify(*, entry: WaitlistEntry, hold: Appointment) -> None:
     """The patient hears of the offer (in-app, socket, push, email per preferences, in their language)."""
-    patient, doctor = entry.patient, entry.doctor
+    patient, doctor, expires_at = entry.patient, entry.doctor, hold.hold_until
+    assert expires_at is not None  # every hold has its end
     with translation.override(patient.locale):
         when = when_text(moment=hold.start, clinic_zone=doctor.timezone, reader_zone=patient.timezone)
-        expires = when_text(moment=hold.hold_until, clinic_zone=doctor.timezone, reader_zone=patient.timezone)
+        expires = when_text(moment=expires_at, clinic_zone=doctor.timezone, reader_zone=patient.timezone)
     notification_send(
         user=patient,
         type=NotificationType.APPOINTMENT,
@@ -224,7 +225,7 @@ def _offer_notify(*, entry: WaitlistEntry, hold: Appointment) -> None:
             "appointment_id": str(hold.pk),
             "start": hold.start.isoformat(),
             "end": hold.end.isoformat(),
-            "expires_at": hold.hold_until.isoformat() if hold.hold_until else None,
+            "expires_at": expires_at.isoformat(),
         },
     )
 
