@@ -6,18 +6,21 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import PatientFactory
 from appointments.models import Appointment, AppointmentStatus
 from appointments.services import (
+    appointment_book,
     appointment_cancel,
     appointment_expire_lapsed_holds,
     appointment_reschedule,
     time_off_delete,
 )
 from appointments.slots import free_slots
-from appointments.tests.factories import TimeOffFactory, first_free_slot
+from appointments.tests.factories import AppointmentFactory, TimeOffFactory, first_free_slot, open_every_day
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification
 from waitlist.models import WaitlistEntry, WaitlistStatus
+from waitlist.tests.factories import WaitlistEntryFactory
 
 pytestmark = pytest.mark.django_db
 W = WaitlistStatus
@@ -280,3 +283,28 @@ def test_an_offer_skips_a_patient_busy_then(doctor, booked, waiting):
 
     first, second, _third = _refresh(waiting)
     assert (first.status, second.status) == (W.WAITING, W.OFFERED)
+
+
+def test_a_booking_that_flips_a_lapsed_hold_hands_that_slot_to_the_waitlist(doctor):
+    # A patient's unpaid hold with `doctor` lapsed; they now book the same time with another doctor.
+    patient = PatientFactory()
+    start = first_free_slot(doctor, timedelta(days=3))
+    lapsed = AppointmentFactory(
+        doctor=doctor,
+        patient=patient,
+        start=start,
+        end=start + timedelta(minutes=30),
+        status=AppointmentStatus.PENDING_PAYMENT,
+        payment_method="card",
+        hold_until=timezone.now() - timedelta(minutes=1),
+    )
+    entry = WaitlistEntryFactory(doctor=doctor)
+    elsewhere = DoctorProfileFactory()
+    open_every_day(elsewhere)
+
+    appointment_book(patient=patient, doctor=elsewhere, start=start, payment_method="clinic")
+
+    entry.refresh_from_db()
+    assert entry.status == W.OFFERED and entry.offer_appointment.start == start
+    lapsed.refresh_from_db()
+    assert lapsed.status == AppointmentStatus.EXPIRED
