@@ -28,11 +28,13 @@ def _join(client, doctor, earliest, latest):
     )
 
 
-def test_joining_answers_201_waiting_with_the_place_in_line(doctor, auth_client):
+def test_joining_answers_201_waiting_with_the_place_in_line(doctor, auth_client, django_assert_max_num_queries):
     WaitlistEntryFactory(doctor=doctor)
     today = local_today(doctor=doctor)
+    client = auth_client(PatientFactory())
 
-    response = _join(auth_client(PatientFactory()), doctor, today, today + timedelta(days=59))
+    with django_assert_max_num_queries(13):
+        response = _join(client, doctor, today, today + timedelta(days=59))
 
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -86,7 +88,7 @@ def test_the_list_shows_own_entries_with_the_offer_in_a_fixed_number_of_queries(
         WaitlistEntryFactory(patient=patient)
     client = auth_client(patient)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(URL)
 
     assert response.status_code == 200

@@ -48,9 +48,9 @@ def _cancel(appointment):
 
 
 def test_a_cancellation_with_three_waiting_offers_the_slot_to_the_first_only(
-    doctor, booked, waiting, django_capture_on_commit_callbacks
+    doctor, booked, waiting, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(40):
         _cancel(booked)
 
     first, second, third = _refresh(waiting)
@@ -128,7 +128,7 @@ def test_accepting_by_card_books_a_payment_hold(doctor, booked, waiting, auth_cl
     _cancel(booked)
     client = auth_client(waiting[0].patient)
 
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(35):
         response = client.post(
             reverse("waitlist-accept", args=[waiting[0].pk]), {"payment_method": "card"}, format="json"
         )
