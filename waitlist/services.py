@@ -59,14 +59,23 @@ Interval = tuple[datetime, datetime]
 def waitlist_join(*, patient: User, doctor: DoctorProfile, earliest_date: date, latest_date: date) -> WaitlistEntry:
     """Put `patient` on `doctor`'s waitlist for the local days [earliest_date, latest_date].
 
-    400 when the window starts before the doctor's today, ends before it starts or spans more than
-    MAX_WINDOW_DAYS days; 409 `waitlist_limit` at MAX_ACTIVE_ENTRIES waiting or offered entries of
-    one account (the patient's row is locked first, so two concurrent joins count each other).
+    400 when the window starts before the doctor's today or beyond the booking horizon, ends before
+    it starts or spans more than MAX_WINDOW_DAYS days; 409 `waitlist_limit` at MAX_ACTIVE_ENTRIES
+    waiting or offered entries of one account (the patient's row is locked first, so two concurrent
+    joins count each other).
     """
     if not patient.is_patient:
         raise PermissionDeniedError(_("Only patients can join a waitlist."), code=Code.PATIENTS_ONLY)
-    if earliest_date < local_today(doctor=doctor):
+    today = local_today(doctor=doctor)
+    if earliest_date < today:
         raise ApplicationError(_("The window must not start in the past."), code=Code.IN_PAST, attr="earliest_date")
+    horizon = booking_policy().horizon.days
+    if earliest_date > today + timedelta(days=horizon):
+        raise ApplicationError(
+            _("Appointments can be booked at most %(days)d days ahead.") % {"days": horizon},
+            code=Code.BEYOND_HORIZON,
+            attr="earliest_date",
+        )
     if latest_date < earliest_date:
         raise ApplicationError(
             _("The window must not end before it starts."), code=Code.INVALID_RANGE, attr="latest_date"

@@ -36,7 +36,7 @@ class WaitlistListView(APIView):
     )
     @api_errors(
         {
-            400: [Code.IN_PAST, Code.INVALID_RANGE, Code.WINDOW_TOO_LONG],
+            400: [Code.IN_PAST, Code.BEYOND_HORIZON, Code.INVALID_RANGE, Code.WINDOW_TOO_LONG],
             403: [Code.PATIENTS_ONLY],
             409: [Code.WAITLIST_LIMIT],
         }

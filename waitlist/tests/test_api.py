@@ -45,7 +45,7 @@ def test_joining_answers_201_waiting_with_the_place_in_line(doctor, auth_client,
 
 @pytest.mark.parametrize(
     ("start_in", "days", "code"),
-    [(-1, 5, "in_past"), (0, 60, "window_too_long"), (3, -2, "invalid_range")],
+    [(-1, 5, "in_past"), (0, 60, "window_too_long"), (3, -2, "invalid_range"), (91, 3, "beyond_horizon")],
 )
 def test_a_bad_window_is_400(doctor, auth_client, start_in, days, code):
     earliest = local_today(doctor=doctor) + timedelta(days=start_in)
