@@ -316,6 +316,10 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     )
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
+    # Up-call (see docs/architecture.md): the waitlist sits above accounts; an open offer passes on.
+    from waitlist.services import waitlist_entries_erase
+
+    waitlist_entries_erase(patient=user)
     revoked = user_access_revoke(user=user)
     audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked})
 

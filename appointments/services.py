@@ -125,10 +125,23 @@ def time_off_create(*, doctor: DoctorProfile, start: datetime, end: datetime, re
 
 def time_off_delete(*, doctor: DoctorProfile, time_off_id: Any) -> None:
     with transaction.atomic():
-        deleted, _details = TimeOff.objects.filter(doctor=doctor, pk=time_off_id).delete()
-        if not deleted:
+        time_off = TimeOff.objects.select_for_update().filter(doctor=doctor, pk=time_off_id).first()
+        if time_off is None:
             raise NotFoundError(_("Not found."), code=Code.NOT_FOUND)
+        time_off.delete()
         _schedule_changed(doctor=doctor)
+        _time_freed(doctor=doctor, start=time_off.start, end=time_off.end)
+
+
+def _time_freed(*, doctor: DoctorProfile, start: datetime, end: datetime) -> None:
+    """[start, end) of the doctor's time has just been freed inside the caller's transaction (a
+    cancellation, an expired or failed hold, a reschedule away, time off removed): the waitlist's
+    first in line gets each free slot in it before anybody else can book it."""
+    # Up-call (see docs/architecture.md): the waitlist sits above appointments, and decides who gets
+    # a freed slot inside the transaction that frees it.
+    from waitlist.services import waitlist_offer_freed_slot
+
+    waitlist_offer_freed_slot(doctor=doctor, start=start, end=end)
 
 
 # --- booking checks -------------------------------------------------------------------------------
@@ -207,12 +220,16 @@ def _write_or_conflict(write: Callable[[], Appointment]) -> Appointment:
     raise AssertionError("unreachable")
 
 
-def _expire_lapsed_holds(*, doctor: DoctorProfile, patient: Any, start: datetime, end: datetime, now: datetime) -> None:
+def _expire_lapsed_holds(
+    *, doctor: DoctorProfile, patient: Any, start: datetime, end: datetime, now: datetime
+) -> list[Appointment]:
     """Flip the lapsed holds overlapping [start, end) (`end` with the buffer) of this doctor or
     patient, buffers included, to `expired` so that the database's exclusion constraints (which
-    cannot read the clock) stop counting them."""
-    lapsed = (
+    cannot read the clock) stop counting them. Returns them: the caller hands their time to the
+    waitlist (`_time_freed`) once its own write is done."""
+    lapsed: list[Appointment] = list(
         Appointment.objects.select_for_update()
+        .select_related("doctor")
         .alias(busy_until=busy_until())
         .filter(
             Q(doctor=doctor) | Q(patient=patient),
@@ -224,6 +241,12 @@ def _expire_lapsed_holds(*, doctor: DoctorProfile, patient: Any, start: datetime
     )
     for appointment in lapsed:
         appointment_transition(appointment=appointment, to_status=S.EXPIRED, source="booking", note="hold ran out")
+    return lapsed
+
+
+def _holds_freed(holds: Iterable[Appointment]) -> None:
+    for hold in holds:
+        _time_freed(doctor=hold.doctor, start=hold.start, end=hold.end)
 
 
 def _check_free(
@@ -327,7 +350,7 @@ def appointment_book(
     blocked_until = start + visit.length
     is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
-        _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
+        lapsed = _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
         _check_free(doctor=doctor, patient=patient, start=start, end=end, blocked_until=blocked_until, now=now)
         appointment_booking_limits_check(patient=patient, doctor=doctor, is_card=is_card, now=now)
         _check_new_patient(visit_type=visit_type, patient=patient, doctor=doctor)
@@ -352,7 +375,43 @@ def appointment_book(
             recipients=(PATIENT,) if is_card else (PATIENT, DOCTOR),
         )
         _schedule_changed(doctor=doctor)
+        _holds_freed(lapsed)
     return appointment
+
+
+def appointment_hold_for_offer(
+    *, patient: Any, doctor: DoctorProfile, start: datetime, end: datetime, now: datetime
+) -> Appointment | SlotConflict:
+    """Hold the free slot [start, end) for `patient` (a waitlist offer), as a card booking holds its
+    slot: `pending_payment` until `hold_until`, so the exclusion constraints and `slot_conflict`
+    count it, availability hides it, and it lapses by itself. Its payment method is `clinic`: no
+    PaymentIntent can pay it, it becomes a booking only when the waitlist entry is accepted.
+
+    Returns the hold, or which side is busy then (the caller offers the slot to the next patient
+    when this one is busy). Neither participant is told here; the waitlist tells the patient.
+    Precondition: inside the transaction that freed the slot.
+    """
+    _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
+    conflict = slot_conflict(doctor_id=doctor.pk, patient_id=patient.pk, start=start, end=end, now=now)
+    if conflict is not None:
+        return conflict
+    try:
+        hold = _write_or_conflict(
+            lambda: Appointment.objects.create(
+                doctor=doctor,
+                patient=patient,
+                start=start,
+                end=end,
+                payment_method=PaymentMethod.CLINIC,
+                status=S.PENDING_PAYMENT,
+                hold_until=now + booking_policy().hold,
+            )
+        )
+    except ConflictError as error:
+        return SlotConflict(error.code)
+    appointment_status_start(appointment=hold, source="waitlist")
+    _schedule_changed(doctor=doctor)
+    return hold
 
 
 def _lock(appointment: Appointment) -> Appointment:
@@ -393,7 +452,9 @@ def appointment_reschedule(
         if start == appointment.start:
             return appointment
         blocked_until = start + visit.length
-        _expire_lapsed_holds(doctor=doctor, patient=appointment.patient, start=start, end=blocked_until, now=now)
+        lapsed = _expire_lapsed_holds(
+            doctor=doctor, patient=appointment.patient, start=start, end=blocked_until, now=now
+        )
         _check_free(
             doctor=doctor,
             patient=appointment.patient,
@@ -404,7 +465,7 @@ def appointment_reschedule(
             exclude_id=appointment.pk,
         )
         previous = appointment.start, appointment.end, appointment.blocked_until
-        previous_start = previous[0]
+        previous_start, previous_end = previous[0], previous[1]
         appointment.start, appointment.end, appointment.blocked_until = start, end, blocked_until
 
         def move() -> Appointment:
@@ -429,6 +490,8 @@ def appointment_reschedule(
             context={"previous_start": previous_start},
         )
         _schedule_changed(doctor=doctor)
+        _time_freed(doctor=doctor, start=previous_start, end=previous_end)
+        _holds_freed(lapsed)
     return appointment
 
 
@@ -501,6 +564,7 @@ def appointment_cancel(
             context={"cancelled_by_doctor": for_clinic or by.pk == appointment.doctor.user_id},
         )
         _schedule_changed(doctor=appointment.doctor)
+        _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
     return AppointmentCancellation(appointment=appointment, full_refund_due=full_refund_due)
 
 
@@ -545,9 +609,11 @@ def appointment_mark_no_show(*, appointment: Appointment, by: Any, on_behalf_of_
 
 
 def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
-    """Tidy: move every `pending_payment` whose hold ran out to `expired`. Safe to run any time, twice.
+    """Tidy: move every `pending_payment` whose hold ran out to `expired`, and hand each freed slot
+    to the waitlist (a lapsed waitlist offer passes to the next in line). Safe to run any time, twice.
 
-    Correctness never depends on it: slot queries and booking already treat a lapsed hold as free.
+    Correctness never depends on it: slot queries and booking already treat a lapsed hold as free;
+    it is how a lapsed hold reaches the waitlist within a beat period when no booking touches it.
     """
     now = now or timezone.now()
     count = 0
@@ -561,6 +627,7 @@ def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
             appointment_transition(
                 appointment=appointment, to_status=S.EXPIRED, source="task:expire_holds", note="hold ran out"
             )
+            _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
             count += 1
     return count
 
@@ -595,6 +662,7 @@ def appointment_confirm_paid(*, appointment: Appointment, source: str) -> bool:
     if conflict is not None:
         if not late:
             appointment_transition(appointment=appointment, to_status=S.EXPIRED, source=source, note=str(conflict))
+            _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
         return False
     try:
         with transaction.atomic():

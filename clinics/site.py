@@ -80,7 +80,11 @@ class TabibAdminSite(admin.AdminSite):
 
     # The index groups models by the task they serve, not by the app that holds them.
     sections = (
-        ("desk", _("Front desk"), ("appointments.appointment", "payments.payment", "support.supportrequest")),
+        (
+            "desk",
+            _("Front desk"),
+            ("appointments.appointment", "waitlist.waitlistentry", "payments.payment", "support.supportrequest"),
+        ),
         (
             "doctors",
             _("Doctors and schedules"),

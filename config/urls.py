@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("doctors.urls")),
     path("", include("appointments.urls")),
+    path("", include("waitlist.urls")),
     path("", include("payments.urls")),
     path("", include("notifications.urls")),
     path("", include("chat.urls")),

@@ -30,6 +30,7 @@ from payments.ledger import (
 from payments.models import PAID_STATUSES, Payment, PaymentEvent, PaymentProvider, PaymentStatus
 from payments.receipts import receipt_email_queue
 from payments.refunds import payment_refund_apply
+from waitlist.services import waitlist_offer_freed_slot
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +225,7 @@ def payment_stripe_failed(*, intent_id: str, stripe_event_id: str, failure_messa
         appointment_transition(
             appointment=appointment, to_status=AppointmentStatus.EXPIRED, source=stripe_event_id, note="payment failed"
         )
+        waitlist_offer_freed_slot(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
     logger.info("payment failed", extra={"payment_id": str(payment.pk), "stripe_event_id": stripe_event_id})
     metrics.payment_declined()
     # Only the patient: the doctor is never told about an unpaid hold, so not about its end either.

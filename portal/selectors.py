@@ -18,6 +18,7 @@ from core.exceptions import NotFoundError
 from doctors.models import DoctorProfile, PaymentMethod
 from notifications.models import Notification
 from payments.models import PAID_STATUSES
+from waitlist.selectors import waitlist_length_of
 
 S = AppointmentStatus
 
@@ -50,6 +51,7 @@ class TodayBoard:
     count_today: int
     count_week: int
     pending_payments: int
+    waitlist_length: int
 
 
 def _unpaid_clinic_q() -> Q:
@@ -59,7 +61,8 @@ def _unpaid_clinic_q() -> Q:
 
 
 def portal_today_board(*, doctor: DoctorProfile, now: datetime | None = None) -> TodayBoard:
-    """Today's queue and the next 7 days (days in the doctor's zone), with counters. Two queries."""
+    """Today's queue and the next 7 days (days in the doctor's zone), with counters (unpaid clinic
+    appointments, patients on the waitlist). Four queries."""
     zone = doctor_zone(doctor)
     today = local_today(doctor=doctor, now=now)
     window_end = _day_start(today + timedelta(days=8), zone)
@@ -82,6 +85,7 @@ def portal_today_board(*, doctor: DoctorProfile, now: datetime | None = None) ->
         count_today=sum(1 for a in todays if a.status in counted),
         count_week=sum(1 for a in appointments if a.status in counted and a.start.astimezone(zone).date() <= week_end),
         pending_payments=_doctor_appointments(doctor).filter(_unpaid_clinic_q()).count(),
+        waitlist_length=waitlist_length_of(doctor=doctor),
     )
 
 

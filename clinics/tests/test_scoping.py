@@ -21,6 +21,7 @@ from doctors.services import review_create
 from doctors.tests.factories import CompletedAppointmentFactory, DoctorProfileFactory
 from payments.models import Payment
 from support.models import SupportRequest
+from waitlist.tests.factories import WaitlistEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ SCOPED = [
     "doctors.review",
     "payments.payment",
     "support.supportrequest",
+    "waitlist.waitlistentry",
 ]
 
 
@@ -77,6 +79,7 @@ class ClinicWorld:
             start=self.appointment.start.replace(year=self.appointment.start.year + 1),
             end=self.appointment.end.replace(year=self.appointment.end.year + 1),
         )
+        self.waitlist_entry = WaitlistEntryFactory(doctor=self.doctor, patient=self.patient)
 
     def objects(self) -> dict:
         return {
@@ -90,6 +93,7 @@ class ClinicWorld:
             "doctors.review": self.review,
             "payments.payment": self.payment,
             "support.supportrequest": self.support_request,
+            "waitlist.waitlistentry": self.waitlist_entry,
         }
 
 

@@ -58,6 +58,7 @@ LOCAL_APPS = [
     "accounts",
     "doctors",
     "appointments",
+    "waitlist",
     "payments",
     "notifications",
     "chat",
@@ -182,6 +183,8 @@ CELERY_BEAT_SCHEDULE["appointments-expire-lapsed-holds"] = {
     "task": "appointments.tasks.appointments_expire_lapsed_holds",
     "schedule": 60.0,
 }
+# Lapsed waitlist offers already pass on with the hold tidying above; this also expires past windows.
+CELERY_BEAT_SCHEDULE["waitlist-tidy"] = {"task": "waitlist.tasks.waitlist_tidy", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["core-sync-prune"] = {"task": "core.tasks.sync_prune_task", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["core-idempotency-prune"] = {
     "task": "core.tasks.idempotency_prune_task",

@@ -15,6 +15,7 @@ ORDER = [
     "accounts",
     "doctors",
     "appointments",
+    "waitlist",
     "payments",
     "chat",
     "portal",
@@ -30,6 +31,8 @@ UP_CALLS = {
     ("accounts/services.py", "doctors"),  # a doctor's registration creates their profile; renames refresh search
     ("appointments/demo.py", "payments"),  # the demo pays some clinic appointments
     ("appointments/services.py", "payments"),  # a cancellation refunds through payments
+    ("appointments/services.py", "waitlist"),  # a freed slot goes to the waitlist's first in line
+    ("accounts/services.py", "waitlist"),  # GDPR erasure removes the waitlist entries
     ("doctors/demo.py", "appointments"),  # demo reviews need completed appointments
     ("doctors/filters.py", "appointments"),  # the search's availability window asks the slot engine
     ("doctors/services.py", "appointments"),  # reviews check the appointment; profile edits drop availability

@@ -8,6 +8,7 @@ import stripe
 from djstripe.models import Event, WebhookEventTrigger
 
 from appointments.models import AppointmentStatusChange
+from appointments.tests.factories import open_every_day
 from core.testing.metrics import metric_value
 from notifications.models import Notification
 from payments import stripe_client
@@ -15,6 +16,7 @@ from payments.models import Payment, PaymentEvent
 from payments.services import payment_intent_create
 from payments.tests.conftest import TEST_SECRET_KEY, localstripe_pay, stripe_event
 from payments.tests.factories import PendingCardAppointmentFactory
+from waitlist.tests.factories import WaitlistEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +249,16 @@ def test_unreachable_gateway_is_counted_as_a_failed_payment(settings, auth_clien
     # then the API says the gateway failed, and the failure is counted
     assert response.status_code == 502
     assert metric_value("tabib_payment_failures_total", reason="provider_error") == before + 1
+
+
+def test_a_failed_payment_offers_the_slot_to_the_waitlist(pending_payment, post_webhook):
+    appointment = pending_payment.appointment
+    open_every_day(appointment.doctor)
+    entry = WaitlistEntryFactory(doctor=appointment.doctor)
+    intent = localstripe_pay(pending_payment.provider_payment_id, card_number="4000000000000341")
+
+    post_webhook(stripe_event("payment_intent.payment_failed", intent))
+
+    entry.refresh_from_db()
+    assert entry.status == "offered"
+    assert (entry.offer_appointment.start, entry.offer_appointment.status) == (appointment.start, "pending_payment")

@@ -9,6 +9,7 @@ from appointments.slots import doctor_zone, local_today
 from appointments.tests.factories import AppointmentFactory, AvailabilityRuleFactory, TimeOffFactory
 from notifications.models import Notification
 from payments.models import Payment
+from waitlist.tests.factories import WaitlistEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,17 @@ def test_the_live_partial_has_no_layout(doctor_client, doctor):
     assert 'id="count-today">1<' in html
 
 
+def test_today_shows_how_many_patients_wait_for_a_slot(doctor_client, doctor):
+    WaitlistEntryFactory(doctor=doctor)
+    WaitlistEntryFactory(doctor=doctor)
+    WaitlistEntryFactory(doctor=doctor, status="cancelled")
+    WaitlistEntryFactory()
+
+    html = doctor_client.get(reverse("portal:today-live")).content.decode()
+
+    assert 'id="count-waitlist">2<' in html
+
+
 def test_today_query_count_is_fixed(doctor_client, doctor, django_assert_max_num_queries):
     for hour in range(8):
         start = _today_at(doctor, hour + 10)
@@ -72,7 +84,8 @@ def test_today_query_count_is_fixed(doctor_client, doctor, django_assert_max_num
                 status="succeeded",
             )
         AppointmentFactory(doctor=doctor, start=start + timedelta(days=2), end=start + timedelta(days=2, minutes=30))
-    with django_assert_max_num_queries(7):
+    WaitlistEntryFactory(doctor=doctor)
+    with django_assert_max_num_queries(8):
         response = doctor_client.get(reverse("portal:today"))
     assert len(response.context["board"].today_appointments) == 8
 

@@ -19,6 +19,7 @@ SEEDERS = (
     "accounts.demo",
     "doctors.demo",
     "appointments.demo",
+    "waitlist.demo",
     "payments.demo",
     "chat.demo",
     "notifications.demo",
