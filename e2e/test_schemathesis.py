@@ -83,5 +83,6 @@ def test_every_operation_answers_as_the_schema_says(stack, role, tmp_path):
 
     operations, cases = _summary(run.stdout)
     print(f"schemathesis as {role}: {operations} operations, {cases} cases")
+    print(run.stdout[run.stdout.rfind("SUMMARY") :])
     assert run.returncode == 0, run.stdout[-8000:]
     assert operations >= 75
