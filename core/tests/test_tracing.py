@@ -59,6 +59,7 @@ def _process_env(receiver, service: str) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DEBUG": "false",
+        "LOG_FORMAT": "json",  # as deployed (the dev settings default to text)
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -168,7 +169,8 @@ def test_one_trace_spans_the_booking_request_the_celery_task_and_the_email(recei
 
     # The worker's own log lines for that task carry the request's id and the trace.
     task_lines = [line for line in _json_lines(worker) if line.get("task_name") == EMAIL_TASK]
-    assert task_lines, "no worker log line for the email task"
+    worker.seek(0)
+    assert task_lines, "no worker log line for the email task:\n" + worker.read().decode(errors="replace")[-3000:]
     assert {line["request_id"] for line in task_lines} == {"booking-trace-1"}
     assert {line["trace_id"] for line in task_lines} == {server.trace_id}
     assert all(line["span_id"] for line in task_lines)
