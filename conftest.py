@@ -76,3 +76,24 @@ def auth_client():
         return client
 
     return make
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """On PostgreSQL each test process has the bounded psycopg pool production has. A few test
+    harnesses leave a connection checked out by a thread that is gone (a live server's request
+    thread, a WebSocket communicator whose loop was torn down mid-call); the pool never gets it
+    back, and a dozen such tests would starve the rest of the session. After a test that leaked,
+    the pool is closed and the next query opens a fresh one. (What the deployed pool does under
+    load is shown by e2e/test_burst.py and e2e/test_rolling_restart.py.)"""
+    yield
+    from django.db import connection
+
+    pool = getattr(connection, "pool", None) if connection.vendor == "postgresql" else None
+    if pool is None or pool.closed:
+        return
+    stats = pool.get_stats()
+    own = 1 if connection.connection is not None else 0
+    if stats.get("pool_size", 0) - stats.get("pool_available", 0) > own:
+        connection.close()
+        connection.close_pool()
