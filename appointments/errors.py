@@ -23,3 +23,4 @@ class AppointmentErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     TOO_MANY_UPCOMING_WITH_DOCTOR = "too_many_upcoming_with_doctor"
     TOO_MANY_UNPAID_HOLDS = "too_many_unpaid_holds"
+    INVALID_RELATIVE = "invalid_relative"

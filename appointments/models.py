@@ -75,6 +75,15 @@ ACTIVE_STATUSES = (AppointmentStatus.PENDING_PAYMENT, AppointmentStatus.CONFIRME
 class Appointment(BaseModel):
     doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    # Who attends when the account holder books for a relative; null when the holder attends.
+    relative = models.ForeignKey(
+        "accounts.Relative",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("attendee"),
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices, db_index=True)

@@ -9,10 +9,10 @@ from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Relative, User
 from appointments.errors import AppointmentErrorCode as Code
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, CalendarFeed, TimeOff
-from appointments.slots import local_today
+from appointments.slots import active_appointments_q, local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from doctors.models import DoctorProfile
@@ -78,7 +78,7 @@ def _appointments_of(user: User) -> QuerySet[Appointment]:
     own_profile = Subquery(DoctorProfile.objects.filter(user=user).values("pk")[:1])
     return (
         Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile))
-        .select_related("doctor__user", "patient", "payment")
+        .select_related("doctor__user", "patient", "relative", "payment")
         .prefetch_related(card_specialties("doctor__"))
     )
 
@@ -105,6 +105,12 @@ def appointment_list_for_user(*, user: User, scope: str, now: datetime | None = 
             Q(status__in=[S.COMPLETED, S.NO_SHOW]) | Q(status=S.CONFIRMED, end__lte=now) | (live_hold & Q(end__lte=now))
         ).order_by("-start", "-id")
     return queryset.filter(Q(status__in=[S.CANCELLED, S.EXPIRED]) | lapsed_hold).order_by("-start", "-id")
+
+
+def relative_has_upcoming_appointments(*, relative: Relative, now: datetime | None = None) -> bool:
+    """Whether the relative attends an active appointment (confirmed, or a hold still running) not over yet."""
+    now = now or timezone.now()
+    return Appointment.objects.filter(active_appointments_q(now=now), relative=relative, end__gt=now).exists()
 
 
 def appointment_calendar_for_user(

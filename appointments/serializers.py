@@ -7,6 +7,7 @@ from django.utils.text import capfirst
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import AttendeeSerializer, attendee_representation
 from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
 from core.representation import datetime_representation
@@ -76,6 +77,7 @@ def appointment_representation(appointment: Appointment) -> dict:
         "id": str(appointment.pk),
         "doctor": doctor_card_representation(doctor),
         "patient": {"id": str(patient.pk), "first_name": patient.first_name, "last_name": patient.last_name},
+        "attendee": attendee_representation(appointment.relative),
         "start": datetime_representation(appointment.start),
         "end": datetime_representation(appointment.end),
         "timezone": doctor.timezone,
@@ -103,6 +105,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     doctor = DoctorCardSerializer()
     patient = PatientBriefSerializer()
+    attendee = AttendeeSerializer(
+        source="relative", allow_null=True, help_text="The relative attending; null when the account holder attends."
+    )
     timezone = serializers.CharField(source="doctor.timezone")
     payment = serializers.SerializerMethodField()
 
@@ -112,6 +117,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "id",
             "doctor",
             "patient",
+            "attendee",
             "start",
             "end",
             "timezone",
@@ -139,6 +145,12 @@ class AppointmentBookSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    relative_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Book for this relative of yours (GET /patients/me/relatives).",
+    )
 
 
 class AppointmentRescheduleSerializer(serializers.Serializer):

@@ -14,7 +14,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Relative, User
+from accounts.selectors import relative_get_for_user
 from appointments.availability_cache import schedule_version_bump
 from appointments.errors import AppointmentErrorCode as Code
 from appointments.models import (
@@ -46,6 +47,7 @@ from notifications.services import notification_send
 
 S = AppointmentStatus
 DOCTOR_CONSTRAINT = "appointment_no_doctor_overlap"
+# Per person attending (migration 0005): its name still contains the per-patient one's.
 PATIENT_CONSTRAINT = "appointment_no_patient_overlap"
 
 
@@ -166,7 +168,7 @@ def _slot_taken() -> ConflictError:
 
 
 def _patient_overlap() -> ConflictError:
-    return ConflictError(_("You already have an appointment at that time."), code=Code.PATIENT_OVERLAP)
+    return ConflictError(_("The person attending already has an appointment at that time."), code=Code.PATIENT_OVERLAP)
 
 
 def _conflict_from(error: IntegrityError) -> ConflictError:
@@ -215,10 +217,23 @@ def _expire_lapsed_holds(*, doctor: DoctorProfile, patient: Any, start: datetime
 
 
 def _check_free(
-    *, doctor: DoctorProfile, patient: Any, start: datetime, end: datetime, now: datetime, exclude_id: Any = None
+    *,
+    doctor: DoctorProfile,
+    patient: Any,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_id: Any = None,
+    relative_id: Any = None,
 ) -> None:
     conflict = slot_conflict(
-        doctor_id=doctor.pk, patient_id=patient.pk, start=start, end=end, now=now, exclude_id=exclude_id
+        doctor_id=doctor.pk,
+        patient_id=patient.pk,
+        relative_id=relative_id,
+        start=start,
+        end=end,
+        now=now,
+        exclude_id=exclude_id,
     )
     if conflict is SlotConflict.DOCTOR_BUSY:
         raise _slot_taken()
@@ -251,15 +266,36 @@ def appointment_booking_limits_check(*, patient: User, doctor: Any, is_card: boo
         )
 
 
+def _attendee_lock(*, patient: Any, relative_id: Any) -> Relative | None:
+    """The relative of `patient` a booking is for (None: the account holder attends), locked so that
+    it cannot be removed meanwhile; someone else's or a removed one -> 400 naming `relative_id`.
+    Caller holds the transaction."""
+    if relative_id is None:
+        return None
+    try:
+        return relative_get_for_user(user=patient, relative_id=relative_id, lock=True)
+    except NotFoundError as error:
+        raise ApplicationError(
+            _("This relative is not one of yours."), code=Code.INVALID_RELATIVE, attr="relative_id"
+        ) from error
+
+
 def appointment_book(
-    *, patient: Any, doctor: DoctorProfile, start: datetime, reason: str = "", payment_method: str
+    *,
+    patient: Any,
+    doctor: DoctorProfile,
+    start: datetime,
+    reason: str = "",
+    payment_method: str,
+    relative_id: Any = None,
 ) -> Appointment:
-    """Book `start` (one of the doctor's free slots) for `patient`.
+    """Book `start` (one of the doctor's free slots) for `patient`, or for their relative
+    `relative_id` (the account holder still books, pays and is told).
 
     `card` -> `pending_payment` holding the slot until `hold_until`; `clinic` -> `confirmed`.
     400 for a time that is not a slot, in the past, inside the notice or beyond the horizon, or an
     unaccepted payment method; 409 `slot_unavailable` when taken meanwhile (the database decides on
-    PostgreSQL), 409 `patient_overlap` when the patient already has an appointment then.
+    PostgreSQL), 409 `patient_overlap` when the person attending already has an appointment then.
     Retries are the API's business (its `Idempotency-Key` layer in the view).
 
     The patient is told at once; the doctor only once the booking is confirmed (now for `clinic`,
@@ -278,13 +314,15 @@ def appointment_book(
     start, end = _schedule_slot(doctor=doctor, start=start, now=now)
     is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
+        relative = _attendee_lock(patient=patient, relative_id=relative_id)
         _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
-        _check_free(doctor=doctor, patient=patient, start=start, end=end, now=now)
+        _check_free(doctor=doctor, patient=patient, relative_id=relative_id, start=start, end=end, now=now)
         appointment_booking_limits_check(patient=patient, doctor=doctor, is_card=is_card, now=now)
         appointment = _write_or_conflict(
             lambda: Appointment.objects.create(
                 doctor=doctor,
                 patient=patient,
+                relative=relative,
                 start=start,
                 end=end,
                 reason=reason,
@@ -340,7 +378,13 @@ def appointment_reschedule(
             return appointment
         _expire_lapsed_holds(doctor=doctor, patient=appointment.patient, start=start, end=end, now=now)
         _check_free(
-            doctor=doctor, patient=appointment.patient, start=start, end=end, now=now, exclude_id=appointment.pk
+            doctor=doctor,
+            patient=appointment.patient,
+            relative_id=appointment.relative_id,
+            start=start,
+            end=end,
+            now=now,
+            exclude_id=appointment.pk,
         )
         previous_start, previous_end = appointment.start, appointment.end
         appointment.start, appointment.end = start, end
@@ -524,6 +568,7 @@ def appointment_confirm_paid(*, appointment: Appointment, source: str) -> bool:
     conflict = slot_conflict(
         doctor_id=appointment.doctor_id,
         patient_id=appointment.patient_id,
+        relative_id=appointment.relative_id,
         start=appointment.start,
         end=appointment.end,
         now=timezone.now(),

@@ -73,10 +73,18 @@ class SlotConflict(StrEnum):
 
 
 def slot_conflict(
-    *, doctor_id: Any, patient_id: Any, start: datetime, end: datetime, now: datetime, exclude_id: Any = None
+    *,
+    doctor_id: Any,
+    patient_id: Any,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_id: Any = None,
+    relative_id: Any = None,
 ) -> SlotConflict | None:
-    """Is [start, end) still free for this doctor AND this patient? The one answer to "is this slot
-    still free", used by booking, rescheduling and a payment confirming its appointment.
+    """Is [start, end) still free for this doctor AND the person attending (the patient account
+    holder, or their relative `relative_id`)? The one answer to "is this slot still free", used by
+    booking, rescheduling and a payment confirming its appointment.
 
     None when free; else which side is busy. Inside the caller's transaction this is the only guard
     on SQLite and a friendly early answer on PostgreSQL (where the exclusion constraints decide).
@@ -86,7 +94,7 @@ def slot_conflict(
         overlapping = overlapping.exclude(pk=exclude_id)
     if overlapping.filter(doctor_id=doctor_id).exists():
         return SlotConflict.DOCTOR_BUSY
-    if overlapping.filter(patient_id=patient_id).exists():
+    if overlapping.filter(patient_id=patient_id, relative_id=relative_id).exists():
         return SlotConflict.PATIENT_BUSY
     return None
 

@@ -151,7 +151,13 @@ class AppointmentListView(APIView):
         request=AppointmentBookSerializer,
         responses={201: AppointmentSerializer},
     )
-    @api_errors({**BOOKING_ERRORS, 409: [*BOOKING_ERRORS[409], "idempotency_key_reused"]})
+    @api_errors(
+        {
+            **BOOKING_ERRORS,
+            400: [*BOOKING_ERRORS[400], Code.INVALID_RELATIVE],
+            409: [*BOOKING_ERRORS[409], "idempotency_key_reused"],
+        }
+    )
     def post(self, request):
         serializer = AppointmentBookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -165,6 +171,7 @@ class AppointmentListView(APIView):
                 start=data["start"],
                 reason=data["reason"],
                 payment_method=data["payment_method"],
+                relative_id=data["relative_id"],
             )
             return status.HTTP_201_CREATED, AppointmentSerializer(appointment).data
 
