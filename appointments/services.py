@@ -625,14 +625,15 @@ def appointment_participants_notify(
 ) -> None:
     """Tell an appointment's participants something: the one fan-out every app uses (appointments,
     payments, reminders). Each recipient gets `notifications/<template_key>/` rendered in their
-    locale with the common context (`recipient_is_doctor`, names, clinic, and `when`: the start as
-    `when_text` writes it for that reader, naming the zone) plus `context`; datetimes in `context`
-    whose key ends in `_start` are turned into `when_text` too (`previous_start` -> `previous`).
+    locale with the common context (`recipient_is_doctor`, names, the attendee's, clinic, and `when`:
+    the start as `when_text` writes it for that reader, naming the zone) plus `context`; datetimes in
+    `context` whose key ends in `_start` are turned into `when_text` too (`previous_start` -> `previous`).
     `recipients` is explicit: (PATIENT,), (DOCTOR,) or both. Call it inside the changing transaction.
     """
     doctor = appointment.doctor
     doctor_user = doctor.user
     patient = appointment.patient
+    attendee = appointment.relative
     extra = dict(context or {})
     moments = {key: extra.pop(key) for key in list(extra) if key.endswith("_start")}
     people = {PATIENT: patient, DOCTOR: doctor_user}
@@ -651,6 +652,8 @@ def appointment_participants_notify(
             "recipient_is_doctor": role == DOCTOR,
             "doctor_name": str(doctor),
             "patient_name": patient.full_name,
+            # The relative attending (`appointments/attendee.txt` adds "For: ..."); "" when the holder attends.
+            "attendee_name": attendee.full_name if attendee is not None else "",
             "clinic_name": doctor.clinic_name,
             "clinic_address": doctor.clinic_address,
             "reason": appointment.cancellation_reason,

@@ -23,7 +23,7 @@ S = AppointmentStatus
 
 
 def _doctor_appointments(doctor: DoctorProfile) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(doctor=doctor).select_related("patient", "payment")
+    return Appointment.objects.filter(doctor=doctor).select_related("patient", "relative", "payment")
 
 
 def _day_start(day: date, zone: ZoneInfo) -> datetime:
