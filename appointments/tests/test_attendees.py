@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory, RelativeFactory
 from appointments.models import Appointment
-from appointments.services import appointment_book
+from appointments.services import appointment_book, appointment_confirm_paid
 from appointments.tests.factories import AppointmentFactory, open_every_day
 from core.exceptions import ConflictError
 from doctors.tests.factories import DoctorProfileFactory
@@ -289,3 +289,52 @@ def test_racing_bookings_of_one_child_with_several_doctors_give_one_success(free
 
     assert outcomes.count("ok") == 1, outcomes
     assert outcomes.count("409:patient_overlap") == len(doctors) - 1, outcomes
+
+
+def test_a_late_payment_for_a_child_stands_when_only_the_parent_is_busy_then(
+    doctor, other_doctor, family, free_slot_after
+):
+    parent, lea, _noe = family
+    start = free_slot_after(doctor, timedelta(days=2))
+    held = appointment_book(patient=parent, doctor=doctor, start=start, payment_method="card", relative_id=lea.pk)
+    Appointment.objects.filter(pk=held.pk).update(hold_until=timezone.now() - timedelta(minutes=1))
+    appointment_book(patient=parent, doctor=other_doctor, start=start, payment_method="clinic")
+
+    with transaction.atomic():
+        confirmed = appointment_confirm_paid(
+            appointment=Appointment.objects.select_for_update().get(pk=held.pk), source="evt_late"
+        )
+
+    assert confirmed is True
+    assert Appointment.objects.get(pk=held.pk).status == "confirmed"
+
+
+def test_a_late_payment_for_a_child_booked_elsewhere_meanwhile_is_refused(
+    doctor, other_doctor, family, free_slot_after
+):
+    parent, lea, _noe = family
+    start = free_slot_after(doctor, timedelta(days=2))
+    held = appointment_book(patient=parent, doctor=doctor, start=start, payment_method="card", relative_id=lea.pk)
+    Appointment.objects.filter(pk=held.pk).update(hold_until=timezone.now() - timedelta(minutes=1))
+    appointment_book(patient=parent, doctor=other_doctor, start=start, payment_method="clinic", relative_id=lea.pk)
+
+    with transaction.atomic():
+        confirmed = appointment_confirm_paid(
+            appointment=Appointment.objects.select_for_update().get(pk=held.pk), source="evt_late"
+        )
+
+    assert confirmed is False
+
+
+def test_booking_for_a_relative_query_count_is_pinned(
+    auth_client, doctor, family, free_slot_after, django_assert_max_num_queries
+):
+    parent, lea, _noe = family
+    client = auth_client(parent)
+    start = free_slot_after(doctor, timedelta(days=2))
+
+    # the clinic booking's budget (test_booking.py) plus the relative's row lock; measured on SQLite and PostgreSQL
+    with django_assert_max_num_queries(30):
+        response = client.post("/api/v1/appointments", book_body(doctor, start, relative=lea))
+
+    assert response.status_code == 201
