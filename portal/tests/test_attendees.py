@@ -39,3 +39,14 @@ def test_the_appointments_list_with_attendees_takes_a_fixed_number_of_queries(
         response = doctor_client.get(reverse("portal:appointments"))
 
     assert len(response.context["page"].object_list) == 12
+
+
+def test_the_name_filter_finds_the_attendee(doctor_client, doctor, patient):
+    lea = RelativeFactory(user=patient, first_name="Léa", last_name="Zerbib")
+    hers = AppointmentFactory(doctor=doctor, patient=patient, relative=lea)
+    later = hers.start + timedelta(days=1)
+    AppointmentFactory(doctor=doctor, start=later, end=later + timedelta(minutes=30))
+
+    response = doctor_client.get(reverse("portal:appointments"), {"q": "zerbib"})
+
+    assert [a.pk for a in response.context["page"].object_list] == [hers.pk]
