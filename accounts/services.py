@@ -410,6 +410,13 @@ def _relative_clean(data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _account_lock(user: User) -> None:
+    """Lock the account's row before any relative's: booking (its limits check) and erasure take the
+    same locks in the same order, so they wait for each other instead of deadlocking, and two
+    concurrent additions count each other. Caller holds the transaction."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
 @transaction.atomic
 def relative_create(*, user: User, first_name: str, last_name: str, date_of_birth: date, relationship: str) -> Relative:
     """Add someone the account books for: at most MAX_RELATIVES (409 `too_many_relatives`)."""
@@ -422,8 +429,7 @@ def relative_create(*, user: User, first_name: str, last_name: str, date_of_birt
             "relationship": relationship,
         }
     )
-    # The account's row lock (booking takes it too) makes two concurrent additions count each other.
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    _account_lock(user)
     if relatives_of(user=user).count() >= MAX_RELATIVES:
         raise ConflictError(
             _("An account can book for at most %(count)d relatives.") % {"count": MAX_RELATIVES},
@@ -443,6 +449,7 @@ def relative_update(*, user: User, relative_id: Any, data: dict[str, Any]) -> Re
     from appointments.sync import relative_appointments_sync_record
 
     _require_patient(user)
+    _account_lock(user)
     relative = relative_get_for_user(user=user, relative_id=relative_id, lock=True)
     cleaned = _relative_clean(data)
     changed = [name for name in RELATIVE_FIELDS if name in cleaned and getattr(relative, name) != cleaned[name]]
@@ -464,7 +471,7 @@ def relative_delete(*, user: User, relative_id: Any) -> None:
     from appointments.selectors import relative_has_upcoming_appointments
 
     _require_patient(user)
-    # The row lock orders this with a booking for the same relative (which locks it too).
+    _account_lock(user)
     relative = relative_get_for_user(user=user, relative_id=relative_id, lock=True)
     if relative_has_upcoming_appointments(relative=relative):
         raise ConflictError(

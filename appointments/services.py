@@ -314,10 +314,11 @@ def appointment_book(
     start, end = _schedule_slot(doctor=doctor, start=start, now=now)
     is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
-        relative = _attendee_lock(patient=patient, relative_id=relative_id)
         _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
         _check_free(doctor=doctor, patient=patient, relative_id=relative_id, start=start, end=end, now=now)
         appointment_booking_limits_check(patient=patient, doctor=doctor, is_card=is_card, now=now)
+        # After the account's row lock (the limits check), as erasure locks them: never a lock cycle.
+        relative = _attendee_lock(patient=patient, relative_id=relative_id)
         appointment = _write_or_conflict(
             lambda: Appointment.objects.create(
                 doctor=doctor,

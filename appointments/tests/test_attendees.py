@@ -7,11 +7,12 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.services import relative_delete
 from accounts.tests.factories import PatientFactory, RelativeFactory
 from appointments.models import Appointment
 from appointments.services import appointment_book, appointment_confirm_paid
 from appointments.tests.factories import AppointmentFactory, open_every_day
-from core.exceptions import ConflictError
+from core.exceptions import ApplicationError, ConflictError
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +339,53 @@ def test_booking_for_a_relative_query_count_is_pinned(
         response = client.post("/api/v1/appointments", book_body(doctor, start, relative=lea))
 
     assert response.status_code == 201
+
+
+def _book_and_remove_at_once(*, parent, relative, doctor, start) -> dict[str, str]:
+    """Book for `relative` and remove it on two connections at the same moment; each side's outcome."""
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def run(name, action):
+        try:
+            barrier.wait()
+            action()
+            outcomes[name] = "ok"
+        except ApplicationError as refused:
+            outcomes[name] = refused.code
+        except Exception as other:  # any other outcome is a failure we want to see
+            outcomes[name] = repr(other)
+        finally:
+            connection.close()
+
+    def book():
+        appointment_book(patient=parent, doctor=doctor, start=start, payment_method="clinic", relative_id=relative.pk)
+
+    def remove():
+        relative_delete(user=parent, relative_id=relative.pk)
+
+    threads = [threading.Thread(target=run, args=("book", book)), threading.Thread(target=run, args=("delete", remove))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_removing_a_relative_while_booking_for_them_never_leaves_an_upcoming_visit_behind(free_slot_after):
+    for _round in range(5):
+        parent = PatientFactory()
+        lea = RelativeFactory(user=parent)
+        doctor = DoctorProfileFactory()
+        open_every_day(doctor)
+
+        outcomes = _book_and_remove_at_once(
+            parent=parent, relative=lea, doctor=doctor, start=free_slot_after(doctor, timedelta(days=2))
+        )
+
+        assert outcomes in (
+            {"book": "ok", "delete": "relative_has_upcoming_appointments"},
+            {"book": "invalid_relative", "delete": "ok"},
+        ), outcomes
