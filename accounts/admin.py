@@ -48,7 +48,6 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
     list_filter = ("role", "is_active", "is_staff", "email_verified", "locale")
     search_fields = ("email", "first_name", "last_name")
     readonly_fields = ("created_at", "updated_at", "last_login")
-    inlines = [RelativeInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "avatar")}),
@@ -80,6 +79,9 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
 
     def has_add_permission(self, request) -> bool:
         return staff_is_platform_admin(user=request.user) and super().has_add_permission(request)
+
+    def get_inlines(self, request, obj):
+        return [RelativeInline] if obj is not None and obj.is_patient else []
 
     def save_model(self, request, obj, form, change):
         if not change:

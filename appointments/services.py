@@ -317,7 +317,8 @@ def appointment_book(
         _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
         _check_free(doctor=doctor, patient=patient, relative_id=relative_id, start=start, end=end, now=now)
         appointment_booking_limits_check(patient=patient, doctor=doctor, is_card=is_card, now=now)
-        # After the account's row lock (the limits check), as erasure locks them: never a lock cycle.
+        # After the account's row lock (the limits check): relative writes and erasure also lock the
+        # account first, then the relative, so they queue behind each other instead of deadlocking.
         relative = _attendee_lock(patient=patient, relative_id=relative_id)
         appointment = _write_or_conflict(
             lambda: Appointment.objects.create(
