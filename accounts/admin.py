@@ -3,13 +3,37 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import PatientProfile, User
+from accounts.models import PatientProfile, Relative, User
 from accounts.services import user_deactivate
-from clinics.selectors import staff_is_platform_admin
+from clinics.selectors import clinic_scope_filter, staff_is_platform_admin
 from core.admin_services import ServiceAdminMixin
 
 # Saved by Django's own user admin: sign-in identity and access, which no service owns.
 _ACCESS_FIELDS = ("email", "role", "email_verified", "is_active", "is_staff", "is_superuser")
+
+
+class RelativeInline(admin.TabularInline):
+    """The relatives a patient books for, read-only (they change through the patient's own API). An
+    inline is not a registered admin, so it scopes itself as `clinics.scoping` would: clinic staff see
+    only the relatives who attend an appointment in their clinics."""
+
+    model = Relative
+    fk_name = "user"
+    fields = ("first_name", "last_name", "date_of_birth", "relationship", "removed_at", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return clinic_scope_filter(
+            queryset=super().get_queryset(request), user=request.user, scope="appointments__doctor__clinic"
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -55,6 +79,9 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
 
     def has_add_permission(self, request) -> bool:
         return staff_is_platform_admin(user=request.user) and super().has_add_permission(request)
+
+    def get_inlines(self, request, obj):
+        return [RelativeInline] if obj is not None and obj.is_patient else []
 
     def save_model(self, request, obj, form, change):
         if not change:

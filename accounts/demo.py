@@ -1,8 +1,12 @@
-"""Demo accounts: one admin and a few patients (every password is `demo-pass-2026`)."""
+"""Demo accounts: one admin, a few patients and a family (every password is `demo-pass-2026`)."""
+
+from datetime import date
 
 from allauth.account.models import EmailAddress
 
-from accounts.models import PatientProfile, Role, User
+from accounts.models import PatientProfile, Relationship, Relative, Role, User
+from accounts.selectors import relatives_of
+from accounts.services import relative_create
 from core.demo import DEMO_PASSWORD
 
 PATIENTS = [
@@ -11,6 +15,9 @@ PATIENTS = [
     ("omar@demo.tabib.local", "Omar", "Benali", "fr"),
     ("sara@demo.tabib.local", "Sara", "Lindqvist", "en"),
 ]
+# Alice books for her two children too.
+FAMILY_PARENT = "alice@demo.tabib.local"
+FAMILY_CHILDREN = [("Léa", "Martin", date(2017, 5, 12)), ("Noé", "Martin", date(2020, 9, 3))]
 
 
 def demo_user(*, email: str, first_name: str, last_name: str, role: str, locale: str = "en", **extra) -> User:
@@ -46,3 +53,20 @@ def seed(out) -> None:
         patient = demo_user(email=email, first_name=first, last_name=last, role=Role.PATIENT, locale=locale)
         PatientProfile.objects.get_or_create(user=patient, defaults={"city": "Paris", "country": "FR"})
         out.write(f"  patient  {patient.email} / {DEMO_PASSWORD}")
+
+    parent = User.objects.get(email=FAMILY_PARENT)
+    for first, last, born in FAMILY_CHILDREN:
+        demo_relative(user=parent, first_name=first, last_name=last, date_of_birth=born)
+    out.write(f"  family   {parent.email} books for {' and '.join(first for first, _l, _b in FAMILY_CHILDREN)}")
+
+
+def demo_relative(*, user: User, first_name: str, last_name: str, date_of_birth: date) -> Relative:
+    """Idempotent on the child's name, through the service (so the family's offline copies have it)."""
+    existing = relatives_of(user=user).filter(first_name=first_name, last_name=last_name).first()
+    return existing or relative_create(
+        user=user,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        relationship=Relationship.CHILD,
+    )

@@ -22,3 +22,8 @@ class AccountsErrorCode(StrEnum):
     SOCIAL_ACCOUNT_LINKED_ELSEWHERE = "social_account_linked_elsewhere"
     INVALID_TOTP_CODE = "invalid_totp_code"
     TOTP_ALREADY_ENABLED = "totp_already_enabled"
+    TOO_MANY_RELATIVES = "too_many_relatives"
+    RELATIVE_HAS_UPCOMING_APPOINTMENTS = "relative_has_upcoming_appointments"
+    INVALID_DATE_OF_BIRTH = "invalid_date_of_birth"
+    INVALID_NAME = "invalid_name"
+    NOT_FOUND = "not_found"

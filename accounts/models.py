@@ -123,3 +123,37 @@ class PatientProfile(BaseModel):
 
     def __str__(self) -> str:
         return f"Patient profile of {self.user}"
+
+
+class Relationship(models.TextChoices):
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    SPOUSE = "spouse", _("Spouse")
+    OTHER = "other", _("Other")
+
+
+class Relative(BaseModel):
+    """Someone a patient account books for (a child, an elderly parent). The account holder books,
+    pays and chats; the relative attends. A relative who attended appointments is never deleted
+    (the doctor's history names them): removing it sets `removed_at`, and erasure blanks it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="relatives")
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    # Empty only once the account was erased.
+    date_of_birth = models.DateField(_("date of birth"), null=True)
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("relative")
+        verbose_name_plural = _("relatives")
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

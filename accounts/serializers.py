@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Gender, Locale, PatientProfile, Role, Theme, User
+from accounts.models import Gender, Locale, PatientProfile, Relationship, Relative, Role, Theme, User
 from core.representation import datetime_representation
 from support.selectors import policy_acceptance_state
 from support.serializers import PolicyAcceptanceStateSerializer
@@ -219,3 +219,47 @@ class PatientProfileSerializer(serializers.ModelSerializer):
 
     def validate_country(self, value: str) -> str:
         return value.upper()
+
+
+def attendee_representation(relative: Relative | None) -> dict | None:
+    """Who attends an appointment, as `AttendeeSerializer` declares it: None when the account holder does."""
+    if relative is None:
+        return None
+    return {
+        "first_name": relative.first_name,
+        "last_name": relative.last_name,
+        "date_of_birth": relative.date_of_birth.isoformat() if relative.date_of_birth else None,
+        "relationship": str(relative.relationship),
+    }
+
+
+def relative_representation(relative: Relative) -> dict:
+    """A relative as `RelativeSerializer` declares it (the list, the detail and the offline sync)."""
+    return {"id": str(relative.pk), **(attendee_representation(relative) or {})}
+
+
+class AttendeeSerializer(serializers.Serializer):
+    """The relative attending an appointment booked by the account holder."""
+
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+
+
+class RelativeSerializer(AttendeeSerializer):
+    """Output of `/patients/me/relatives`; `relative_representation` builds it."""
+
+    id = serializers.UUIDField()
+
+    def to_representation(self, instance: Relative) -> dict:
+        return relative_representation(instance)
+
+
+class RelativeInputSerializer(serializers.Serializer):
+    """Shape only: `relative_create` / `relative_update` check the names and the date of birth."""
+
+    first_name = serializers.CharField(max_length=NAME_MAX)
+    last_name = serializers.CharField(max_length=NAME_MAX)
+    date_of_birth = serializers.DateField()
+    relationship = serializers.ChoiceField(choices=Relationship.choices)

@@ -2,6 +2,7 @@
 profile edits and social sign-in. The API (and the portal) only call these."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
@@ -14,17 +15,25 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 
 from accounts.emails import PASSWORD_RESET, VERIFY_EMAIL, account_email_queue
 from accounts.errors import AccountsErrorCode
-from accounts.models import Locale, PatientProfile, Role, User
-from accounts.selectors import social_account_find, user_find_by_email, user_totp_authenticator
-from accounts.sync import profile_sync_record
+from accounts.models import Locale, PatientProfile, Relationship, Relative, Role, User
+from accounts.selectors import (
+    relative_get_for_user,
+    relatives_of,
+    social_account_find,
+    user_find_by_email,
+    user_totp_authenticator,
+)
+from accounts.sync import profile_sync_record, relative_sync_record
 from accounts.tokens import user_access_revoke
-from core.exceptions import ApplicationError, PermissionDeniedError
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from core.models import SyncOp
 from core.services import audit_record
 from core.sockets import user_sockets_close
 from core.zones import zone_or_none
@@ -316,12 +325,31 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     )
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
+    _relatives_erase(user=user)
     # Up-call (see docs/architecture.md): the waitlist sits above accounts; an open offer passes on.
     from waitlist.services import waitlist_entries_erase
 
     waitlist_entries_erase(patient=user)
     revoked = user_access_revoke(user=user)
     audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked})
+
+
+def _relatives_erase(*, user: User) -> None:
+    """Erasure of the account's relatives: those who attended an appointment stay as blank rows (the
+    appointments point at them), the others are deleted; every offline copy drops them all."""
+    # Up-call (see docs/architecture.md): appointments sits above accounts; the appointments the
+    # blanked relatives attended change for both participants' offline copies.
+    from appointments.sync import relative_appointments_sync_record
+
+    relatives = list(Relative.objects.filter(user=user).select_for_update())
+    for relative in relatives:
+        if relative.removed_at is None:
+            relative_sync_record(relative=relative, op=SyncOp.DELETE)
+    Relative.objects.filter(user=user, appointments__isnull=True).delete()
+    kept = Relative.objects.filter(user=user)
+    kept.filter(removed_at__isnull=True).update(removed_at=timezone.now())
+    kept.update(first_name="", last_name="", date_of_birth=None, updated_at=timezone.now())
+    relative_appointments_sync_record(relative_ids=[relative.pk for relative in relatives])
 
 
 def _require_patient(user: User) -> None:
@@ -344,6 +372,122 @@ def patient_profile_update(*, user: User, data: dict[str, Any]) -> PatientProfil
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
     return profile
+
+
+# --- Relatives: the people a patient account books for -----------------------------------------------
+
+MAX_RELATIVES = 10
+OLDEST_RELATIVE_YEARS = 130
+RELATIVE_FIELDS = ("first_name", "last_name", "date_of_birth", "relationship")
+
+
+def _relative_clean(data: dict[str, Any]) -> dict[str, Any]:
+    """The relative's fields among `data`, checked: names not blank, a date of birth neither in the
+    future nor more than 130 years ago, a known relationship. 400 naming the field otherwise."""
+    cleaned = {name: data[name] for name in RELATIVE_FIELDS if name in data}
+    for name in ("first_name", "last_name"):
+        if name in cleaned:
+            cleaned[name] = str(cleaned[name]).strip()[:150]
+            if not cleaned[name]:
+                raise ApplicationError(_("Enter a name."), code=AccountsErrorCode.INVALID_NAME, attr=name)
+    born = cleaned.get("date_of_birth")
+    if "date_of_birth" in cleaned:
+        today = timezone.localdate()
+        if not isinstance(born, date) or born > today:
+            raise ApplicationError(
+                _("The date of birth cannot be in the future."),
+                code=AccountsErrorCode.INVALID_DATE_OF_BIRTH,
+                attr="date_of_birth",
+            )
+        if born.year < today.year - OLDEST_RELATIVE_YEARS:
+            raise ApplicationError(
+                _("Enter a date of birth less than %(years)d years ago.") % {"years": OLDEST_RELATIVE_YEARS},
+                code=AccountsErrorCode.INVALID_DATE_OF_BIRTH,
+                attr="date_of_birth",
+            )
+    if "relationship" in cleaned and cleaned["relationship"] not in Relationship.values:
+        raise ApplicationError(
+            _("Choose a relationship among: %(choices)s.") % {"choices": ", ".join(Relationship.values)},
+            code="invalid_choice",
+            attr="relationship",
+        )
+    return cleaned
+
+
+def _account_lock(user: User) -> None:
+    """Lock the account's row before any relative's: booking (its limits check) and erasure take the
+    same locks in the same order, so they wait for each other instead of deadlocking, and two
+    concurrent additions count each other. Caller holds the transaction."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+@transaction.atomic
+def relative_create(*, user: User, first_name: str, last_name: str, date_of_birth: date, relationship: str) -> Relative:
+    """Add someone the account books for: at most MAX_RELATIVES (409 `too_many_relatives`)."""
+    _require_patient(user)
+    fields = _relative_clean(
+        {
+            "first_name": first_name,
+            "last_name": last_name,
+            "date_of_birth": date_of_birth,
+            "relationship": relationship,
+        }
+    )
+    _account_lock(user)
+    if relatives_of(user=user).count() >= MAX_RELATIVES:
+        raise ConflictError(
+            _("An account can book for at most %(count)d relatives.") % {"count": MAX_RELATIVES},
+            code=AccountsErrorCode.TOO_MANY_RELATIVES,
+        )
+    relative = Relative.objects.create(user=user, **fields)
+    relative_sync_record(relative=relative)
+    return relative
+
+
+@transaction.atomic
+def relative_update(*, user: User, relative_id: Any, data: dict[str, Any]) -> Relative:
+    """Edit one of the account's relatives (404 when it is not theirs). The appointments it attends
+    show the new facts, to the doctor as well."""
+    # Up-call (see docs/architecture.md): the appointments the relative attends change for both
+    # participants' offline copies.
+    from appointments.sync import relative_appointments_sync_record
+
+    _require_patient(user)
+    _account_lock(user)
+    relative = relative_get_for_user(user=user, relative_id=relative_id, lock=True)
+    cleaned = _relative_clean(data)
+    changed = [name for name in RELATIVE_FIELDS if name in cleaned and getattr(relative, name) != cleaned[name]]
+    for name in changed:
+        setattr(relative, name, cleaned[name])
+    if changed:
+        relative.save(update_fields=[*changed, "updated_at"])
+        relative_sync_record(relative=relative)
+        relative_appointments_sync_record(relative_ids=[relative.pk])
+    return relative
+
+
+@transaction.atomic
+def relative_delete(*, user: User, relative_id: Any) -> None:
+    """Remove one of the account's relatives: 409 `relative_has_upcoming_appointments` while it has an
+    active upcoming appointment (cancel those first). One who attended past appointments stays in
+    their history (`removed_at`); one who never did is deleted."""
+    # Up-call (see docs/architecture.md): whether an appointment is upcoming is the appointments app's rule.
+    from appointments.selectors import relative_has_upcoming_appointments
+
+    _require_patient(user)
+    _account_lock(user)
+    relative = relative_get_for_user(user=user, relative_id=relative_id, lock=True)
+    if relative_has_upcoming_appointments(relative=relative):
+        raise ConflictError(
+            _("This relative has upcoming appointments. Cancel them first."),
+            code=AccountsErrorCode.RELATIVE_HAS_UPCOMING_APPOINTMENTS,
+        )
+    relative_sync_record(relative=relative, op=SyncOp.DELETE)
+    if relative.appointments.exists():
+        relative.removed_at = timezone.now()
+        relative.save(update_fields=["removed_at", "updated_at"])
+    else:
+        relative.delete()
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,18 @@
-"""The signed-in user's own profile in the offline sync (`core.sync`): one object, not a list."""
+"""What accounts contributes to the offline sync (`core.sync`): the signed-in user's own profile (one
+object, not a list) and the relatives the account books for (a removed one is a tombstone)."""
 
 from typing import Any
 
 from django.db.models import QuerySet
 
-from accounts.models import User
-from accounts.serializers import UserSerializer
+from accounts.models import Relative, User
+from accounts.selectors import relatives_of
+from accounts.serializers import UserSerializer, relative_representation
+from core.models import SyncOp
 from core.sync import register, sync_record
 
 RESOURCE = "profile"
+RELATIVES = "relatives"
 
 
 def profile_sync_payload(user: User) -> dict[str, Any]:
@@ -25,3 +29,15 @@ def profile_sync_record(*, user: User) -> None:
 
 
 register(RESOURCE, serialize=profile_sync_payload, visible=profile_visible_to, single=True)
+
+
+def relatives_visible_to(user) -> QuerySet[Relative]:
+    return relatives_of(user=user)
+
+
+def relative_sync_record(*, relative: Relative, op: str = SyncOp.UPSERT) -> None:
+    """Log that one of the account's relatives changed or went; call inside the writing transaction."""
+    sync_record(users=[relative.user_id], resource=RELATIVES, object_id=relative.pk, op=op)
+
+
+register(RELATIVES, serialize=relative_representation, visible=relatives_visible_to)

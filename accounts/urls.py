@@ -15,4 +15,6 @@ urlpatterns = [
     path("auth/oauth/<str:provider>", views.OAuthLoginView.as_view(), name="auth-oauth"),
     path("users/me", views.MeView.as_view(), name="users-me"),
     path("patients/me/profile", views.PatientProfileView.as_view(), name="patients-me-profile"),
+    path("patients/me/relatives", views.RelativeListView.as_view(), name="patients-me-relatives"),
+    path("patients/me/relatives/<uuid:pk>", views.RelativeDetailView.as_view(), name="patients-me-relative-detail"),
 ]

@@ -9,9 +9,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import oauth, serializers, services, throttles, tokens
+from accounts import oauth, selectors, serializers, services, throttles, tokens
 from accounts.errors import AccountsErrorCode
 from core.authentication import JWTAuthentication
+from core.pagination import PageNumberPagination
 from core.schema import api_errors
 
 # What Django's password validators answer with (accounts.services.password_validate).
@@ -297,3 +298,69 @@ class PatientProfileView(APIView):
         serializer.is_valid(raise_exception=True)
         profile = services.patient_profile_update(user=request.user, data=serializer.validated_data)
         return Response(serializers.PatientProfileSerializer(profile).data)
+
+
+class RelativeListView(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        summary="The relatives I book for", responses=serializers.RelativeSerializer(many=True), tags=["patients"]
+    )
+    @api_errors({403: [AccountsErrorCode.NOT_A_PATIENT]})
+    def get(self, request):
+        relatives = selectors.relative_list_for_user(user=request.user)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(relatives, request, view=self)
+        return paginator.get_paginated_response(serializers.RelativeSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Add a relative to book for (at most 10)",
+        request=serializers.RelativeInputSerializer,
+        responses={201: serializers.RelativeSerializer},
+        tags=["patients"],
+    )
+    @api_errors(
+        {
+            400: [AccountsErrorCode.INVALID_NAME, AccountsErrorCode.INVALID_DATE_OF_BIRTH],
+            403: [AccountsErrorCode.NOT_A_PATIENT],
+            409: [AccountsErrorCode.TOO_MANY_RELATIVES],
+        }
+    )
+    def post(self, request):
+        serializer = serializers.RelativeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        relative = services.relative_create(user=request.user, **serializer.validated_data)
+        return Response(serializers.RelativeSerializer(relative).data, status=status.HTTP_201_CREATED)
+
+
+class RelativeDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Edit one of my relatives",
+        request=serializers.RelativeInputSerializer(partial=True),
+        responses={200: serializers.RelativeSerializer},
+        tags=["patients"],
+    )
+    @api_errors(
+        {
+            400: [AccountsErrorCode.INVALID_NAME, AccountsErrorCode.INVALID_DATE_OF_BIRTH],
+            403: [AccountsErrorCode.NOT_A_PATIENT],
+        }
+    )
+    def patch(self, request, pk):
+        serializer = serializers.RelativeInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        relative = services.relative_update(user=request.user, relative_id=pk, data=serializer.validated_data)
+        return Response(serializers.RelativeSerializer(relative).data)
+
+    @extend_schema(
+        summary="Remove one of my relatives (not while they have upcoming appointments)",
+        responses={204: NO_BODY},
+        tags=["patients"],
+    )
+    @api_errors({403: [AccountsErrorCode.NOT_A_PATIENT], 409: [AccountsErrorCode.RELATIVE_HAS_UPCOMING_APPOINTMENTS]})
+    def delete(self, request, pk):
+        services.relative_delete(user=request.user, relative_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -109,7 +109,7 @@ class AppointmentAdmin(CsvExportAdmin):
 
     clinic_scope = "doctor__clinic"
 
-    list_display = ["start", "doctor", "clinic", "patient", "status", "payment_method", "hold_until"]
+    list_display = ["start", "doctor", "clinic", "patient", "relative", "status", "payment_method", "hold_until"]
     list_filter = [
         "status",
         "payment_method",
@@ -131,13 +131,14 @@ class AppointmentAdmin(CsvExportAdmin):
         (_("clinic"), lambda a: a.doctor.clinic.name if a.doctor.clinic else a.doctor.clinic_name),
         (_("doctor"), lambda a: str(a.doctor)),
         (_("patient"), lambda a: a.patient.email),
+        (_("attendee"), lambda a: a.relative.full_name if a.relative else ""),
         (_("status"), lambda a: a.status),
         (_("payment method"), lambda a: a.payment_method),
         (_("cancellation reason"), lambda a: a.cancellation_reason),
     )
     search_fields = ["patient__email", "doctor__user__email", "doctor__user__last_name"]
     date_hierarchy = "start"
-    list_select_related = ["doctor__user", "doctor__clinic", "patient"]
+    list_select_related = ["doctor__user", "doctor__clinic", "patient", "relative"]
     readonly_fields = [f.name for f in Appointment._meta.fields]
     inlines = [AppointmentStatusChangeInline]
 

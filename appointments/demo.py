@@ -2,13 +2,15 @@
 a showcase practice for the first verified doctor: a full day today and 12 weeks of history, so every
 portal page (Today, Appointments, Insights) has something to show."""
 
+import contextlib
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.demo import demo_user
+from accounts.demo import FAMILY_CHILDREN, FAMILY_PARENT, demo_user
 from accounts.models import Role, User
+from accounts.selectors import relatives_of
 from appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -168,6 +170,26 @@ def _showcase_history(doctor, patients: list[User]) -> int:
     return made
 
 
+def _family_booking(*, doctor: DoctorProfile) -> None:
+    """The demo parent's first child sees the showcase doctor, so the portal shows an attendee."""
+    parent = User.objects.filter(email=FAMILY_PARENT).first()
+    first, last, _born = FAMILY_CHILDREN[0]
+    child = relatives_of(user=parent).filter(first_name=first, last_name=last).first() if parent else None
+    if child is None or Appointment.objects.filter(relative=child, status__in=ACTIVE_STATUSES).exists():
+        return
+    start = _first_free(doctor, skip=1)
+    if start is not None:
+        with contextlib.suppress(ApplicationError):  # the demo doctor has no such slot: no family visit
+            appointment_book(
+                patient=parent,
+                doctor=doctor,
+                start=start,
+                payment_method="clinic",
+                reason="Vaccination",
+                relative_id=child.pk,
+            )
+
+
 def seed(out) -> None:
     doctors = list(DoctorProfile.objects.select_related("user").order_by("created_at"))
     for index, doctor in enumerate(doctors):
@@ -204,6 +226,7 @@ def seed(out) -> None:
             except ApplicationError:
                 pass
     out.write(f"  appointments: schedules for {len(doctors)} doctors, {created} upcoming demo appointments")
+    _family_booking(doctor=verified[0])
     showcase, showcase_patients = verified[0], _showcase_patients()
     today_count = _showcase_today(showcase, showcase_patients)
     history_count = _showcase_history(showcase, showcase_patients)

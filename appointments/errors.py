@@ -24,3 +24,4 @@ class AppointmentErrorCode(StrEnum):
     TOO_MANY_UPCOMING_WITH_DOCTOR = "too_many_upcoming_with_doctor"
     TOO_MANY_UNPAID_HOLDS = "too_many_unpaid_holds"
     NOT_A_NEW_PATIENT = "not_a_new_patient"
+    INVALID_RELATIVE = "invalid_relative"

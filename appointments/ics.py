@@ -19,8 +19,10 @@ def _description(appointment: Appointment, reader) -> str:
     lines = [
         _("Doctor: %(name)s") % {"name": str(doctor)},
         _("Patient: %(name)s") % {"name": appointment.patient.full_name},
-        _("Time: %(when)s clinic time (%(zone)s)") % {"when": when.clinic, "zone": when.clinic_zone},
     ]
+    if appointment.relative is not None:
+        lines.append(_("For: %(name)s") % {"name": appointment.relative.full_name})
+    lines.append(_("Time: %(when)s clinic time (%(zone)s)") % {"when": when.clinic, "zone": when.clinic_zone})
     if when.own:
         lines.append(_("Your time zone: %(when)s (%(zone)s)") % {"when": when.own, "zone": when.own_zone})
     if doctor.clinic_name or doctor.clinic_address:
@@ -38,7 +40,8 @@ def _event(appointment: Appointment, reader) -> Event:
     event.add("dtstart", appointment.start)
     event.add("dtend", appointment.end)
     if reader.pk == doctor.user_id:
-        event.add("summary", _("Appointment with %(name)s") % {"name": appointment.patient.full_name})
+        attendee = appointment.relative or appointment.patient
+        event.add("summary", _("Appointment with %(name)s") % {"name": attendee.full_name})
     else:
         event.add("summary", _("Appointment with %(name)s") % {"name": str(doctor)})
     event.add("description", _description(appointment, reader))

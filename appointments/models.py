@@ -84,6 +84,15 @@ class Appointment(BaseModel):
         related_name="appointments",
         verbose_name=_("visit type"),
     )
+    # Who attends when the account holder books for a relative; null when the holder attends.
+    relative = models.ForeignKey(
+        "accounts.Relative",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("attendee"),
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     # `end` plus the visit type's buffer: how long the doctor's time is taken (the slot engine, the

@@ -10,10 +10,10 @@ from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Relative, User
 from appointments.errors import AppointmentErrorCode as Code
 from appointments.models import Appointment, AppointmentStatus, AvailabilityRule, CalendarFeed, TimeOff
-from appointments.slots import local_today
+from appointments.slots import active_appointments_q, local_today
 from appointments.zones import zone_or_none
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from doctors.models import DoctorProfile
@@ -80,7 +80,7 @@ def _appointments_of(user: User) -> QuerySet[Appointment]:
     # of two indexed columns, in the same single query.
     own_profile = Subquery(DoctorProfile.objects.filter(user=user).values("pk")[:1])
     return Appointment.objects.filter(Q(patient=user) | Q(doctor_id=own_profile)).select_related(
-        "doctor__user", "patient", "payment", "visit_type"
+        "doctor__user", "patient", "payment", "visit_type", "relative"
     )
 
 
@@ -99,6 +99,8 @@ APPOINTMENT_OUTPUT_COLUMNS = (
     *(f"doctor__{name}" for name in ("fee_amount", "fee_currency", "avg_rating", "rating_count", "languages")),
     *("doctor__next_available_at", "doctor__min_fee_amount", "doctor__min_fee_currency"),
     *(f"visit_type__{name}" for name in ("id", "name", "name_en", "name_fr", "duration_minutes")),
+    *("relative_id", *(f"relative__{name}" for name in ("id", "first_name", "last_name", "date_of_birth"))),
+    "relative__relationship",
     *(f"{user}__{name}" for user in ("doctor__user", "patient") for name in ("id", "first_name", "last_name")),
     *(f"payment__{name}" for name in ("id", "appointment_id", "status", "amount", "currency", "method")),
 )
@@ -142,6 +144,12 @@ def appointment_list_for_user(*, user: User, scope: str, now: datetime | None = 
             Q(status__in=[S.COMPLETED, S.NO_SHOW]) | Q(status=S.CONFIRMED, end__lte=now) | (live_hold & Q(end__lte=now))
         ).order_by("-start", "-id")
     return queryset.filter(Q(status__in=[S.CANCELLED, S.EXPIRED]) | lapsed_hold).order_by("-start", "-id")
+
+
+def relative_has_upcoming_appointments(*, relative: Relative, now: datetime | None = None) -> bool:
+    """Whether the relative attends an active appointment (confirmed, or a hold still running) not over yet."""
+    now = now or timezone.now()
+    return Appointment.objects.filter(active_appointments_q(now=now), relative=relative, end__gt=now).exists()
 
 
 def appointment_calendar_for_user(

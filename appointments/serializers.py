@@ -7,6 +7,7 @@ from django.utils.text import capfirst
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import AttendeeSerializer, attendee_representation
 from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
 from core.representation import current_zone, datetime_representation
@@ -93,6 +94,7 @@ def appointment_representation(appointment: Appointment) -> dict:
         "doctor": doctor_card_representation(doctor, zone=zone),
         "patient": {"id": str(patient.pk), "first_name": patient.first_name, "last_name": patient.last_name},
         "visit_type": _visit_type_brief(appointment),
+        "attendee": attendee_representation(appointment.relative),
         "start": datetime_representation(appointment.start, zone),
         "end": datetime_representation(appointment.end, zone),
         "timezone": doctor.timezone,
@@ -121,6 +123,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     doctor = DoctorCardSerializer()
     patient = PatientBriefSerializer()
     visit_type = VisitTypeBriefSerializer(allow_null=True)
+    attendee = AttendeeSerializer(
+        source="relative", allow_null=True, help_text="The relative attending; null when the account holder attends."
+    )
     timezone = serializers.CharField(source="doctor.timezone")
     payment = serializers.SerializerMethodField()
 
@@ -131,6 +136,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "doctor",
             "patient",
             "visit_type",
+            "attendee",
             "start",
             "end",
             "timezone",
@@ -159,6 +165,12 @@ class AppointmentBookSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     visit_type_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    relative_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Book for this relative of yours (GET /patients/me/relatives).",
+    )
 
 
 class AppointmentRescheduleSerializer(serializers.Serializer):

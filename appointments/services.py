@@ -14,7 +14,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Relative, User
+from accounts.selectors import relative_get_for_user
 from appointments.availability_cache import schedule_version_bump
 from appointments.errors import AppointmentErrorCode as Code
 from appointments.models import (
@@ -50,6 +51,7 @@ from notifications.services import notification_send
 
 S = AppointmentStatus
 DOCTOR_CONSTRAINT = "appointment_no_doctor_overlap"
+# Per person attending (migration 0005): its name still contains the per-patient one's.
 PATIENT_CONSTRAINT = "appointment_no_patient_overlap"
 
 
@@ -186,7 +188,7 @@ def _slot_taken() -> ConflictError:
 
 
 def _patient_overlap() -> ConflictError:
-    return ConflictError(_("You already have an appointment at that time."), code=Code.PATIENT_OVERLAP)
+    return ConflictError(_("The person attending already has an appointment at that time."), code=Code.PATIENT_OVERLAP)
 
 
 def _conflict_from(error: IntegrityError) -> ConflictError:
@@ -258,10 +260,12 @@ def _check_free(
     blocked_until: datetime,
     now: datetime,
     exclude_id: Any = None,
+    relative_id: Any = None,
 ) -> None:
     conflict = slot_conflict(
         doctor_id=doctor.pk,
         patient_id=patient.pk,
+        relative_id=relative_id,
         start=start,
         end=end,
         now=now,
@@ -308,6 +312,20 @@ def _check_new_patient(*, visit_type: VisitType | None, patient: Any, doctor: Do
         raise ConflictError(_("This visit type is for new patients; choose another one."), code=Code.NOT_A_NEW_PATIENT)
 
 
+def _attendee_lock(*, patient: Any, relative_id: Any) -> Relative | None:
+    """The relative of `patient` a booking is for (None: the account holder attends), locked so that
+    it cannot be removed meanwhile; someone else's or a removed one -> 400 naming `relative_id`.
+    Caller holds the transaction."""
+    if relative_id is None:
+        return None
+    try:
+        return relative_get_for_user(user=patient, relative_id=relative_id, lock=True)
+    except NotFoundError as error:
+        raise ApplicationError(
+            _("This relative is not one of yours."), code=Code.INVALID_RELATIVE, attr="relative_id"
+        ) from error
+
+
 def appointment_book(
     *,
     patient: Any,
@@ -316,8 +334,10 @@ def appointment_book(
     reason: str = "",
     payment_method: str,
     visit_type_id: Any = None,
+    relative_id: Any = None,
 ) -> Appointment:
-    """Book `start` (one of the doctor's free slots for the visit type) for `patient`.
+    """Book `start` (one of the doctor's free slots for the visit type) for `patient`, or for their
+    relative `relative_id` (the account holder still books, pays and is told).
 
     `visit_type_id`: one of the doctor's active visit types (400 `invalid_visit_type` otherwise),
     the default when None; the appointment lasts its duration, keeps the doctor busy for its buffer
@@ -327,7 +347,7 @@ def appointment_book(
     `card` -> `pending_payment` holding the slot until `hold_until`; `clinic` -> `confirmed`.
     400 for a time that is not a slot, in the past, inside the notice or beyond the horizon, or an
     unaccepted payment method; 409 `slot_unavailable` when taken meanwhile (the database decides on
-    PostgreSQL), 409 `patient_overlap` when the patient already has an appointment then.
+    PostgreSQL), 409 `patient_overlap` when the person attending already has an appointment then.
     Retries are the API's business (its `Idempotency-Key` layer in the view).
 
     The patient is told at once; the doctor only once the booking is confirmed (now for `clinic`,
@@ -351,14 +371,26 @@ def appointment_book(
     is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
         lapsed = _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
-        _check_free(doctor=doctor, patient=patient, start=start, end=end, blocked_until=blocked_until, now=now)
+        _check_free(
+            doctor=doctor,
+            patient=patient,
+            relative_id=relative_id,
+            start=start,
+            end=end,
+            blocked_until=blocked_until,
+            now=now,
+        )
         appointment_booking_limits_check(patient=patient, doctor=doctor, is_card=is_card, now=now)
         _check_new_patient(visit_type=visit_type, patient=patient, doctor=doctor)
+        # After the account's row lock (the limits check): relative writes and erasure also lock the
+        # account first, then the relative, so they queue behind each other instead of deadlocking.
+        relative = _attendee_lock(patient=patient, relative_id=relative_id)
         appointment = _write_or_conflict(
             lambda: Appointment.objects.create(
                 doctor=doctor,
                 patient=patient,
                 visit_type=visit_type,
+                relative=relative,
                 start=start,
                 end=end,
                 blocked_until=blocked_until,
@@ -458,6 +490,7 @@ def appointment_reschedule(
         _check_free(
             doctor=doctor,
             patient=appointment.patient,
+            relative_id=appointment.relative_id,
             start=start,
             end=end,
             blocked_until=blocked_until,
@@ -653,6 +686,7 @@ def appointment_confirm_paid(*, appointment: Appointment, source: str) -> bool:
     conflict = slot_conflict(
         doctor_id=appointment.doctor_id,
         patient_id=appointment.patient_id,
+        relative_id=appointment.relative_id,
         start=appointment.start,
         end=appointment.end,
         now=timezone.now(),
@@ -711,14 +745,15 @@ def appointment_participants_notify(
 ) -> None:
     """Tell an appointment's participants something: the one fan-out every app uses (appointments,
     payments, reminders). Each recipient gets `notifications/<template_key>/` rendered in their
-    locale with the common context (`recipient_is_doctor`, names, clinic, and `when`: the start as
-    `when_text` writes it for that reader, naming the zone) plus `context`; datetimes in `context`
-    whose key ends in `_start` are turned into `when_text` too (`previous_start` -> `previous`).
+    locale with the common context (`recipient_is_doctor`, names, the attendee's, clinic, and `when`:
+    the start as `when_text` writes it for that reader, naming the zone) plus `context`; datetimes in
+    `context` whose key ends in `_start` are turned into `when_text` too (`previous_start` -> `previous`).
     `recipients` is explicit: (PATIENT,), (DOCTOR,) or both. Call it inside the changing transaction.
     """
     doctor = appointment.doctor
     doctor_user = doctor.user
     patient = appointment.patient
+    attendee = appointment.relative
     extra = dict(context or {})
     moments = {key: extra.pop(key) for key in list(extra) if key.endswith("_start")}
     people = {PATIENT: patient, DOCTOR: doctor_user}
@@ -737,6 +772,8 @@ def appointment_participants_notify(
             "recipient_is_doctor": role == DOCTOR,
             "doctor_name": str(doctor),
             "patient_name": patient.full_name,
+            # The relative attending (`appointments/attendee.txt` adds "For: ..."); "" when the holder attends.
+            "attendee_name": attendee.full_name if attendee is not None else "",
             "clinic_name": doctor.clinic_name,
             "clinic_address": doctor.clinic_address,
             "reason": appointment.cancellation_reason,

@@ -115,9 +115,11 @@ def slot_conflict(
     now: datetime,
     exclude_id: Any = None,
     blocked_until: datetime | None = None,
+    relative_id: Any = None,
 ) -> SlotConflict | None:
     """Is the doctor free over [start, blocked_until) (the visit and its buffer; `end` when not
-    given) and the patient over [start, end)? The one answer to "is this slot still free", used by
+    given) and the person attending (the patient account holder, or their relative `relative_id`)
+    over [start, end)? The one answer to "is this slot still free", used by
     booking, rescheduling and a payment confirming its appointment.
 
     None when free; else which side is busy. Inside the caller's transaction this is the only guard
@@ -131,7 +133,7 @@ def slot_conflict(
     )
     if doctor_busy.exists():
         return SlotConflict.DOCTOR_BUSY
-    if active.filter(patient_id=patient_id, start__lt=end, end__gt=start).exists():
+    if active.filter(patient_id=patient_id, relative_id=relative_id, start__lt=end, end__gt=start).exists():
         return SlotConflict.PATIENT_BUSY
     return None
 

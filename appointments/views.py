@@ -53,7 +53,7 @@ BOOKING_ERRORS = {
 }
 BOOK_ERRORS = {
     **BOOKING_ERRORS,
-    400: [*BOOKING_ERRORS[400], DoctorErrorCode.INVALID_VISIT_TYPE],
+    400: [*BOOKING_ERRORS[400], DoctorErrorCode.INVALID_VISIT_TYPE, Code.INVALID_RELATIVE],
     409: [*BOOKING_ERRORS[409], Code.NOT_A_NEW_PATIENT, "idempotency_key_reused"],
 }
 
@@ -195,6 +195,7 @@ class AppointmentListView(APIView):
                 reason=data["reason"],
                 payment_method=data["payment_method"],
                 visit_type_id=data["visit_type_id"],
+                relative_id=data["relative_id"],
             )
             return status.HTTP_201_CREATED, AppointmentSerializer(appointment).data
 

@@ -29,6 +29,7 @@ RECEIPT_EMAIL = "payments.receipt"
 class ReceiptData:
     number: str
     patient_name: str
+    attendee_name: str  # the relative the visit was for; "" when the account holder attended
     doctor_name: str
     # The visit type in the active language ("" for an appointment booked before visit types).
     visit_type_name: str
@@ -50,6 +51,7 @@ def receipt_data(*, payment: Payment) -> ReceiptData:
     return ReceiptData(
         number=payment.receipt_number or "",
         patient_name=appointment.patient.full_name,
+        attendee_name=appointment.relative.full_name if appointment.relative is not None else "",
         doctor_name=str(doctor),
         visit_type_name=appointment.visit_type.name if appointment.visit_type is not None else "",
         clinic_name=doctor.clinic_name,
@@ -82,6 +84,7 @@ def receipt_pdf_render(*, payment: Payment) -> bytes:
             (_("Receipt number"), data.number),
             (_("Date"), _local(data.paid_at, data.timezone) if data.paid_at else ""),
             (_("Patient"), data.patient_name),
+            *([(_("For"), data.attendee_name)] if data.attendee_name else []),
             (_("Doctor"), data.doctor_name),
             (_("Clinic"), data.clinic_name),
             (_("Address"), data.clinic_address),
@@ -118,8 +121,10 @@ def receipt_pdf_render(*, payment: Payment) -> bytes:
 
 
 def _receipt_email_context(payment: Payment) -> dict[str, Any]:
+    relative = payment.appointment.relative
     return {
         "patient_name": payment.appointment.patient.full_name,
+        "attendee_name": relative.full_name if relative is not None else "",
         "doctor_name": str(payment.appointment.doctor),
         "receipt_number": payment.receipt_number,
         "amount": money_decimal(payment.amount),
@@ -145,7 +150,9 @@ def receipt_email_queue(*, payment: Payment) -> None:
 def receipt_email_build(args: dict[str, Any]) -> EmailContent | None:
     """The receipt email with its PDF, as the payment stands when it is sent; None if no receipt."""
     payment = (
-        Payment.objects.select_related("appointment__doctor__user", "appointment__patient", "appointment__visit_type")
+        Payment.objects.select_related(
+            "appointment__doctor__user", "appointment__patient", "appointment__visit_type", "appointment__relative"
+        )
         .filter(pk=args["payment_id"])
         .first()
     )

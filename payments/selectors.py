@@ -25,7 +25,9 @@ def payment_get_for_user(*, user: User, payment_id: Any) -> Payment:
     """A payment of one of the user's appointments, with what its receipt shows; else 404."""
     payment = (
         Payment.objects.filter(_visible_to(user), pk=payment_id)
-        .select_related("appointment__doctor__user", "appointment__patient", "appointment__visit_type")
+        .select_related(
+            "appointment__doctor__user", "appointment__patient", "appointment__visit_type", "appointment__relative"
+        )
         .first()
     )
     if payment is None:

@@ -21,6 +21,7 @@ class PaymentIntentOutputSerializer(serializers.Serializer):
 class ReceiptSerializer(serializers.Serializer):
     number = serializers.CharField()
     patient_name = serializers.CharField()
+    attendee_name = serializers.CharField(help_text="The relative the visit was for; empty when the patient attended.")
     doctor_name = serializers.CharField()
     visit_type_name = serializers.CharField()
     clinic_name = serializers.CharField()

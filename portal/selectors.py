@@ -24,7 +24,7 @@ S = AppointmentStatus
 
 
 def _doctor_appointments(doctor: DoctorProfile) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(doctor=doctor).select_related("patient", "payment")
+    return Appointment.objects.filter(doctor=doctor).select_related("patient", "relative", "payment")
 
 
 def _day_start(day: date, zone: ZoneInfo) -> datetime:
@@ -97,7 +97,8 @@ def portal_appointment_list(
     status: str = "",
     search: str = "",
 ) -> QuerySet[Appointment]:
-    """The doctor's appointments, newest first, filtered by local date range, status and patient name."""
+    """The doctor's appointments, newest first, filtered by local date range, status and patient name
+    (the account holder's or the attending relative's)."""
     zone = doctor_zone(doctor)
     queryset = _doctor_appointments(doctor)
     if date_from:
@@ -107,7 +108,12 @@ def portal_appointment_list(
     if status:
         queryset = queryset.filter(status=status)
     for word in search.split():
-        queryset = queryset.filter(Q(patient__first_name__icontains=word) | Q(patient__last_name__icontains=word))
+        queryset = queryset.filter(
+            Q(patient__first_name__icontains=word)
+            | Q(patient__last_name__icontains=word)
+            | Q(relative__first_name__icontains=word)
+            | Q(relative__last_name__icontains=word)
+        )
     return queryset.order_by("-start", "-id")
 
 

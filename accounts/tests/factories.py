@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 
 from accounts.models import PatientProfile, Role, User
@@ -62,3 +64,14 @@ class StaffFactory(UserFactory):
             for label in extracted:
                 app_label, codename = label.split(".")
                 self.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+class RelativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Relative"
+
+    user = factory.SubFactory(PatientFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = datetime.date(2016, 4, 2)
+    relationship = "child"

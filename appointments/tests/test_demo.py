@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 
 from accounts import demo as accounts_demo
+from accounts.models import User
 from appointments import demo
 from appointments.models import Appointment, AvailabilityRule
 from appointments.slots import doctor_zone, local_today
@@ -41,3 +42,17 @@ def test_demo_showcase_gives_the_first_doctor_a_day_and_twelve_weeks_of_history(
     assert len({day - timedelta(days=day.weekday()) for day in days if day < today}) >= 11
     assert {"completed", "no_show", "cancelled"} <= statuses
     assert Payment.objects.filter(appointment__doctor=doctor, method="clinic", status="succeeded").exists()
+
+
+def test_the_demo_family_has_a_child_booked_with_the_showcase_doctor():
+    accounts_demo.seed(io.StringIO())
+    doctor = DoctorProfileFactory()
+
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    accounts_demo.seed(io.StringIO())
+
+    parent = User.objects.get(email=accounts_demo.FAMILY_PARENT)
+    assert sorted(parent.relatives.values_list("first_name", flat=True)) == ["Léa", "Noé"]
+    booked = Appointment.objects.filter(patient=parent, relative__isnull=False)
+    assert [(a.relative.first_name, a.doctor_id, a.status) for a in booked] == [("Léa", doctor.pk, "confirmed")]

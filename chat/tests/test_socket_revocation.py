@@ -24,6 +24,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory
 from chat.models import Message
 from chat.tests.test_consumers import ORIGIN, connect_as, open_socket
 from config.asgi import application
+from core.testing.admin import admin_form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,12 +68,8 @@ def _admin_deactivation(user, tokens):
     staff = AdminFactory()
     browser = Client()
     browser.force_login(staff)
-    form = browser.get(f"/admin/accounts/user/{user.pk}/change/").context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
-    data.update(is_active="", groups=[], user_permissions=[], avatar="")
-    for name in ("last_login", "created_at", "updated_at"):
-        data.pop(name, None)
-    response = browser.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    response = browser.post(url, admin_form_data(browser.get(url), is_active=""))
     assert response.status_code == 302, response.context["adminform"].form.errors
     return HttpResponse(status=204)
 

@@ -29,6 +29,7 @@ BACK_OFFICE = len(ORDER)
 # add it here on purpose, and say why at the import.
 UP_CALLS = {
     ("accounts/services.py", "doctors"),  # a doctor's registration creates their profile; renames refresh search
+    ("accounts/services.py", "appointments"),  # a relative with upcoming visits stays; their visits re-sync
     ("appointments/demo.py", "payments"),  # the demo pays some clinic appointments
     ("appointments/services.py", "payments"),  # a cancellation refunds through payments
     ("appointments/services.py", "waitlist"),  # a freed slot goes to the waitlist's first in line

@@ -260,8 +260,8 @@ def test_full_sync_query_count_does_not_grow_with_objects(auth_client, patient, 
         NotificationFactory(user=patient)
     client = auth_client(patient)
 
-    # One read per registered resource, plus auth, the safe horizon (PostgreSQL) and the log.
-    with django_assert_max_num_queries(14):
+    # One read per registered resource (8 with relatives), plus auth, the safe horizon (PostgreSQL) and the log.
+    with django_assert_max_num_queries(15):
         page = sync(client)
 
     assert len(page["changes"]["notifications"]) == 20
