@@ -146,6 +146,11 @@ def _time_freed(*, doctor: DoctorProfile, start: datetime, end: datetime) -> Non
     waitlist_offer_freed_slot(doctor=doctor, start=start, end=end)
 
 
+def _appointment_time_freed(appointment: Appointment) -> None:
+    """`appointment` stopped counting: its time, buffer included, is freed (`_time_freed`)."""
+    _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.blocked_until or appointment.end)
+
+
 # --- booking checks -------------------------------------------------------------------------------
 
 
@@ -248,7 +253,7 @@ def _expire_lapsed_holds(
 
 def _holds_freed(holds: Iterable[Appointment]) -> None:
     for hold in holds:
-        _time_freed(doctor=hold.doctor, start=hold.start, end=hold.end)
+        _appointment_time_freed(hold)
 
 
 def _check_free(
@@ -523,7 +528,7 @@ def appointment_reschedule(
             exclude_id=appointment.pk,
         )
         previous = appointment.start, appointment.end, appointment.blocked_until
-        previous_start, previous_end = previous[0], previous[1]
+        previous_start, previous_busy_until = previous[0], previous[2] or previous[1]
         appointment.start, appointment.end, appointment.blocked_until = start, end, blocked_until
 
         def move() -> Appointment:
@@ -548,7 +553,7 @@ def appointment_reschedule(
             context={"previous_start": previous_start},
         )
         _schedule_changed(doctor=doctor)
-        _time_freed(doctor=doctor, start=previous_start, end=previous_end)
+        _time_freed(doctor=doctor, start=previous_start, end=previous_busy_until)
         _holds_freed(lapsed)
     return appointment
 
@@ -622,7 +627,7 @@ def appointment_cancel(
             context={"cancelled_by_doctor": for_clinic or by.pk == appointment.doctor.user_id},
         )
         _schedule_changed(doctor=appointment.doctor)
-        _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
+        _appointment_time_freed(appointment)
     return AppointmentCancellation(appointment=appointment, full_refund_due=full_refund_due)
 
 
@@ -685,7 +690,7 @@ def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
             appointment_transition(
                 appointment=appointment, to_status=S.EXPIRED, source="task:expire_holds", note="hold ran out"
             )
-            _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
+            _appointment_time_freed(appointment)
             count += 1
     return count
 
@@ -721,7 +726,7 @@ def appointment_confirm_paid(*, appointment: Appointment, source: str) -> bool:
     if conflict is not None:
         if not late:
             appointment_transition(appointment=appointment, to_status=S.EXPIRED, source=source, note=str(conflict))
-            _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
+            _appointment_time_freed(appointment)
         return False
     try:
         with transaction.atomic():

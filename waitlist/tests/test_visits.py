@@ -87,6 +87,23 @@ def test_a_longer_visit_is_not_offered_a_20_minute_gap_but_the_next_entry_is(twe
     assert hold.blocked_until == after.start + timedelta(minutes=duration + buffer)
 
 
+def test_a_cancelled_visit_frees_its_buffer_too(twenty):
+    day = local_today(doctor=twenty) + timedelta(days=3)
+    start = datetime.combine(day, time(10, 0), tzinfo=ZoneInfo(twenty.timezone))
+    buffered = VisitTypeFactory(doctor=twenty, duration_minutes=20, buffer_minutes=20)
+    cancelled = _confirmed(twenty, start, visit_type=buffered, blocked_until=start + timedelta(minutes=40))
+    _confirmed(twenty, start + timedelta(minutes=40))
+    first = _in_line(twenty, start)
+    second = _in_line(twenty, start)
+
+    appointment_cancel(appointment=cancelled, by=cancelled.patient)
+
+    first, second = _refresh(first), _refresh(second)
+    assert (first.status, second.status) == (W.OFFERED, W.OFFERED)
+    assert first.offer_appointment.start == start
+    assert second.offer_appointment.start == start + timedelta(minutes=20)
+
+
 def test_an_entry_for_a_deactivated_visit_type_is_passed_over(twenty, gap):
     _before, middle, _after = gap
     retired = VisitTypeFactory(doctor=twenty, duration_minutes=20, is_active=False)
