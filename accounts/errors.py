@@ -24,6 +24,7 @@ class AccountsErrorCode(StrEnum):
     TOTP_ALREADY_ENABLED = "totp_already_enabled"
     TOO_MANY_RELATIVES = "too_many_relatives"
     RELATIVE_HAS_UPCOMING_APPOINTMENTS = "relative_has_upcoming_appointments"
+    RELATIVE_ON_WAITLIST = "relative_on_waitlist"
     INVALID_DATE_OF_BIRTH = "invalid_date_of_birth"
     INVALID_NAME = "invalid_name"
     NOT_FOUND = "not_found"

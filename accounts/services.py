@@ -325,11 +325,12 @@ def user_erase(*, user: User, ip_address: str | None = None) -> None:
     )
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
-    _relatives_erase(user=user)
     # Up-call (see docs/architecture.md): the waitlist sits above accounts; an open offer passes on.
+    # Before the relatives: the entries protect the relatives they are for.
     from waitlist.services import waitlist_entries_erase
 
     waitlist_entries_erase(patient=user)
+    _relatives_erase(user=user)
     revoked = user_access_revoke(user=user)
     audit_record(action="user.erase", actor=user, target=user, ip_address=ip_address, data={"revoked_tokens": revoked})
 
@@ -469,10 +470,13 @@ def relative_update(*, user: User, relative_id: Any, data: dict[str, Any]) -> Re
 @transaction.atomic
 def relative_delete(*, user: User, relative_id: Any) -> None:
     """Remove one of the account's relatives: 409 `relative_has_upcoming_appointments` while it has an
-    active upcoming appointment (cancel those first). One who attended past appointments stays in
-    their history (`removed_at`); one who never did is deleted."""
-    # Up-call (see docs/architecture.md): whether an appointment is upcoming is the appointments app's rule.
+    active upcoming appointment (cancel those first), 409 `relative_on_waitlist` while it waits on a
+    waitlist (leave it first). One who attended past appointments or waited on a waitlist stays in
+    that history (`removed_at`); one who never did is deleted."""
+    # Up-calls (see docs/architecture.md): whether an appointment is upcoming is the appointments
+    # app's rule, whether a waitlist entry still waits the waitlist's.
     from appointments.selectors import relative_has_upcoming_appointments
+    from waitlist.selectors import waitlist_relative_waits
 
     _require_patient(user)
     _account_lock(user)
@@ -482,8 +486,12 @@ def relative_delete(*, user: User, relative_id: Any) -> None:
             _("This relative has upcoming appointments. Cancel them first."),
             code=AccountsErrorCode.RELATIVE_HAS_UPCOMING_APPOINTMENTS,
         )
+    if waitlist_relative_waits(relative=relative):
+        raise ConflictError(
+            _("This relative is on a waitlist. Leave it first."), code=AccountsErrorCode.RELATIVE_ON_WAITLIST
+        )
     relative_sync_record(relative=relative, op=SyncOp.DELETE)
-    if relative.appointments.exists():
+    if relative.appointments.exists() or relative.waitlist_entries.exists():
         relative.removed_at = timezone.now()
         relative.save(update_fields=["removed_at", "updated_at"])
     else:

@@ -356,11 +356,16 @@ class RelativeDetailView(APIView):
         return Response(serializers.RelativeSerializer(relative).data)
 
     @extend_schema(
-        summary="Remove one of my relatives (not while they have upcoming appointments)",
+        summary="Remove one of my relatives (not while they have upcoming appointments or wait on a waitlist)",
         responses={204: NO_BODY},
         tags=["patients"],
     )
-    @api_errors({403: [AccountsErrorCode.NOT_A_PATIENT], 409: [AccountsErrorCode.RELATIVE_HAS_UPCOMING_APPOINTMENTS]})
+    @api_errors(
+        {
+            403: [AccountsErrorCode.NOT_A_PATIENT],
+            409: [AccountsErrorCode.RELATIVE_HAS_UPCOMING_APPOINTMENTS, AccountsErrorCode.RELATIVE_ON_WAITLIST],
+        }
+    )
     def delete(self, request, pk):
         services.relative_delete(user=request.user, relative_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from accounts.serializers import AttendeeSerializer, attendee_representation
 from appointments.models import Appointment, AvailabilityRule, TimeOff
 from appointments.selectors import AppointmentScope
 from core.representation import current_zone, datetime_representation
-from doctors.models import PaymentMethod
+from doctors.models import PaymentMethod, VisitType
 from doctors.serializers import DoctorCardSerializer, doctor_card_representation
 
 
@@ -71,8 +71,8 @@ class VisitTypeBriefSerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField()
 
 
-def _visit_type_brief(appointment: Appointment) -> dict | None:
-    visit_type = appointment.visit_type
+def visit_type_brief(visit_type: VisitType | None) -> dict | None:
+    """A visit type as `VisitTypeBriefSerializer` declares it (appointments, waitlist entries)."""
     if visit_type is None:
         return None
     return {"id": str(visit_type.pk), "name": visit_type.name, "duration_minutes": visit_type.duration_minutes}
@@ -93,7 +93,7 @@ def appointment_representation(appointment: Appointment) -> dict:
         "id": str(appointment.pk),
         "doctor": doctor_card_representation(doctor, zone=zone),
         "patient": {"id": str(patient.pk), "first_name": patient.first_name, "last_name": patient.last_name},
-        "visit_type": _visit_type_brief(appointment),
+        "visit_type": visit_type_brief(appointment.visit_type),
         "attendee": attendee_representation(appointment.relative),
         "start": datetime_representation(appointment.start, zone),
         "end": datetime_representation(appointment.end, zone),

@@ -146,6 +146,11 @@ def _time_freed(*, doctor: DoctorProfile, start: datetime, end: datetime) -> Non
     waitlist_offer_freed_slot(doctor=doctor, start=start, end=end)
 
 
+def _appointment_time_freed(appointment: Appointment) -> None:
+    """`appointment` stopped counting: its time, buffer included, is freed (`_time_freed`)."""
+    _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.blocked_until or appointment.end)
+
+
 # --- booking checks -------------------------------------------------------------------------------
 
 
@@ -248,7 +253,7 @@ def _expire_lapsed_holds(
 
 def _holds_freed(holds: Iterable[Appointment]) -> None:
     for hold in holds:
-        _time_freed(doctor=hold.doctor, start=hold.start, end=hold.end)
+        _appointment_time_freed(hold)
 
 
 def _check_free(
@@ -312,10 +317,10 @@ def _check_new_patient(*, visit_type: VisitType | None, patient: Any, doctor: Do
         raise ConflictError(_("This visit type is for new patients; choose another one."), code=Code.NOT_A_NEW_PATIENT)
 
 
-def _attendee_lock(*, patient: Any, relative_id: Any) -> Relative | None:
-    """The relative of `patient` a booking is for (None: the account holder attends), locked so that
-    it cannot be removed meanwhile; someone else's or a removed one -> 400 naming `relative_id`.
-    Caller holds the transaction."""
+def appointment_attendee_lock(*, patient: Any, relative_id: Any) -> Relative | None:
+    """The relative of `patient` a booking (or a waitlist entry) is for (None: the account holder
+    attends), locked so that it cannot be removed meanwhile; someone else's or a removed one -> 400
+    naming `relative_id`. Caller holds the transaction, after the account's row lock."""
     if relative_id is None:
         return None
     try:
@@ -384,7 +389,7 @@ def appointment_book(
         _check_new_patient(visit_type=visit_type, patient=patient, doctor=doctor)
         # After the account's row lock (the limits check): relative writes and erasure also lock the
         # account first, then the relative, so they queue behind each other instead of deadlocking.
-        relative = _attendee_lock(patient=patient, relative_id=relative_id)
+        relative = appointment_attendee_lock(patient=patient, relative_id=relative_id)
         appointment = _write_or_conflict(
             lambda: Appointment.objects.create(
                 doctor=doctor,
@@ -412,19 +417,41 @@ def appointment_book(
 
 
 def appointment_hold_for_offer(
-    *, patient: Any, doctor: DoctorProfile, start: datetime, end: datetime, now: datetime
+    *,
+    patient: Any,
+    doctor: DoctorProfile,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    visit_type: VisitType | None = None,
+    blocked_until: datetime | None = None,
+    relative: Relative | None = None,
 ) -> Appointment | SlotConflict:
     """Hold the free slot [start, end) for `patient` (a waitlist offer), as a card booking holds its
     slot: `pending_payment` until `hold_until`, so the exclusion constraints and `slot_conflict`
     count it, availability hides it, and it lapses by itself. Its payment method is `clinic`: no
     PaymentIntent can pay it, it becomes a booking only when the waitlist entry is accepted.
 
+    The hold is for the entry's visit: `visit_type`, the doctor busy until `blocked_until` (the
+    visit's buffer; `end` when not given) and `relative` attending (None: the account holder), whose
+    own appointments are the ones that make the patient side busy.
+
     Returns the hold, or which side is busy then (the caller offers the slot to the next patient
     when this one is busy). Neither participant is told here; the waitlist tells the patient.
     Precondition: inside the transaction that freed the slot.
     """
-    _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=end, now=now)
-    conflict = slot_conflict(doctor_id=doctor.pk, patient_id=patient.pk, start=start, end=end, now=now)
+    blocked_until = blocked_until or end
+    relative_id = relative.pk if relative is not None else None
+    _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
+    conflict = slot_conflict(
+        doctor_id=doctor.pk,
+        patient_id=patient.pk,
+        relative_id=relative_id,
+        start=start,
+        end=end,
+        now=now,
+        blocked_until=blocked_until,
+    )
     if conflict is not None:
         return conflict
     try:
@@ -432,8 +459,11 @@ def appointment_hold_for_offer(
             lambda: Appointment.objects.create(
                 doctor=doctor,
                 patient=patient,
+                visit_type=visit_type,
+                relative=relative,
                 start=start,
                 end=end,
+                blocked_until=blocked_until,
                 payment_method=PaymentMethod.CLINIC,
                 status=S.PENDING_PAYMENT,
                 hold_until=now + booking_policy().hold,
@@ -498,7 +528,7 @@ def appointment_reschedule(
             exclude_id=appointment.pk,
         )
         previous = appointment.start, appointment.end, appointment.blocked_until
-        previous_start, previous_end = previous[0], previous[1]
+        previous_start, previous_busy_until = previous[0], previous[2] or previous[1]
         appointment.start, appointment.end, appointment.blocked_until = start, end, blocked_until
 
         def move() -> Appointment:
@@ -523,7 +553,7 @@ def appointment_reschedule(
             context={"previous_start": previous_start},
         )
         _schedule_changed(doctor=doctor)
-        _time_freed(doctor=doctor, start=previous_start, end=previous_end)
+        _time_freed(doctor=doctor, start=previous_start, end=previous_busy_until)
         _holds_freed(lapsed)
     return appointment
 
@@ -597,7 +627,7 @@ def appointment_cancel(
             context={"cancelled_by_doctor": for_clinic or by.pk == appointment.doctor.user_id},
         )
         _schedule_changed(doctor=appointment.doctor)
-        _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
+        _appointment_time_freed(appointment)
     return AppointmentCancellation(appointment=appointment, full_refund_due=full_refund_due)
 
 
@@ -660,7 +690,7 @@ def appointment_expire_lapsed_holds(*, now: datetime | None = None) -> int:
             appointment_transition(
                 appointment=appointment, to_status=S.EXPIRED, source="task:expire_holds", note="hold ran out"
             )
-            _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
+            _appointment_time_freed(appointment)
             count += 1
     return count
 
@@ -696,7 +726,7 @@ def appointment_confirm_paid(*, appointment: Appointment, source: str) -> bool:
     if conflict is not None:
         if not late:
             appointment_transition(appointment=appointment, to_status=S.EXPIRED, source=source, note=str(conflict))
-            _time_freed(doctor=appointment.doctor, start=appointment.start, end=appointment.end)
+            _appointment_time_freed(appointment)
         return False
     try:
         with transaction.atomic():

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -270,6 +270,10 @@ class Schedule:
             and now + policy.horizon + slot <= self.window[1]
         )
 
+    def with_busy(self, interval: Interval) -> Schedule:
+        """The same schedule with `interval` busy too (a hold just written in this transaction)."""
+        return replace(self, busy=[*self.busy, interval])
+
 
 def _load(
     *, doctor_ids: Sequence, window: Interval, now: datetime, include_appointments: bool = True
@@ -356,10 +360,16 @@ def free_slots(
     Every day of the range is listed, with an empty list when nothing is free. Three queries.
     """
     now = now or timezone.now()
-    schedule = _load(doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now)[doctor.pk]
+    schedule = schedule_for_days(doctor=doctor, date_from=date_from, date_to=date_to, now=now)
     return schedule_free_slots(
         doctor=doctor, schedule=schedule, date_from=date_from, date_to=date_to, now=now, visit=visit
     )
+
+
+def schedule_for_days(*, doctor: DoctorProfile, date_from: date, date_to: date, now: datetime) -> Schedule:
+    """The doctor's schedule for the local days [date_from, date_to] (three queries), to ask
+    `schedule_free_slots` for several visit lengths."""
+    return _load(doctor_ids=[doctor.pk], window=_utc_window(date_from, date_to), now=now)[doctor.pk]
 
 
 def schedule_slots(

@@ -30,6 +30,16 @@ class WaitlistEntry(BaseModel):
 
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries")
     doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="waitlist_entries")
+    # The visit waited for (null: the doctor's default when the slot frees) and the relative who
+    # would attend it (null: the account holder). Both protected: visit types are deactivated, never
+    # deleted; a relative on a waitlist cannot be removed (`relative_delete`), erasure drops the
+    # entries first.
+    visit_type = models.ForeignKey(
+        "doctors.VisitType", null=True, blank=True, on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    relative = models.ForeignKey(
+        "accounts.Relative", null=True, blank=True, on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
     earliest_date = models.DateField(_("earliest date"))
     latest_date = models.DateField(_("latest date"))
     status = models.CharField(

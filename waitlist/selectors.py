@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Relative, User
 from appointments.slots import local_today
 from core.exceptions import NotFoundError
 from doctors.models import DoctorProfile
@@ -31,11 +31,12 @@ def _ahead() -> Coalesce:
 
 
 def waitlist_entries_of(*, patient: User) -> QuerySet[WaitlistEntry]:
-    """The patient's own entries, newest first, with the doctor's card, the offer's hold and
-    `ahead` (for `position`) loaded; `waitlist_cards_complete` adds the cards' specialties to a page."""
+    """The patient's own entries, newest first, with the doctor's card, the visit type, the relative,
+    the offer's hold and `ahead` (for `position`) loaded; `waitlist_cards_complete` adds the cards'
+    specialties to a page."""
     return (
         WaitlistEntry.objects.filter(patient=patient)
-        .select_related("doctor__user", "offer_appointment")
+        .select_related("doctor__user", "visit_type", "relative", "offer_appointment")
         .annotate(ahead=_ahead())
         .order_by("-created_at", "-id")
     )
@@ -60,6 +61,11 @@ def waitlist_doctor_ids_of(*, patient: User) -> list[Any]:
         .values_list("doctor_id", flat=True)
         .distinct()
     )
+
+
+def waitlist_relative_waits(*, relative: Relative) -> bool:
+    """Whether the relative waits for (or holds an offer of) a slot on a waitlist."""
+    return WaitlistEntry.objects.filter(relative=relative, status__in=ACTIVE_STATUSES).exists()
 
 
 def waitlist_length_of(*, doctor: DoctorProfile) -> int:

@@ -4,6 +4,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import AttendeeSerializer, attendee_representation
+from appointments.serializers import VisitTypeBriefSerializer, visit_type_brief
 from doctors.models import PaymentMethod
 from doctors.serializers import DoctorCardSerializer
 from waitlist.models import WaitlistEntry, WaitlistStatus
@@ -13,6 +15,18 @@ from waitlist.sync import waitlist_offer_payload
 
 class WaitlistJoinSerializer(serializers.Serializer):
     doctor_id = serializers.UUIDField()
+    visit_type_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The visit waited for (one of the doctor's active visit types); the default when omitted.",
+    )
+    relative_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Wait for this relative of yours (GET /patients/me/relatives).",
+    )
     earliest_date = serializers.DateField()
     latest_date = serializers.DateField()
 
@@ -30,10 +44,15 @@ class WaitlistOfferSerializer(serializers.Serializer):
 
 class WaitlistEntrySerializer(serializers.Serializer):
     """An entry as the patient sees it: `offer` is null unless an offer is open now; `position` is
-    the place in line (1 = next) while the entry waits, else null."""
+    the place in line (1 = next) while the entry waits, else null; `visit_type` is null when the
+    entry waits for the doctor's default visit type."""
 
     id = serializers.UUIDField()
     doctor = DoctorCardSerializer()
+    visit_type = serializers.SerializerMethodField()
+    attendee = serializers.SerializerMethodField(
+        help_text="The relative who would attend; null when the account holder would."
+    )
     earliest_date = serializers.DateField()
     latest_date = serializers.DateField()
     status = serializers.ChoiceField(choices=WaitlistStatus.choices)
@@ -41,6 +60,14 @@ class WaitlistEntrySerializer(serializers.Serializer):
     offer = serializers.SerializerMethodField()
     appointment_id = serializers.UUIDField(source="booked_appointment_id", allow_null=True)
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(VisitTypeBriefSerializer(allow_null=True))
+    def get_visit_type(self, entry: WaitlistEntry) -> dict | None:
+        return visit_type_brief(entry.visit_type)
+
+    @extend_schema_field(AttendeeSerializer(allow_null=True))
+    def get_attendee(self, entry: WaitlistEntry) -> dict | None:
+        return attendee_representation(entry.relative)
 
     @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
     def get_position(self, entry: WaitlistEntry) -> int | None:

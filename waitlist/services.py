@@ -1,9 +1,11 @@
 """Every write and rule of the waitlist: join, leave, accept, decline, tidy, erase, and the one
 function every freeing path calls, `waitlist_offer_freed_slot`.
 
-Fairness: a freed slot goes to the earliest `waiting` entry (by `created_at`) whose window holds
-the slot's local day, decided inside the transaction that frees it, with the candidate rows locked
-in that order (`select_for_update`, no skipping): two transactions freeing two slots of one doctor
+Fairness: freed time goes to the earliest `waiting` entry (by `created_at`) whose window holds
+the local day of a free start for its visit (its visit type's duration plus buffer, the doctor's
+default type when it names none, on the doctor's grid, overlapping the freed time: the slot engine
+asked for that visit's length), decided inside the transaction that frees it, with the candidate
+rows locked in that order (`select_for_update`, no skipping): two transactions freeing two slots of one doctor
 queue on the first candidate, and the second one, once the first commits, no longer sees it as
 `waiting` (PostgreSQL re-checks a locked row against the filter), so two slots never go to one
 entry. One slot never goes to two entries because the offer is an appointment hold
@@ -14,10 +16,10 @@ line gets the slot when something touches it: the freeing paths (which first set
 ended offers), a booking flipping the lapsed hold, the waitlist list (`waitlist_offers_pass_lapsed`),
 or at the latest the beat tasks (`appointments_expire_lapsed_holds` every minute, `waitlist_tidy`).
 
-Visit types and relatives (issue 20) are added to this module as two nullable foreign keys on
-`WaitlistEntry` (`visit_type`, `relative`): checked at `waitlist_join`, matched in
-`_offer_to_first_in_line` (the visit type's duration must fit the freed time), and passed through
-to `appointment_book` in `waitlist_offer_accept`. Nothing else changes.
+Visit types and relatives: an entry may name the visit it waits for and the relative who would
+attend, checked at `waitlist_join` as booking checks them; the offer's hold is that visit (its
+type, its buffer in `blocked_until`) for that person (the patient side is busy only when the
+person attending is), and `waitlist_offer_accept` books it through `appointment_book` with both.
 """
 
 from collections.abc import Iterable
@@ -31,13 +33,24 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from appointments.models import Appointment, AppointmentStatus
-from appointments.services import appointment_book, appointment_hold_for_offer
-from appointments.slots import SlotConflict, booking_policy, doctor_zone, free_slots, local_today
+from appointments.services import appointment_attendee_lock, appointment_book, appointment_hold_for_offer
+from appointments.slots import (
+    Schedule,
+    SlotConflict,
+    VisitLength,
+    booking_policy,
+    doctor_zone,
+    local_today,
+    schedule_for_days,
+    schedule_free_slots,
+    visit_length,
+)
 from appointments.status import appointment_transition
 from appointments.zones import when_text
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.services import audit_record
-from doctors.models import DoctorProfile
+from doctors.models import DoctorProfile, VisitType
+from doctors.selectors import visit_type_for_booking
 from notifications.models import NotificationType
 from notifications.services import notification_send
 from waitlist.errors import WaitlistErrorCode as Code
@@ -56,13 +69,23 @@ Interval = tuple[datetime, datetime]
 # --- joining ------------------------------------------------------------------------------------
 
 
-def waitlist_join(*, patient: User, doctor: DoctorProfile, earliest_date: date, latest_date: date) -> WaitlistEntry:
-    """Put `patient` on `doctor`'s waitlist for the local days [earliest_date, latest_date].
+def waitlist_join(
+    *,
+    patient: User,
+    doctor: DoctorProfile,
+    earliest_date: date,
+    latest_date: date,
+    visit_type_id: Any = None,
+    relative_id: Any = None,
+) -> WaitlistEntry:
+    """Put `patient` (or their relative `relative_id`) on `doctor`'s waitlist for a visit of type
+    `visit_type_id` (None: the doctor's default when a slot frees) on the local days
+    [earliest_date, latest_date].
 
     400 when the window starts before the doctor's today or beyond the booking horizon, ends before
-    it starts or spans more than MAX_WINDOW_DAYS days; 409 `waitlist_limit` at MAX_ACTIVE_ENTRIES
-    waiting or offered entries of one account (the patient's row is locked first, so two concurrent
-    joins count each other).
+    it starts or spans more than MAX_WINDOW_DAYS days; 400 `invalid_visit_type` / `invalid_relative`
+    as booking answers them; 409 `waitlist_limit` at MAX_ACTIVE_ENTRIES waiting or offered entries
+    of one account (the patient's row is locked first, so two concurrent joins count each other).
     """
     if not patient.is_patient:
         raise PermissionDeniedError(_("Only patients can join a waitlist."), code=Code.PATIENTS_ONLY)
@@ -86,8 +109,11 @@ def waitlist_join(*, patient: User, doctor: DoctorProfile, earliest_date: date, 
             code=Code.WINDOW_TOO_LONG,
             attr="latest_date",
         )
+    visit_type = None if visit_type_id is None else visit_type_for_booking(doctor=doctor, visit_type_id=visit_type_id)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=patient.pk).first()
+        # After the account's row lock, in booking's order; the entry then protects the relative.
+        relative = appointment_attendee_lock(patient=patient, relative_id=relative_id)
         _expire_past_windows(WaitlistEntry.objects.filter(patient=patient), now=timezone.now())
         if WaitlistEntry.objects.filter(patient=patient, status__in=ACTIVE_STATUSES).count() >= MAX_ACTIVE_ENTRIES:
             raise ConflictError(
@@ -95,7 +121,12 @@ def waitlist_join(*, patient: User, doctor: DoctorProfile, earliest_date: date, 
                 code=Code.WAITLIST_LIMIT,
             )
         entry = WaitlistEntry.objects.create(
-            patient=patient, doctor=doctor, earliest_date=earliest_date, latest_date=latest_date
+            patient=patient,
+            doctor=doctor,
+            visit_type=visit_type,
+            relative=relative,
+            earliest_date=earliest_date,
+            latest_date=latest_date,
         )
         waitlist_entry_sync_record(entry)
         audit_record(action="waitlist.joined", actor=patient, target=entry, data={"doctor": str(doctor.pk)})
@@ -110,9 +141,9 @@ def waitlist_offer_freed_slot(*, doctor: DoctorProfile, start: datetime, end: da
     an expired or failed hold, a reschedule away, time off removed, an offer declined or left).
 
     First the doctor's offers that ended (lapsed, or their hold cancelled) go back to `waiting` and
-    their time joins the freed time. Then each free slot in it that can still be accepted in time
-    (its start beyond the minimum notice plus the hold) is held for the first in line and offered.
-    Returns the entries that got an offer.
+    their time joins the freed time. Then, as long as someone fits, the first in line whose visit
+    fits a free start in it that can still be accepted in time (beyond the minimum notice plus the
+    hold) gets the earliest such start held and offered. Returns the entries that got an offer.
     """
     return _pass_on(doctor=doctor, freed=[(start, end)])
 
@@ -122,12 +153,7 @@ def _pass_on(*, doctor: DoctorProfile, freed: list[Interval]) -> list[WaitlistEn
     freed = [*freed, *_settle_ended_offers(doctor=doctor, now=now)]
     if not freed:
         return []
-    offered = []
-    for slot_start, slot_end in _free_slots_within(doctor=doctor, intervals=freed, now=now):
-        entry = _offer_to_first_in_line(doctor=doctor, start=slot_start, end=slot_end, now=now)
-        if entry is not None:
-            offered.append(entry)
-    return offered
+    return _offer_in_line_order(doctor=doctor, freed=freed, now=now)
 
 
 def _settle_ended_offers(*, doctor: DoctorProfile, now: datetime) -> list[Interval]:
@@ -152,61 +178,121 @@ def _settle_ended_offers(*, doctor: DoctorProfile, now: datetime) -> list[Interv
         if offer_open(entry, now=now):
             continue
         _offer_close(entry=entry, hold=hold, to_status=W.WAITING, by=None, note="offer lapsed")
-        freed.append((hold.start, hold.end))
+        freed.append(_hold_time(hold))
     return freed
 
 
-def _free_slots_within(*, doctor: DoctorProfile, intervals: Iterable[Interval], now: datetime) -> list[Interval]:
-    """The doctor's free slots overlapping any of `intervals` that an offer made now can still be
-    accepted for: starting after the minimum notice plus the hold."""
-    intervals = list(intervals)
-    zone = doctor_zone(doctor)
-    date_from = min(start for start, _end in intervals).astimezone(zone).date()
-    date_to = max(end for _start, end in intervals).astimezone(zone).date()
+def _hold_time(hold: Appointment) -> Interval:
+    """The time a hold keeps the doctor busy: its visit and buffer."""
+    return hold.start, hold.blocked_until or hold.end
+
+
+def _free_slots_within(
+    *,
+    doctor: DoctorProfile,
+    schedule: Schedule,
+    days: tuple[date, date],
+    intervals: list[Interval],
+    visit: VisitLength,
+    now: datetime,
+) -> list[Interval]:
+    """The doctor's free slots (from `schedule`, over the local `days`) for a visit of `visit`'s
+    length whose visit or buffer overlaps any of `intervals` (the starts the freed time opened for
+    it) and that an offer made now can still be accepted for: starting after the minimum notice plus
+    the hold."""
     policy = booking_policy()
     earliest = now + policy.min_notice + policy.hold
     return [
         (slot_start, slot_end)
-        for _day, slots in free_slots(doctor=doctor, date_from=date_from, date_to=date_to, now=now)
+        for _day, slots in schedule_free_slots(
+            doctor=doctor, schedule=schedule, date_from=days[0], date_to=days[1], now=now, policy=policy, visit=visit
+        )
         for slot_start, slot_end in slots
-        if slot_start >= earliest and any(slot_start < end and slot_end > start for start, end in intervals)
+        if slot_start >= earliest
+        and any(slot_start < end and slot_start + visit.length > start for start, end in intervals)
     ]
 
 
-def _offer_to_first_in_line(
-    *, doctor: DoctorProfile, start: datetime, end: datetime, now: datetime
-) -> WaitlistEntry | None:
-    """Hold [start, end) for the earliest waiting entry whose window holds its local day, skipping
-    entries that passed on this start and patients busy then. None when nobody fits."""
-    day = start.astimezone(doctor_zone(doctor)).date()
-    candidates = (
+def _offer_in_line_order(*, doctor: DoctorProfile, freed: list[Interval], now: datetime) -> list[WaitlistEntry]:
+    """Walk the waiting entries in line order; each gets the earliest free start its visit fits in
+    the freed time on a day of its window held and offered, skipping starts it passed on and times
+    its attendee is busy. One pass is enough: a hold only takes time away, so an entry that did not
+    fit does not fit after a later one's offer. Entries waiting for a visit type the doctor has
+    since deactivated (it cannot be booked) are left out. Returns the entries offered."""
+    zone = doctor_zone(doctor)
+    # A visit may start the day before the freed time does (it must overlap it).
+    days = (
+        min(start for start, _end in freed).astimezone(zone).date() - timedelta(days=1),
+        max(end for _start, end in freed).astimezone(zone).date(),
+    )
+    candidates = list(
         WaitlistEntry.objects.select_for_update(of=("self",))
-        .select_related("patient")
+        .select_related("patient", "visit_type", "relative")
         .filter(
+            Q(visit_type__isnull=True) | Q(visit_type__is_active=True),
             doctor=doctor,
             status=W.WAITING,
-            earliest_date__lte=day,
-            latest_date__gte=day,
+            earliest_date__lte=days[1],
+            latest_date__gte=days[0],
             patient__is_active=True,
         )
         .order_by("created_at", "id")
     )
+    if not candidates:
+        return []
+    default: VisitType | None = None
+    if any(entry.visit_type_id is None for entry in candidates):
+        default = visit_type_for_booking(doctor=doctor, visit_type_id=None)
+    schedule = schedule_for_days(doctor=doctor, date_from=days[0], date_to=days[1], now=now)
+    starts: dict[VisitLength, list[Interval]] = {}  # free starts per visit length until the next hold
+    offered = []
     for entry in candidates:
-        if start.isoformat() in entry.passed_starts:
+        entry.doctor = doctor
+        visit_type = entry.visit_type or default
+        visit = visit_length(doctor=doctor, visit_type=visit_type)
+        if visit not in starts:
+            starts[visit] = _free_slots_within(
+                doctor=doctor, schedule=schedule, days=days, intervals=freed, visit=visit, now=now
+            )
+        hold = _hold_first_fit(entry=entry, starts=starts[visit], visit_type=visit_type, visit=visit, now=now)
+        if hold is None:
             continue
-        hold = appointment_hold_for_offer(patient=entry.patient, doctor=doctor, start=start, end=end, now=now)
-        if hold is SlotConflict.PATIENT_BUSY:
-            continue
-        if isinstance(hold, SlotConflict):
-            return None
+        schedule = schedule.with_busy(_hold_time(hold))
+        starts.clear()
         entry.status = W.OFFERED
         entry.offer_appointment = hold
-        entry.doctor = doctor
         entry.save(update_fields=["status", "offer_appointment", "updated_at"])
         waitlist_entry_sync_record(entry)
         audit_record(action="waitlist.offered", target=entry, data={"appointment": str(hold.pk)})
         _offer_notify(entry=entry, hold=hold)
-        return entry
+        offered.append(entry)
+    return offered
+
+
+def _hold_first_fit(
+    *, entry: WaitlistEntry, starts: list[Interval], visit_type: VisitType | None, visit: VisitLength, now: datetime
+) -> Appointment | None:
+    """Hold the first of `starts` on a day of the entry's window that it did not pass on, for the
+    entry's visit and attendee; None when the attendee (or, taken meanwhile, the doctor) is busy at
+    every one of them."""
+    zone = doctor_zone(entry.doctor)
+    for start, end in starts:
+        if not entry.earliest_date <= start.astimezone(zone).date() <= entry.latest_date:
+            continue
+        if start.isoformat() in entry.passed_starts:
+            continue
+        hold = appointment_hold_for_offer(
+            patient=entry.patient,
+            doctor=entry.doctor,
+            start=start,
+            end=end,
+            now=now,
+            visit_type=visit_type,
+            blocked_until=start + visit.length,
+            relative=entry.relative,
+        )
+        if not isinstance(hold, SlotConflict):
+            return hold
     return None
 
 
@@ -301,7 +387,13 @@ def waitlist_offer_accept(*, patient: User, entry_id: Any, payment_method: str, 
             appointment=hold, to_status=AppointmentStatus.EXPIRED, by=patient, source="waitlist", note="offer accepted"
         )
         appointment = appointment_book(
-            patient=patient, doctor=entry.doctor, start=hold.start, reason=reason, payment_method=payment_method
+            patient=patient,
+            doctor=entry.doctor,
+            start=hold.start,
+            reason=reason,
+            payment_method=payment_method,
+            visit_type_id=entry.visit_type_id,
+            relative_id=entry.relative_id,
         )
         entry.status = W.BOOKED
         entry.booked_appointment = appointment
@@ -319,7 +411,8 @@ def waitlist_offer_decline(*, patient: User, entry_id: Any) -> WaitlistEntry:
         entry, hold = _lock_own(patient=patient, entry_id=entry_id)
         hold = _open_offer_or_conflict(entry, hold, now)
         _offer_close(entry=entry, hold=hold, to_status=W.WAITING, by=patient, note="offer declined")
-        waitlist_offer_freed_slot(doctor=entry.doctor, start=hold.start, end=hold.end)
+        start, end = _hold_time(hold)
+        waitlist_offer_freed_slot(doctor=entry.doctor, start=start, end=end)
     return entry
 
 
@@ -337,7 +430,8 @@ def _entry_cancel(*, entry: WaitlistEntry, hold: Appointment | None, by: Any) ->
         return
     if entry.status == W.OFFERED and hold is not None:
         _offer_close(entry=entry, hold=hold, to_status=W.CANCELLED, by=by, note="left the waitlist")
-        waitlist_offer_freed_slot(doctor=entry.doctor, start=hold.start, end=hold.end)
+        start, end = _hold_time(hold)
+        waitlist_offer_freed_slot(doctor=entry.doctor, start=start, end=end)
         return
     entry.status = W.CANCELLED
     entry.save(update_fields=["status", "updated_at"])

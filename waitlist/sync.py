@@ -40,6 +40,8 @@ def waitlist_entry_sync_payload(entry: WaitlistEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "doctor_id": entry.doctor_id,
+        "visit_type_id": entry.visit_type_id,
+        "relative_id": entry.relative_id,
         "earliest_date": entry.earliest_date,
         "latest_date": entry.latest_date,
         "status": entry.status,

@@ -11,6 +11,7 @@ from appointments.serializers import AppointmentSerializer
 from core.pagination import PageNumberPagination
 from core.schema import api_errors
 from core.throttles import account_throttle
+from doctors.errors import DoctorErrorCode as DoctorCode
 from waitlist import selectors, services
 from waitlist.errors import WaitlistErrorCode as Code
 from waitlist.serializers import WaitlistAcceptSerializer, WaitlistEntrySerializer, WaitlistJoinSerializer
@@ -37,7 +38,14 @@ class WaitlistListView(APIView):
     )
     @api_errors(
         {
-            400: [Code.IN_PAST, Code.BEYOND_HORIZON, Code.INVALID_RANGE, Code.WINDOW_TOO_LONG],
+            400: [
+                Code.IN_PAST,
+                Code.BEYOND_HORIZON,
+                Code.INVALID_RANGE,
+                Code.WINDOW_TOO_LONG,
+                DoctorCode.INVALID_VISIT_TYPE,
+                BookingCode.INVALID_RELATIVE,
+            ],
             403: [Code.PATIENTS_ONLY],
             409: [Code.WAITLIST_LIMIT],
         }
@@ -51,6 +59,8 @@ class WaitlistListView(APIView):
             doctor=bookable_doctor_get(doctor_id=data["doctor_id"]),
             earliest_date=data["earliest_date"],
             latest_date=data["latest_date"],
+            visit_type_id=data["visit_type_id"],
+            relative_id=data["relative_id"],
         )
         entry = selectors.waitlist_entry_get(patient=request.user, entry_id=entry.pk)
         return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
@@ -79,12 +89,14 @@ class WaitlistAcceptView(APIView):
                 BookingCode.BEYOND_HORIZON,
                 BookingCode.SLOT_UNAVAILABLE,
                 BookingCode.PAYMENT_METHOD_NOT_ACCEPTED,
+                DoctorCode.INVALID_VISIT_TYPE,  # the entry's visit type deactivated since the offer
             ],
             403: [BookingCode.PATIENTS_ONLY],
             409: [
                 *OFFER_CLOSED,
                 BookingCode.SLOT_UNAVAILABLE,
                 BookingCode.PATIENT_OVERLAP,
+                BookingCode.NOT_A_NEW_PATIENT,
                 BookingCode.TOO_MANY_UPCOMING_WITH_DOCTOR,
                 BookingCode.TOO_MANY_UNPAID_HOLDS,
             ],

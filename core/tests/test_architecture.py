@@ -33,7 +33,7 @@ UP_CALLS = {
     ("appointments/demo.py", "payments"),  # the demo pays some clinic appointments
     ("appointments/services.py", "payments"),  # a cancellation refunds through payments
     ("appointments/services.py", "waitlist"),  # a freed slot goes to the waitlist's first in line
-    ("accounts/services.py", "waitlist"),  # GDPR erasure removes the waitlist entries
+    ("accounts/services.py", "waitlist"),  # GDPR erasure removes the waitlist entries; a waiting relative stays
     ("doctors/demo.py", "appointments"),  # demo reviews need completed appointments
     ("doctors/filters.py", "appointments"),  # the search's availability window asks the slot engine
     ("doctors/services.py", "appointments"),  # reviews check the appointment; profile edits drop availability
