@@ -7,6 +7,7 @@ import ipaddress
 import socket
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from rest_framework.test import APIClient
 
@@ -80,13 +81,20 @@ def auth_client():
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_teardown(item, nextitem):
-    """On PostgreSQL each test process has the bounded psycopg pool production has. A few test
+    """After each test, undo process-wide state a harness can leave behind (two cases below).
+
+    On PostgreSQL each test process has the bounded psycopg pool production has. A few test
     harnesses leave a connection checked out by a thread that is gone (a live server's request
     thread, a WebSocket communicator whose loop was torn down mid-call); the pool never gets it
     back, and a dozen such tests would starve the rest of the session. After a test that leaked,
     the pool is closed and the next query opens a fresh one. (What the deployed pool does under
     load is shown by e2e/test_burst.py and e2e/test_rolling_restart.py.)"""
     yield
+    # Eager Celery (tests and the embedded default) runs each task inside celery's process-wide
+    # `denied_join_result()`, which saves and restores a global flag without a lock: two threads
+    # running tasks at once (the race tests) can leave it set, and every later `result.get()` in the
+    # session then refuses with "Never call result.get() within a task!".
+    _set_task_join_will_block(False)
     from django.db import connection
 
     pool = getattr(connection, "pool", None) if connection.vendor == "postgresql" else None
