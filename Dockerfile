@@ -19,4 +19,6 @@ ENV MEDIA_ROOT=/data/media
 USER 10001
 EXPOSE 8000
 ENTRYPOINT ["deploy/entrypoint.sh"]
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
+# Twisted listens with a backlog of 50: a burst of connections beyond it is dropped by the kernel and
+# reset about 30 s later (docs/deploy.md, "Listen backlog"). 1024 queues a burst instead.
+CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=1024", "config.asgi:application"]

@@ -192,7 +192,8 @@ class Stack:
 
     def replica_start(self, replica: Replica) -> None:
         env = {**self.env, "POD_IP": replica.host}
-        args = [str(BIN / "daphne"), "-b", replica.host, "-p", str(replica.port)]
+        # As deployed (Dockerfile): a listen backlog of 1024, not Twisted's 50 (docs/deploy.md).
+        args = [str(BIN / "daphne"), "-e", f"tcp:port={replica.port}:interface={replica.host}:backlog=1024"]
         _start(self, replica.name, [*args, *(["--proxy-headers"] if self.haproxy_socket else []), DAPHNE_APP], env)
 
     def process_restart(self, name: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 60) -> int:
