@@ -3,8 +3,11 @@
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
+from psycopg_pool import PoolTimeout
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
 
 from core.exceptions import ApplicationError
@@ -19,14 +22,39 @@ class _ApplicationAPIException(drf_exceptions.APIException):
 
 class RequestTooLarge(drf_exceptions.APIException):
     status_code = 413
-    default_detail = _lazy("The request body is too large.")
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "request_too_large"
+
+
+class ServiceUnavailable(drf_exceptions.APIException):
+    """Overloaded or cut off from PostgreSQL or Redis: try again shortly (with `Retry-After`)."""
+
+    status_code = 503
+    default_detail = gettext_lazy("The service is busy. Please try again in a few seconds.")
+    default_code = "service_unavailable"
+    wait = 5  # seconds, sent as Retry-After
+
+
+_UNAVAILABLE = (PoolTimeout, RedisConnectionError, RedisTimeoutError)
+
+
+def _is_unavailable(exc: BaseException | None) -> bool:
+    """No database connection came free from the pool in time, or Redis could not be reached or
+    its pool had nothing free: what Django's and django-redis' wrappers were raised from."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, _UNAVAILABLE):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 class ExceptionHandler(StandardizedExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, ApplicationError):
             return _ApplicationAPIException(exc)
+        if _is_unavailable(exc):
+            return ServiceUnavailable()
         # Django raises these while DRF reads the body; untreated they would be 500s.
         if isinstance(exc, RequestDataTooBig):
             return RequestTooLarge()

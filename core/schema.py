@@ -31,6 +31,8 @@ DEFAULT_CODES: dict[str, frozenset[str]] = {
     "413": frozenset({"request_too_large"}),
     "415": frozenset({"unsupported_media_type"}),
     "429": frozenset({"throttled"}),
+    # Any operation, when no database or Redis connection comes free in time (core.errors).
+    "503": frozenset({"service_unavailable"}),
 }
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
@@ -88,8 +90,12 @@ def _error_serializer(name: str, *, types: Iterable[str], codes: Iterable[str]) 
     )
 
 
+def _error_type(status_code: str) -> str:
+    return "server_error" if status_code.startswith("5") else "client_error"
+
+
 _SHARED: dict[str, type[serializers.Serializer]] = {
-    status: _error_serializer(f"Api{status}Error", types=["client_error"], codes=codes)
+    status: _error_serializer(f"Api{status}Error", types=[_error_type(status)], codes=codes)
     for status, codes in DEFAULT_CODES.items()
 }
 
@@ -144,7 +150,7 @@ class AutoSchema(StandardizedAutoSchema):
             return _SHARED[status_code]
         return _error_serializer(
             f"{prefix}{status_code}Error",
-            types=["client_error"],
+            types=[_error_type(status_code)],
             codes=declared | DEFAULT_CODES.get(status_code, frozenset()),
         )
 
