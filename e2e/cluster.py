@@ -3,7 +3,9 @@
 Three Daphne processes behind HAProxy (WebSockets included, health-checked on /health/ready), two
 Celery workers and one beat, on the local PostgreSQL and Redis: the stack of `e2e/stack.py` in the
 `CLUSTER` shape, on a database and a Redis db of its own (CLUSTER_DB_NAME, default tabib_cluster,
-dropped and created fresh; CLUSTER_REDIS_DB, default 2, flushed). Logs under /tmp/tabib-cluster-*.
+dropped and created fresh; CLUSTER_REDIS_DB, default 2, flushed). CLUSTER_BALANCERS (default 1)
+HAProxy processes share the port: two for 10,000 sockets under a 20,000-descriptor limit. Logs under
+/tmp/tabib-cluster-*.
 """
 
 import dataclasses
@@ -23,6 +25,7 @@ def main() -> int:
         CLUSTER,
         database_name=os.environ.get("CLUSTER_DB_NAME", "tabib_cluster"),
         redis_db=int(os.environ.get("CLUSTER_REDIS_DB", "2")),
+        balancer_processes=int(os.environ.get("CLUSTER_BALANCERS", "1")),
     )
     logs = Path(tempfile.mkdtemp(prefix="tabib-cluster-"))
     print(f"starting {shape.replicas} Daphne replicas behind HAProxy, {shape.workers} workers and beat (logs: {logs})")
@@ -36,7 +39,8 @@ def main() -> int:
     for replica in stack.replicas:
         pid = stack.processes[replica.name].pid
         print(f"  replica {replica.name}: {replica.url}  pid {pid}  (metrics: Authorization: Bearer {METRICS_TOKEN})")
-    print(f"  HAProxy runtime API: socat stdio unix-connect:{stack.haproxy_socket}   (show stat)")
+    for runtime_socket in stack.haproxy_sockets:
+        print(f"  HAProxy runtime API: socat stdio unix-connect:{runtime_socket}   (show stat)")
     print(f"  emails are caught by the stack's SMTP sink; Stripe is localstripe at {stack.stripe_url}")
     print(f"  its settings (for manage.py or bench/chat_latency.py): set -a; . {env_file}; set +a")
     print("Ctrl-C stops everything.")

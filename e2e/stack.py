@@ -60,12 +60,18 @@ class Shape:
     (it tells Django `X-Forwarded-Proto: https`, so production's https redirect stays on) and each
     replica listens on a loopback address of its own (127.0.0.11, .12, ...), its "pod IP", which is
     what Prometheus scrapes. One worker embeds beat (`-B`); with more, beat runs on its own.
+
+    `balancer_processes` HAProxy processes share the balancer's port (SO_REUSEPORT: the kernel
+    spreads connections over them), as an ingress runs several replicas. Each holds two file
+    descriptors per connection, so under this box's hard limit of 20,000 one HAProxy stops at
+    ~9,984 connections: 10,000 sockets need two.
     """
 
     replicas: int = 2
     workers: int = 1
     worker_concurrency: int = 2
     balancer: bool = False
+    balancer_processes: int = 1
     database_name: str = ""  # default E2E_DB_NAME
     template_base: str = ""  # whose migrated template to clone; default the database's own
     redis_db: int = -1  # default E2E_REDIS_DB
@@ -141,7 +147,7 @@ class Stack:
     logs: Path
     database_name: str
     replicas: list[Replica] = field(default_factory=list)
-    haproxy_socket: Path | None = None
+    haproxy_sockets: list[Path] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
@@ -170,31 +176,30 @@ class Stack:
         )
         return result.stdout.strip()
 
-    def balancer(self, command: str) -> str:
-        """One command on HAProxy's runtime API (e.g. `set server daphne/r1 state drain`)."""
-        assert self.haproxy_socket, "this stack has no balancer"
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.settimeout(5)
-            sock.connect(str(self.haproxy_socket))
-            sock.sendall(command.encode() + b"\n")
-            chunks = []
-            while chunk := sock.recv(65536):
-                chunks.append(chunk)
-        return b"".join(chunks).decode()
+    def balancer(self, command: str) -> list[str]:
+        """One command on every HAProxy's runtime API (e.g. `set server daphne/r1 state drain`);
+        their answers."""
+        assert self.haproxy_sockets, "this stack has no balancer"
+        return [_runtime_api(path, command) for path in self.haproxy_sockets]
 
     def balancer_status(self) -> dict[str, str]:
-        """Each replica's state as HAProxy sees it: UP, DOWN, DRAIN, MAINT (...)."""
-        lines = self.balancer("show stat").splitlines()
-        header = lines[0].lstrip("# ").split(",")
-        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
-        servers = [row for row in rows if row["pxname"] == "daphne" and row["svname"] != "BACKEND"]
-        return {row["svname"]: row["status"] for row in servers}
+        """Each replica's state as the HAProxy processes see it: UP, DOWN, DRAIN, MAINT (...);
+        `UP/DOWN` while they disagree."""
+        seen: dict[str, set[str]] = {}
+        for answer in self.balancer("show stat"):
+            lines = answer.splitlines()
+            header = lines[0].lstrip("# ").split(",")
+            rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
+            for row in rows:
+                if row["pxname"] == "daphne" and row["svname"] != "BACKEND":
+                    seen.setdefault(row["svname"], set()).add(row["status"])
+        return {name: "/".join(sorted(statuses)) for name, statuses in seen.items()}
 
     def replica_start(self, replica: Replica) -> None:
         env = {**self.env, "POD_IP": replica.host}
         # As deployed (Dockerfile): a listen backlog of 1024, not Twisted's 50 (docs/deploy.md).
         args = [str(BIN / "daphne"), "-e", f"tcp:port={replica.port}:interface={replica.host}:backlog=1024"]
-        _start(self, replica.name, [*args, *(["--proxy-headers"] if self.haproxy_socket else []), DAPHNE_APP], env)
+        _start(self, replica.name, [*args, *(["--proxy-headers"] if self.haproxy_sockets else []), DAPHNE_APP], env)
 
     def process_restart(self, name: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 60) -> int:
         """Stop process `name` with `sig`, wait for it to exit, start it again; its exit code."""
@@ -219,6 +224,17 @@ class Stack:
             text = path.read_text(errors="replace").splitlines()[-lines:]
             parts.append(f"----- {path.name} (last {lines} lines) -----\n" + "\n".join(text))
         return "\n".join(parts)
+
+
+def _runtime_api(path: Path, command: str) -> str:
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(str(path))
+        sock.sendall(command.encode() + b"\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
 
 
 def _run(args: list[str], env: dict[str, str], log: Path, timeout: float = 300) -> None:
@@ -289,7 +305,7 @@ def _database_create(admin_url: str, name: str, env: dict[str, str], log: Path, 
         _sql(admin_url, f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
 
 
-def _haproxy_config(stack: Stack, port: int) -> str:
+def _haproxy_config(stack: Stack, port: int, runtime_socket: Path) -> str:
     """HAProxy in front of the replicas, checking /health/ready; WebSockets are upgraded by itself.
 
     No global maxconn: HAProxy takes it from the file descriptor limit (two per connection).
@@ -299,7 +315,7 @@ def _haproxy_config(stack: Stack, port: int) -> str:
     """
     servers = "\n".join(f"    server {replica.name} {replica.host}:{replica.port} check" for replica in stack.replicas)
     return f"""global
-    stats socket {stack.haproxy_socket} mode 600 level admin
+    stats socket {runtime_socket} mode 600 level admin
     log stdout format raw local0 notice
 
 defaults
@@ -399,7 +415,9 @@ def stack_start(logs: Path, shape: Shape = Shape()) -> Stack:
         logs=logs,
         database_name=database_name,
         replicas=replicas,
-        haproxy_socket=logs / "haproxy.sock" if shape.balancer else None,
+        haproxy_sockets=[logs / f"haproxy-{index + 1}.sock" for index in range(shape.balancer_processes)]
+        if shape.balancer
+        else [],
     )
     stack.processes["smtp"] = smtp  # stopped with the rest
     try:
@@ -421,9 +439,11 @@ def stack_start(logs: Path, shape: Shape = Shape()) -> Stack:
         if shape.workers > 1:
             _start(stack, "beat", [*celery, "beat", "-l", "info"], env)
         if shape.balancer:
-            config = logs / "haproxy.cfg"
-            config.write_text(_haproxy_config(stack, balancer_port))
-            _start(stack, "haproxy", [haproxy_path(), "-db", "-f", str(config)], env)
+            for index, runtime_socket in enumerate(stack.haproxy_sockets):
+                name = "haproxy" if index == 0 else f"haproxy_{index + 1}"
+                config = logs / f"{name}.cfg"
+                config.write_text(_haproxy_config(stack, balancer_port, runtime_socket))
+                _start(stack, name, [haproxy_path(), "-db", "-f", str(config)], env)
         wait_until(lambda: _listening(stripe_port), timeout=30, what="localstripe")
         # Stripe answers GET /v1/account for the key's owner, which dj-stripe asks on the first
         # webhook; localstripe has no such endpoint, so the account is recorded up front instead.
