@@ -17,7 +17,9 @@ row's requests and prints p50/p95/p99); every row runs once per round, rounds re
 (default 3) and the table shows the medians; the ratio is the row's req/s over the floor's req/s of
 the same round (median of the rounds' ratios).
 
-Rows: the floor (a bare Django JSON view, no middleware, `bench/floor_asgi.py`); `/health/live`;
+Rows: the floor (a bare Django JSON view, no middleware, under Django's own ASGI handler,
+`bench/floor_asgi.py`); the same view under Tabib's handler (`core.asgi_handler`), still without
+middleware, so that `/health/live` against it is what the middleware stack costs; `/health/live`;
 `GET /appointments` (20 rows) and `GET /users/me` with a bearer token; availability of a random
 bench doctor over 7 and 31 days, uncached; the doctor search with random filters, uncached; cache
 hits of availability and search. "Uncached" means every request of the row is distinct (doctor x
@@ -213,6 +215,7 @@ def build_rows(data: dict, seed: int) -> list[Row]:
     hot = rng.sample(doctor_ids, HOT_DOCTORS)
     return [
         Row("floor (bare Django view)", ["/bench/floor"]),
+        Row("bare view, Tabib's handler (no middleware)", ["/bench/floor-own-handler"]),
         Row("/health/live", ["/health/live"]),
         Row(f"GET /appointments ({LIST_ROWS} rows, bearer)", ["/api/v1/appointments"], bearer),
         Row("GET /users/me (bearer)", ["/api/v1/users/me"], bearer),

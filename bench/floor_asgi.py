@@ -16,15 +16,19 @@ from django.http import JsonResponse
 from django.urls import path
 
 from config.asgi import application as tabib
+from core.asgi_handler import SyncChainASGIHandler
 
 FLOOR_PATH = "/bench/floor"
+# The same view through Tabib's own handler (core.asgi_handler), still without middleware: what the
+# middleware stack costs is /health/live against this one.
+OWN_HANDLER_FLOOR_PATH = "/bench/floor-own-handler"
 
 
 def floor(request):
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path(FLOOR_PATH.lstrip("/"), floor)]
+urlpatterns = [path(FLOOR_PATH.lstrip("/"), floor), path(OWN_HANDLER_FLOOR_PATH.lstrip("/"), floor)]
 
 
 class BareASGIHandler(ASGIHandler):
@@ -44,10 +48,27 @@ class BareASGIHandler(ASGIHandler):
         return await super().get_response_async(request)
 
 
+class BareOwnASGIHandler(SyncChainASGIHandler):
+    """Tabib's ASGI handler without any middleware, resolving against this module's URLconf."""
+
+    def load_middleware(self, is_async=False):
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        self._middleware_chain = convert_exception_to_response(self._get_response)
+
+    def get_response(self, request):
+        request.urlconf = __name__
+        return super().get_response(request)
+
+
 floor_app = BareASGIHandler()
+own_handler_floor_app = BareOwnASGIHandler()
 
 
 async def application(scope, receive, send):
     if scope["type"] == "http" and scope["path"] == FLOOR_PATH:
         return await floor_app(scope, receive, send)
+    if scope["type"] == "http" and scope["path"] == OWN_HANDLER_FLOOR_PATH:
+        return await own_handler_floor_app(scope, receive, send)
     return await tabib(scope, receive, send)

@@ -131,6 +131,11 @@ else:
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads serving HTTP requests in one ASGI process (core.asgi_handler): as many as the database pool
+# has connections, so a request's thread never waits for one; a burst beyond them queues, in order.
+ASGI_REQUEST_THREADS = env.int(
+    "ASGI_REQUEST_THREADS", default=DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 10)
+)
 
 # --- Redis: cache, channel layer, Celery broker -----------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
