@@ -11,12 +11,12 @@ from types import SimpleNamespace
 
 from django.utils.translation import ngettext
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.services import email_normalize
+from core.throttles import AtomicRateThrottle
 
 
-class _AccountThrottle(SimpleRateThrottle):
+class _AccountThrottle(AtomicRateThrottle):
     """Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope], else `default_rate`."""
 
     default_rate: str = ""
@@ -92,7 +92,7 @@ class RegisterAccountThrottle(_AccountThrottle):
     with_ip = False
 
 
-class RegisterIpThrottle(SimpleRateThrottle):
+class RegisterIpThrottle(AtomicRateThrottle):
     """Registrations from one address: before an account exists there is nothing else to key on.
     The address is REMOTE_ADDR (REST_FRAMEWORK["NUM_PROXIES"] = 0): a client's own
     X-Forwarded-For header never picks its bucket."""
@@ -110,7 +110,7 @@ class RegisterIpThrottle(SimpleRateThrottle):
 REGISTER_THROTTLES = (RegisterAccountThrottle, RegisterIpThrottle)
 
 
-class OAuthIdentityThrottle(SimpleRateThrottle):
+class OAuthIdentityThrottle(AtomicRateThrottle):
     """Social sign-ins of one provider identity (the account it names), counted once the provider
     vouched for the token: `oauth_identity_throttle_check` is called by the view after verifying."""
 
