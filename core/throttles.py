@@ -37,6 +37,9 @@ redis.call('ZADD', KEYS[1], now, ARGV[4])
 redis.call('EXPIRE', KEYS[1], math.ceil(duration))
 return {1, count, oldest}
 """
+# A sorted set, under names of its own: DRF's throttle keeps a pickled list under `self.key`, and
+# during a rolling deploy a process of either kind must never meet the other's value (WRONGTYPE).
+WINDOW_KEY_PREFIX = "window:"
 _LOCAL_WINDOWS = threading.Lock()
 
 
@@ -55,7 +58,8 @@ class AtomicRateThrottle(SimpleRateThrottle):
             return True
         self.now = self.timer()
         allowed, count, oldest = store.client.get_client(write=True).register_script(_WINDOW_SCRIPT)(
-            keys=[store.make_key(self.key)], args=[self.now, self.duration, self.num_requests, uuid.uuid4().hex]
+            keys=[store.make_key(WINDOW_KEY_PREFIX + self.key)],
+            args=[self.now, self.duration, self.num_requests, uuid.uuid4().hex],
         )
         # What DRF's `wait()` reads of a refused request's window: its length and its oldest time.
         self.history = [float(oldest)] * count if oldest else []

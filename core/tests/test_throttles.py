@@ -88,3 +88,19 @@ def test_a_refused_attempt_is_told_to_wait_as_drf_says(low_rates):
 
     # then it waits until the oldest attempt leaves the minute's window
     assert 55 < throttle.wait() <= 60
+
+
+@pytest.mark.redis
+def test_during_a_rolling_deploy_old_and_new_processes_keep_out_of_each_others_keys(low_rates):
+    # given the window an older process (DRF's own throttle) wrote for this account: a pickled list
+    throttle = LoginAccountIpThrottle()
+    request = SimpleNamespace(data={"email": "target@example.com"}, META={"REMOTE_ADDR": "203.0.113.7"}, headers={})
+    drf_key = throttle.get_cache_key(request, None)
+    cache.set(drf_key, [1.0, 2.0])
+
+    # when a new process counts an attempt of the same account
+    allowed = throttle.allow_request(request, None)
+
+    # then it neither fails on nor touches the old value, which the old process can still read
+    assert allowed
+    assert cache.get(drf_key) == [1.0, 2.0]
