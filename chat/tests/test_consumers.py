@@ -277,3 +277,36 @@ def test_a_notification_for_the_user_leaves_their_chat_socket_open(thread):
 
     assert quiet
     assert at_patient["message"]["body"] == "Still there?"
+
+
+def test_a_busy_thread_sensitive_worker_does_not_hold_up_delivery(thread):
+    # Channels runs thread-sensitive work of every socket of the process in one thread; a frame or a
+    # group event that waited for it (as Channels' own dispatch does before every event) queued behind
+    # all the others.
+    import threading
+
+    from asgiref.sync import SyncToAsync
+
+    async def scenario():
+        patient = await connect_as(thread.patient, thread.pk)
+        doctor = await connect_as(thread.doctor.user, thread.pk)
+        # given that one thread busy with something else
+        release = threading.Event()
+        busy = SyncToAsync.single_thread_executor.submit(release.wait, 30)
+        try:
+            # when the patient sends a message
+            await patient.send_json_to({"type": "message", "body": "still there?", "client_id": "c-busy"})
+            # then the doctor gets it and the patient its ack meanwhile
+            at_doctor = await doctor.receive_json_from(timeout=5)
+            at_sender = by_type(await frames(patient, 2))
+        finally:
+            release.set()
+            busy.result(timeout=5)
+        await patient.disconnect()
+        await doctor.disconnect()
+        return at_doctor, at_sender
+
+    at_doctor, at_sender = asyncio.run(scenario())
+
+    assert at_doctor["message"]["body"] == "still there?"
+    assert at_sender["ack"]["client_id"] == "c-busy"
