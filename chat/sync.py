@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from chat.events import isoformat, message_payload
 from chat.models import Message, Thread
 from core.models import SyncOp
-from core.sync import register, sync_record_many
+from core.sync import register, sync_record_changes
 
 THREADS = "threads"
 MESSAGES = "messages"
@@ -41,10 +41,8 @@ def messages_visible_to(user) -> QuerySet[Message]:
 def chat_sync_record(*, thread: Thread, message_ids: list[Any] = (), op: str = SyncOp.UPSERT) -> None:
     """Both participants' offline copies pick up the thread and the given messages; call inside
     the writing transaction."""
-    participants = thread.participant_ids()
-    sync_record_many(users=participants, resource=THREADS, object_ids=[thread.pk])
-    if message_ids:
-        sync_record_many(users=participants, resource=MESSAGES, object_ids=message_ids, op=op)
+    changes = [(THREADS, thread.pk, SyncOp.UPSERT), *((MESSAGES, message_id, op) for message_id in message_ids)]
+    sync_record_changes(users=thread.participant_ids(), changes=changes)
 
 
 register(THREADS, serialize=thread_sync_payload, visible=threads_visible_to)

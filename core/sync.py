@@ -89,15 +89,23 @@ def sync_record_many(
     *, users: Iterable[Any], resource: str, object_ids: Iterable[Any], op: str = SyncOp.UPSERT
 ) -> None:
     """`sync_record` for several objects of one resource, in one insert."""
-    if resource not in _registry:
-        raise ValueError(f"unknown sync resource {resource!r}")
-    if op not in SyncOp.values:
-        raise ValueError(f"unknown sync op {op!r}")
+    sync_record_changes(users=users, changes=[(resource, object_id, op) for object_id in object_ids])
+
+
+def sync_record_changes(*, users: Iterable[Any], changes: Iterable[tuple[str, Any, str]]) -> None:
+    """`sync_record` for several (resource, object id, op) changes, possibly of several resources,
+    in one insert (rows in the order given, each for every user)."""
+    changes = list(changes)
+    for resource, _object_id, op in changes:
+        if resource not in _registry:
+            raise ValueError(f"unknown sync resource {resource!r}")
+        if op not in SyncOp.values:
+            raise ValueError(f"unknown sync op {op!r}")
     user_ids = {getattr(user, "pk", user) for user in users if user is not None}
     SyncChange.objects.bulk_create(
         [
             SyncChange(user_id=user_id, resource=resource, object_id=str(object_id), op=op)
-            for object_id in object_ids
+            for resource, object_id, op in changes
             for user_id in user_ids
         ]
     )

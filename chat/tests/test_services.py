@@ -79,3 +79,13 @@ def test_offline_notification_is_in_the_recipients_language_without_the_body(thr
     notification = Notification.objects.get(user=doctor_user)
     assert notification.title.startswith("Nouveau message de")
     assert "secret" not in notification.title + notification.body
+
+
+def test_a_message_to_an_offline_recipient_is_stored_in_ten_queries(thread, django_assert_num_queries):
+    # savepoint; the message; the thread's last message; one insert of both participants' sync rows
+    # (the thread and the message together); the recipient's unread check, notification preferences,
+    # notification and its sync row; savepoint released
+    with django_assert_num_queries(10):
+        message_send(thread=thread, sender=thread.patient, body="one more", client_id="pinned-1")
+
+    assert Message.objects.filter(client_id="pinned-1").exists()
