@@ -256,7 +256,7 @@ def _holds_freed(holds: Iterable[Appointment]) -> None:
         _appointment_time_freed(hold)
 
 
-def _check_free(
+def _claim_free_time(
     *,
     doctor: DoctorProfile,
     patient: Any,
@@ -266,7 +266,14 @@ def _check_free(
     now: datetime,
     exclude_id: Any = None,
     relative_id: Any = None,
-) -> None:
+) -> list[Appointment]:
+    """Before a write that takes [start, end) (the doctor until `blocked_until`): 409
+    `slot_unavailable` when the doctor is busy then, 409 `patient_overlap` when the person attending
+    (`relative_id`, or the account holder) is; else the lapsed holds in the way, expired
+    (`_expire_lapsed_holds`), for the caller to hand to the waitlist after its write.
+
+    The check comes first: `slot_conflict` ignores lapsed holds already, so the answer is the same,
+    and a refused request (every loser of a race for one slot) never runs the locking query."""
     conflict = slot_conflict(
         doctor_id=doctor.pk,
         patient_id=patient.pk,
@@ -281,6 +288,7 @@ def _check_free(
         raise _slot_taken()
     if conflict is SlotConflict.PATIENT_BUSY:
         raise _patient_overlap()
+    return _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
 
 
 # --- booking ----------------------------------------------------------------------------------------
@@ -375,8 +383,7 @@ def appointment_book(
     blocked_until = start + visit.length
     is_card = payment_method == PaymentMethod.CARD
     with transaction.atomic():
-        lapsed = _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
-        _check_free(
+        lapsed = _claim_free_time(
             doctor=doctor,
             patient=patient,
             relative_id=relative_id,
@@ -442,19 +449,16 @@ def appointment_hold_for_offer(
     """
     blocked_until = blocked_until or end
     relative_id = relative.pk if relative is not None else None
-    _expire_lapsed_holds(doctor=doctor, patient=patient, start=start, end=blocked_until, now=now)
-    conflict = slot_conflict(
-        doctor_id=doctor.pk,
-        patient_id=patient.pk,
-        relative_id=relative_id,
-        start=start,
-        end=end,
-        now=now,
-        blocked_until=blocked_until,
-    )
-    if conflict is not None:
-        return conflict
     try:
+        _claim_free_time(
+            doctor=doctor,
+            patient=patient,
+            relative_id=relative_id,
+            start=start,
+            end=end,
+            blocked_until=blocked_until,
+            now=now,
+        )
         hold = _write_or_conflict(
             lambda: Appointment.objects.create(
                 doctor=doctor,
@@ -514,10 +518,7 @@ def appointment_reschedule(
         if start == appointment.start:
             return appointment
         blocked_until = start + visit.length
-        lapsed = _expire_lapsed_holds(
-            doctor=doctor, patient=appointment.patient, start=start, end=blocked_until, now=now
-        )
-        _check_free(
+        lapsed = _claim_free_time(
             doctor=doctor,
             patient=appointment.patient,
             relative_id=appointment.relative_id,

@@ -257,6 +257,28 @@ def test_booking_query_count_is_pinned(
     assert response.status_code == 201
 
 
+def test_a_refused_booking_costs_only_its_checks(
+    auth_client, doctor, patient, free_slot_after, django_assert_num_queries
+):
+    # given a slot someone else has booked (as for every loser of a race for one slot)
+    start = free_slot_after(doctor, timedelta(days=2))
+    AppointmentFactory(doctor=doctor, start=start, end=start + timedelta(minutes=30))
+    client = auth_client(patient)
+
+    # when the patient asks for it, the refusal costs the user, the doctor, the visit type, the day's
+    # rules and time off, and the conflict check inside the booking's transaction (a savepoint here,
+    # rolled back and released): no lapsed hold is looked for, no row is locked
+    with django_assert_num_queries(REFUSED_BOOKING_QUERIES) as captured:
+        response = client.post("/api/v1/appointments", book_body(doctor, start))
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "slot_unavailable"
+    assert not [query["sql"] for query in captured.captured_queries if "FOR UPDATE" in query["sql"]]
+
+
+REFUSED_BOOKING_QUERIES = 9
+
+
 # measured on SQLite and PostgreSQL; the booking caps (patient row lock + one aggregate) are 2 of them,
 # the visit type (the default one here) 1
 BOOKING_QUERY_BUDGET = {"clinic": 30, "card": 25}
