@@ -3,6 +3,7 @@
     # once: 2,000 bench doctors with schedules (the availability loader), then this script's data
     DATABASE_URL=postgres://... .venv/bin/python bench/availability.py --seed --no-load
     DATABASE_URL=postgres://... SECRET_KEY=... .venv/bin/python bench/compare.py prepare --data /tmp/compare.json
+    # (prepare also ANALYZEs and sets the database's random_page_cost to 1.1, as deployed: docs/deploy.md)
 
     # a Daphne you start yourself, serving bench/floor_asgi.py (Tabib plus the floor view)
     DJANGO_SETTINGS_MODULE=config.settings.prod DEBUG=False SECURE_SSL_REDIRECT=False DB_POOL_MAX_SIZE=8 \
@@ -138,10 +139,31 @@ def prepare(data_path: Path) -> None:
                 )
                 if slug == PolicySlug.PRIVACY:
                     PolicyAcceptance.objects.create(user=patient, policy=policy)
+    planner_statistics_refresh()
     token = AccessToken.for_user(patient)
     token.set_exp(lifetime=timedelta(hours=12))
     data_path.write_text(json.dumps({"patient_token": str(token), "doctor_ids": doctor_ids}))
     print(f"wrote {data_path}: {len(doctor_ids)} doctors, patient {COMPARE_PATIENT}")
+
+
+def planner_statistics_refresh() -> None:
+    """The bench database planned as production's is: ANALYZE, as autovacuum would have done by now
+    after the seeding's bulk inserts (without statistics the planner guesses row counts, as it does
+    on a server running with autovacuum off, which this bench machine's is), and the
+    `random_page_cost` docs/deploy.md recommends for SSD storage, for this database only (new
+    sessions, so start the server afterwards). Prints the settings the table is measured with."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} SET random_page_cost = 1.1"
+        )
+        cursor.execute("SELECT current_setting('autovacuum')")
+        (autovacuum,) = cursor.fetchone()
+    print(f"analyzed; PostgreSQL random_page_cost=1.1 for new sessions of this database, autovacuum={autovacuum}")
 
 
 # --- the rows ---------------------------------------------------------------------------------
