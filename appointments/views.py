@@ -26,7 +26,7 @@ from appointments.serializers import (
 )
 from core.http_cache import public_response
 from core.idempotency import idempotent_call
-from core.pagination import PageNumberPagination
+from core.pagination import CountInPagePagination
 from core.schema import api_errors
 from core.throttles import account_throttle
 from doctors.errors import DoctorErrorCode
@@ -157,7 +157,7 @@ class MyTimeOffDetailView(APIView):
 
 class AppointmentListView(APIView):
     throttle_classes = [account_throttle("booking")]
-    pagination_class = PageNumberPagination
+    pagination_class = CountInPagePagination
 
     @extend_schema(
         summary="My appointments (as patient or doctor)",
