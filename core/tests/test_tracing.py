@@ -133,8 +133,15 @@ def test_one_trace_spans_the_booking_request_the_celery_task_and_the_email(recei
         _wait(lambda: len(smtp.messages) == 2, 90, "the two emails")
 
         def booking_trace_complete(spans) -> bool:
+            # Every span the assertions below walk: each process exports its spans in batches as
+            # they end, and a task's run span ends (so is sent) after the email span inside it.
             names = [span.name for span in spans]
-            return names.count("email.send") == 2 and any(span.kind == "server" for span in spans)
+            return (
+                names.count("email.send") == 2
+                and names.count(f"run/{EMAIL_TASK}") >= 2
+                and names.count(f"apply_async/{EMAIL_TASK}") >= 2
+                and any(span.kind == "server" for span in spans)
+            )
 
         spans = receiver.wait_for(booking_trace_complete, timeout=60)
 
